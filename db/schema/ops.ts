@@ -1,0 +1,38 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, index, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { roleEnum } from './auth';
+
+export const auditOutcomeEnum = pgEnum('audit_outcome', ['pending', 'ok', 'denied', 'error']);
+
+/**
+ * One row per attempted console mutation, including denied ones. `requestId` makes a
+ * mutation idempotent: the same actor sending the same request id acts once.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actorId: text('actor_id'),
+    actorEmail: text('actor_email'),
+    actorRole: roleEnum('actor_role'),
+    action: text('action').notNull(),
+    target: text('target'),
+    reason: text('reason'),
+    input: jsonb('input'),
+    outcome: auditOutcomeEnum('outcome').notNull(),
+    message: text('message'),
+    result: jsonb('result'),
+    requestId: text('request_id'),
+  },
+  (table) => [
+    index('audit_log_at_idx').on(table.at.desc(), table.id.desc()),
+    index('audit_log_actor_idx').on(table.actorEmail, table.at.desc()),
+    index('audit_log_action_idx').on(table.action, table.at.desc()),
+    index('audit_log_target_idx').on(table.target, table.at.desc()),
+    uniqueIndex('audit_log_request_idx').on(table.actorId, table.requestId).where(sql`${table.requestId} is not null`),
+  ],
+);
+
+export type AuditEntry = typeof auditLog.$inferSelect;
+export type AuditOutcome = (typeof auditOutcomeEnum.enumValues)[number];
