@@ -81,4 +81,4 @@ CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("at" DESC NULLS LAST
 CREATE INDEX "audit_log_actor_idx" ON "audit_log" USING btree ("actor_email","at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "audit_log_action_idx" ON "audit_log" USING btree ("action","at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "audit_log_target_idx" ON "audit_log" USING btree ("target","at" DESC NULLS LAST);--> statement-breakpoint
-CREATE UNIQUE INDEX "audit_log_request_idx" ON "audit_log" USING btree ("actor_id","request_id") WHERE "audit_log"."request_id" is not null;
+CREATE UNIQUE INDEX "audit_log_request_idx" ON "audit_log" USING btree ("actor_id","request_id") WHERE "audit_log"."request_id" is not null and "audit_log"."outcome" in ('pending', 'ok');

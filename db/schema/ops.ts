@@ -30,7 +30,10 @@ export const auditLog = pgTable(
     index('audit_log_actor_idx').on(table.actorEmail, table.at.desc()),
     index('audit_log_action_idx').on(table.action, table.at.desc()),
     index('audit_log_target_idx').on(table.target, table.at.desc()),
-    uniqueIndex('audit_log_request_idx').on(table.actorId, table.requestId).where(sql`${table.requestId} is not null`),
+    // A failed attempt leaves the set, so the same request may be tried again; a pending or done one may not.
+    uniqueIndex('audit_log_request_idx')
+      .on(table.actorId, table.requestId)
+      .where(sql`${table.requestId} is not null and ${table.outcome} in ('pending', 'ok')`),
   ],
 );
 
