@@ -1,0 +1,128 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
+import { z, ZodError } from 'zod';
+import type { Database } from '@/db/client';
+import type { Role } from '@/db/schema';
+import { hasRole } from '@/server/auth/roles';
+import { DomainError } from '@/server/errors';
+import { beginAuditedAction, finishAuditedAction, recordRefusedAttempt, type AuditActor } from '@/server/ops/audit';
+import { trpcCalls } from '@/server/ops/metrics';
+
+export interface Context {
+  db: Database;
+  /** The signed-in user, or null for an anonymous caller. */
+  actor: AuditActor | null;
+}
+
+export interface ProcedureMeta {
+  /** Set by the role procedures below; the access test walks the router by it. */
+  requiredRole?: Role;
+  /** Name of the input field that identifies what a mutation acts on, for the audit log. */
+  auditTarget?: string;
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    transformer: superjson,
+    errorFormatter({ shape, error }) {
+      const zodError = error.cause instanceof ZodError ? error.cause : null;
+      return {
+        ...shape,
+        // A validation failure reads as one sentence an operator can act on.
+        message: zodError ? zodError.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; ') : shape.message,
+        data: { ...shape.data, fieldErrors: zodError ? z.flattenError(zodError).fieldErrors : null },
+      };
+    },
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** The single place where a domain error becomes a tRPC code (and so an HTTP status). */
+function toTrpcError(error: DomainError): TRPCError {
+  return new TRPCError({ code: error.kind, message: error.message, cause: error });
+}
+
+const observed = t.middleware(async ({ path, type, next }) => {
+  const result = await next();
+  trpcCalls().inc({ path, type, code: result.ok ? 'OK' : result.error.code });
+  return result;
+});
+
+/** Every mutation carries a reason and may carry a request id that makes a repeat act once. */
+export const mutationInput = <Shape extends z.ZodRawShape>(shape: Shape) =>
+  z.object({
+    ...shape,
+    reason: z.string().trim().min(3, 'Give a reason (at least 3 characters): it is kept in the audit log'),
+    requestId: z.string().min(8).max(100).optional(),
+  });
+
+interface RawMutationInput {
+  reason?: unknown;
+  requestId?: unknown;
+}
+
+function describeAttempt(path: string, raw: unknown, meta: ProcedureMeta | undefined) {
+  const input = (raw && typeof raw === 'object' ? raw : {}) as RawMutationInput & Record<string, unknown>;
+  const targetValue = meta?.auditTarget ? input[meta.auditTarget] : undefined;
+  return {
+    action: path,
+    target: targetValue === undefined ? null : Array.isArray(targetValue) ? targetValue.join(',') : String(targetValue),
+    reason: typeof input.reason === 'string' ? input.reason : null,
+    requestId: typeof input.requestId === 'string' ? input.requestId : null,
+    input: raw,
+  };
+}
+
+function roleProcedure(required: Role) {
+  return t.procedure
+    .meta({ requiredRole: required })
+    .use(observed)
+    .use(async ({ ctx, type, path, meta, getRawInput, next }) => {
+      const attempt = type === 'mutation' ? describeAttempt(path, await getRawInput(), meta) : null;
+
+      if (!ctx.actor || !hasRole(ctx.actor.role, required)) {
+        const code = ctx.actor ? 'FORBIDDEN' : 'UNAUTHORIZED';
+        const message = ctx.actor
+          ? `Your role (${ctx.actor.role}) cannot do this: it needs ${required}. Ask an admin if you need it.`
+          : 'Sign in to continue.';
+        if (attempt) await recordRefusedAttempt(ctx.db, { ...attempt, actor: ctx.actor }, 'denied', message);
+        throw new TRPCError({ code, message });
+      }
+      const actor = ctx.actor;
+      if (!attempt) {
+        const result = await next({ ctx: { actor } });
+        if (!result.ok && result.error.cause instanceof DomainError) throw toTrpcError(result.error.cause);
+        return result;
+      }
+
+      if (!attempt.reason || attempt.reason.trim().length < 3) {
+        const message = 'Give a reason (at least 3 characters): it is kept in the audit log.';
+        await recordRefusedAttempt(ctx.db, { ...attempt, actor }, 'error', message);
+        throw new TRPCError({ code: 'BAD_REQUEST', message });
+      }
+
+      const begun = await beginAuditedAction(ctx.db, { ...attempt, actor });
+      if (begun.kind === 'done') return { ok: true as const, data: begun.result, marker: undefined as never };
+      if (begun.kind === 'in-progress') {
+        throw new TRPCError({ code: 'CONFLICT', message: 'This request is already being processed; refresh in a moment to see its result.' });
+      }
+
+      const result = await next({ ctx: { actor } });
+      if (result.ok) {
+        await finishAuditedAction(ctx.db, begun.auditId, 'ok', { result: result.data });
+        return result;
+      }
+      const error = result.error.cause instanceof DomainError ? toTrpcError(result.error.cause) : result.error;
+      await finishAuditedAction(ctx.db, begun.auditId, 'error', { message: result.error.message });
+      throw error;
+    });
+}
+
+export const publicProcedure = t.procedure.use(observed);
+export const viewerProcedure = roleProcedure('viewer');
+export const supportProcedure = roleProcedure('support');
+export const oncallProcedure = roleProcedure('oncall');
+export const adminProcedure = roleProcedure('admin');

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { roleEnum } from '@/db/schema';
+import { changeUserRole } from '@/server/auth/change-user-role';
+import { createUser } from '@/server/auth/create-user';
+import { listUsers } from '@/server/auth/users';
+import { adminProcedure, mutationInput, router } from '../init';
+
+const role = z.enum(roleEnum.enumValues);
+
+export const usersRouter = router({
+  list: adminProcedure
+    .input(z.object({ cursor: z.string().optional(), limit: z.number().int().min(1).max(200).default(50) }))
+    .query(({ ctx, input }) => listUsers(ctx.db, input)),
+
+  changeRole: adminProcedure
+    .meta({ auditTarget: 'userId' })
+    .input(mutationInput({ userId: z.string().min(1), role }))
+    .mutation(async ({ ctx, input }) => {
+      const { user, changed } = await changeUserRole(ctx.db, input);
+      return { id: user.id, email: user.email, role: user.role, changed };
+    }),
+
+  create: adminProcedure
+    .meta({ auditTarget: 'email' })
+    .input(
+      mutationInput({
+        email: z.email('Enter a valid email address'),
+        name: z.string().trim().min(1, 'Enter a name'),
+        role,
+        password: z.string().min(8, 'The password must have at least 8 characters'),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const user = await createUser(ctx.db, input);
+      return { id: user.id, email: user.email, role: user.role };
+    }),
+});
