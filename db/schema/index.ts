@@ -1,2 +1,4 @@
 export * from './auth';
 export * from './ops';
+export * from './pipeline';
+export * from './alerts';

@@ -1,0 +1,3 @@
+/** LISTEN/NOTIFY channels: the relay listens on the outbox one, workers on the log one. */
+export const OUTBOX_CHANNEL = 'conveyor_outbox';
+export const LOG_CHANNEL = 'conveyor_log';
