@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
@@ -28,7 +29,12 @@ export const outbox = pgTable(
     payload: jsonb('payload').notNull(),
     headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    deliverAt: timestamp('deliver_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Defaults to the insert time, not the transaction start: producers of one key are
+     * serialised by the aggregate lock, so their insert times follow commit order and the
+     * relay, which moves rows in `deliverAt` order, keeps per-key order.
+     */
+    deliverAt: timestamp('deliver_at', { withTimezone: true }).notNull().default(sql`clock_timestamp()`),
   },
   (table) => [index('outbox_deliver_at_idx').on(table.deliverAt, table.id), index('outbox_key_idx').on(table.key)],
 );

@@ -1,0 +1,1 @@
+ALTER TABLE "outbox" ALTER COLUMN "deliver_at" SET DEFAULT clock_timestamp();
