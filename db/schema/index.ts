@@ -2,3 +2,5 @@ export * from './auth';
 export * from './ops';
 export * from './pipeline';
 export * from './alerts';
+export * from './orders';
+export * from './integrations';

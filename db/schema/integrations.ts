@@ -1,0 +1,98 @@
+import { sql } from 'drizzle-orm';
+import { check, doublePrecision, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+/**
+ * Fault injection for the built-in third-party simulators. Stored in the database so that
+ * every process serving a simulator (console, workers, tests) sees the same settings.
+ */
+export const simulatorSettings = pgTable(
+  'simulator_settings',
+  {
+    simulator: text('simulator', { enum: ['payment', 'wms', 'logistics', 'sms'] }).primaryKey(),
+    latencyMs: integer('latency_ms').notNull().default(0),
+    jitterMs: integer('jitter_ms').notNull().default(0),
+    /** Answer 503 without doing anything. */
+    failureRate: doublePrecision('failure_rate').notNull().default(0),
+    /** Hang past any sane client timeout without doing anything. */
+    timeoutRate: doublePrecision('timeout_rate').notNull().default(0),
+    /** Do the work, then answer 502 as if the response was lost on the way back. */
+    lostResponseRate: doublePrecision('lost_response_rate').notNull().default(0),
+    /** Refuse with a business error (422): WMS rejects the shipment, provider rejects the refund. */
+    rejectRate: doublePrecision('reject_rate').notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    check(
+      'simulator_settings_rates',
+      sql`${table.failureRate} between 0 and 1 and ${table.timeoutRate} between 0 and 1 and ${table.lostResponseRate} between 0 and 1 and ${table.rejectRate} between 0 and 1`,
+    ),
+    check('simulator_settings_latency', sql`${table.latencyMs} >= 0 and ${table.jitterMs} >= 0`),
+  ],
+);
+
+/** Payments held by the payment provider simulator, with its notification redelivery schedule. */
+export const simPayments = pgTable(
+  'sim_payments',
+  {
+    id: text('id').primaryKey(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    orderId: text('order_id').notNull(),
+    amountCents: integer('amount_cents').notNull(),
+    refundedCents: integer('refunded_cents').notNull().default(0),
+    notifyUrl: text('notify_url').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    notifyAttempts: integer('notify_attempts').notNull().default(0),
+    /** Null once the merchant acknowledged a notification. */
+    nextNotifyAt: timestamp('next_notify_at', { withTimezone: true }),
+    notifiedAt: timestamp('notified_at', { withTimezone: true }),
+    lastNotifyError: text('last_notify_error'),
+  },
+  (table) => [index('sim_payments_due_idx').on(table.nextNotifyAt).where(sql`${table.nextNotifyAt} is not null`), index('sim_payments_order_idx').on(table.orderId)],
+);
+
+export const simRefunds = pgTable('sim_refunds', {
+  id: text('id').primaryKey(),
+  paymentId: text('payment_id').notNull(),
+  amountCents: integer('amount_cents').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Shipments held by the WMS simulator; one per order, whatever the number of pushes. */
+export const simShipments = pgTable(
+  'sim_shipments',
+  {
+    orderId: text('order_id').primaryKey(),
+    id: text('id').notNull().unique(),
+    status: text('status', { enum: ['ACCEPTED', 'DISPATCHED', 'CANCELLED'] }).notNull(),
+    items: text('items').notNull(),
+    callbackUrl: text('callback_url').notNull(),
+    pushes: integer('pushes').notNull().default(1),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    dispatchAt: timestamp('dispatch_at', { withTimezone: true }).notNull(),
+    carrier: text('carrier'),
+    trackingNumber: text('tracking_number'),
+    callbackAttempts: integer('callback_attempts').notNull().default(0),
+    /** Null once the merchant acknowledged the dispatch callback (or the shipment was cancelled). */
+    nextCallbackAt: timestamp('next_callback_at', { withTimezone: true }),
+    lastCallbackError: text('last_callback_error'),
+  },
+  (table) => [index('sim_shipments_due_idx').on(table.nextCallbackAt).where(sql`${table.nextCallbackAt} is not null`)],
+);
+
+export const simWaybills = pgTable('sim_waybills', {
+  trackingNumber: text('tracking_number').primaryKey(),
+  carrier: text('carrier').notNull(),
+  shipmentId: text('shipment_id').notNull().unique(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const simSmsMessages = pgTable('sim_sms_messages', {
+  idempotencyKey: text('idempotency_key').primaryKey(),
+  id: text('id').notNull(),
+  phone: text('phone').notNull(),
+  text: text('text').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export type SimulatorName = (typeof simulatorSettings.simulator.enumValues)[number];
+export type SimulatorSettings = typeof simulatorSettings.$inferSelect;

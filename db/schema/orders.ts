@@ -1,0 +1,209 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+export const orderStatusEnum = pgEnum('order_status', [
+  'PENDING_PAYMENT',
+  'PAID',
+  'FULFILLING',
+  'SHIPPED',
+  'COMPLETED',
+  'CLOSED',
+  'REFUNDING',
+  'REFUNDED',
+  'REFUND_FAILED',
+]);
+
+/**
+ * Where the order's units are in the TCC stock protocol. `skus.frozen` is the sum over
+ * FROZEN orders and `skus.sold` over SOLD ones, which is what `npm run verify` checks.
+ */
+export const stockStateEnum = pgEnum('stock_state', ['FROZEN', 'SOLD', 'RELEASED', 'RESTOCKED']);
+
+export const refundStatusEnum = pgEnum('refund_status', ['PENDING', 'SUCCEEDED', 'FAILED']);
+
+/** `order` refunds the payment that paid the order; `extra_payment` one that arrived for an order already paid. */
+export const refundKindEnum = pgEnum('refund_kind', ['order', 'extra_payment']);
+
+export const shipmentStatusEnum = pgEnum('shipment_status', ['ACCEPTED', 'DISPATCHED', 'CANCELLED']);
+
+/** Stock is split so that available + frozen + sold always equals total (conservation). */
+export const skus = pgTable(
+  'skus',
+  {
+    sku: text('sku').primaryKey(),
+    name: text('name').notNull(),
+    priceCents: integer('price_cents').notNull(),
+    total: integer('total').notNull(),
+    available: integer('available').notNull(),
+    frozen: integer('frozen').notNull().default(0),
+    sold: integer('sold').notNull().default(0),
+  },
+  (table) => [
+    check('skus_stock_non_negative', sql`${table.available} >= 0 and ${table.frozen} >= 0 and ${table.sold} >= 0`),
+    check('skus_price_positive', sql`${table.priceCents} > 0`),
+  ],
+);
+
+export const orders = pgTable(
+  'orders',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    contactPhone: text('contact_phone').notNull(),
+    status: orderStatusEnum('status').notNull(),
+    stockState: stockStateEnum('stock_state').notNull(),
+    totalCents: integer('total_cents').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    paymentDeadline: timestamp('payment_deadline', { withTimezone: true }).notNull(),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    paymentId: text('payment_id'),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    closeReason: text('close_reason'),
+    refundReason: text('refund_reason'),
+    carrier: text('carrier'),
+    trackingNumber: text('tracking_number'),
+    shippedAt: timestamp('shipped_at', { withTimezone: true }),
+  },
+  (table) => [
+    index('orders_status_updated_idx').on(table.status, table.updatedAt),
+    index('orders_user_created_idx').on(table.userId, table.createdAt),
+    index('orders_created_idx').on(table.createdAt.desc()),
+  ],
+);
+
+export const orderItems = pgTable(
+  'order_items',
+  {
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    sku: text('sku')
+      .notNull()
+      .references(() => skus.sku),
+    quantity: integer('quantity').notNull(),
+    unitPriceCents: integer('unit_price_cents').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.orderId, table.sku] }), check('order_items_quantity_positive', sql`${table.quantity} > 0`)],
+);
+
+/** Payments as the provider reported them; the provider's payment id makes duplicate notifications no-ops. */
+export const payments = pgTable(
+  'payments',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    amountCents: integer('amount_cents').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('payments_order_idx').on(table.orderId)],
+);
+
+export const refunds = pgTable(
+  'refunds',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    paymentId: text('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    kind: refundKindEnum('kind').notNull(),
+    amountCents: integer('amount_cents').notNull(),
+    reason: text('reason').notNull(),
+    status: refundStatusEnum('status').notNull().default('PENDING'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  // One refund per payment: a payment can never be refunded twice.
+  (table) => [uniqueIndex('refunds_payment_idx').on(table.paymentId), index('refunds_order_idx').on(table.orderId)],
+);
+
+/** At most one shipment per order (the primary key), which is what a lost WMS response must not break. */
+export const shipments = pgTable('shipments', {
+  orderId: text('order_id')
+    .primaryKey()
+    .references(() => orders.id),
+  wmsShipmentId: text('wms_shipment_id').notNull(),
+  status: shipmentStatusEnum('status').notNull(),
+  carrier: text('carrier'),
+  trackingNumber: text('tracking_number'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Points ledger: one credit and at most one reversal per order. */
+export const pointsLedger = pgTable(
+  'points_ledger',
+  {
+    orderId: text('order_id').notNull(),
+    entry: text('entry', { enum: ['credit', 'reversal'] }).notNull(),
+    userId: text('user_id').notNull(),
+    points: integer('points').notNull(),
+    eventId: text('event_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.orderId, table.entry] })],
+);
+
+/** One coupon per paid order; revoked when the order is refunded. */
+export const coupons = pgTable('coupons', {
+  orderId: text('order_id').primaryKey(),
+  userId: text('user_id').notNull(),
+  code: text('code').notNull(),
+  valueCents: integer('value_cents').notNull(),
+  issuedAt: timestamp('issued_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});
+
+/** SMS sent through the gateway, one per order and kind of message. */
+export const smsMessages = pgTable(
+  'sms_messages',
+  {
+    orderId: text('order_id').notNull(),
+    kind: text('kind').notNull(),
+    phone: text('phone').notNull(),
+    gatewayMessageId: text('gateway_message_id').notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.orderId, table.kind] })],
+);
+
+/** The data team's projection, fed only by events: reports never read the order tables. */
+export const salesHourly = pgTable(
+  'sales_hourly',
+  {
+    hour: timestamp('hour', { withTimezone: true }).notNull(),
+    sku: text('sku').notNull(),
+    ordersPaid: integer('orders_paid').notNull().default(0),
+    unitsSold: integer('units_sold').notNull().default(0),
+    gmvCents: integer('gmv_cents').notNull().default(0),
+    refunds: integer('refunds').notNull().default(0),
+    refundedCents: integer('refunded_cents').notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.hour, table.sku] })],
+);
+
+/** Which business facts the projection has counted, so a replayed or re-emitted event is not counted twice. */
+export const salesFacts = pgTable(
+  'sales_facts',
+  {
+    orderId: text('order_id').notNull(),
+    fact: text('fact', { enum: ['paid', 'refunded'] }).notNull(),
+    countedAt: timestamp('counted_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.orderId, table.fact] })],
+);
+
+export type Order = typeof orders.$inferSelect;
+export type OrderItem = typeof orderItems.$inferSelect;
+export type OrderStatus = (typeof orderStatusEnum.enumValues)[number];
+export type Sku = typeof skus.$inferSelect;
+export type Refund = typeof refunds.$inferSelect;
+export type Payment = typeof payments.$inferSelect;
+export type Shipment = typeof shipments.$inferSelect;
