@@ -1,0 +1,128 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { payments, refunds } from '@/db/schema';
+import { serveRequestHandler, type ServedHandler } from '@/server/integrations/serve-simulators';
+import { createTestDatabase } from '@/test/database';
+import { cancelOrder } from './close-order';
+import { createOrder } from './create-order';
+import { handlePaymentNotification } from './handle-payment-notification';
+import { countEvents, createSku, orderRow, paymentNotification, postSignedJson, stockOf } from './test-fixtures';
+
+const { db } = await createTestDatabase();
+let server: ServedHandler;
+let notifyUrl: string;
+
+beforeAll(async () => {
+  server = await serveRequestHandler((request) => handlePaymentNotification(request, db));
+  notifyUrl = `${server.url}/api/payments/notify`;
+});
+afterAll(() => server.close());
+
+async function pendingOrder(quantity = 2) {
+  const sku = await createSku(db, { stock: 10, priceCents: 1_250 });
+  const order = await createOrder(db, { userId: 'user-1', items: [{ sku, quantity }] });
+  return { sku, order };
+}
+
+describe('payment notification', () => {
+  it('marks the order paid, confirms the frozen stock and appends one OrderPaid', async () => {
+    const { sku, order } = await pendingOrder();
+    const answer = await postSignedJson(notifyUrl, paymentNotification(order.orderId, 2_500));
+
+    expect(answer.status).toBe(200);
+    expect(await orderRow(db, order.orderId)).toMatchObject({ status: 'PAID', stockState: 'SOLD' });
+    expect(await stockOf(db, sku)).toEqual({ available: 8, frozen: 0, sold: 2 });
+    expect(await countEvents(db, order.orderId, 'OrderPaid')).toBe(1);
+  });
+
+  it('answers three duplicates, sequential or concurrent, the same way and pays once', async () => {
+    const { sku, order } = await pendingOrder();
+    const notification = paymentNotification(order.orderId, 2_500);
+    const first = await postSignedJson(notifyUrl, notification);
+    const repeats = await Promise.all([1, 2, 3].map(() => postSignedJson(notifyUrl, notification)));
+
+    for (const repeat of repeats) expect(repeat).toEqual(first);
+    expect(first).toEqual({ status: 200, body: { received: true, paymentId: notification.paymentId } });
+    expect(await countEvents(db, order.orderId, 'OrderPaid')).toBe(1);
+    expect(await db.select().from(payments).where(eq(payments.orderId, order.orderId))).toHaveLength(1);
+    expect(await stockOf(db, sku)).toEqual({ available: 8, frozen: 0, sold: 2 });
+  });
+
+  it('pays exactly once when duplicates race each other from the first delivery', async () => {
+    const { order } = await pendingOrder();
+    const notification = paymentNotification(order.orderId, 2_500);
+    const answers = await Promise.all([1, 2, 3].map(() => postSignedJson(notifyUrl, notification)));
+
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect(await countEvents(db, order.orderId, 'OrderPaid')).toBe(1);
+  });
+
+  it('refuses a forged signature with 401 and changes nothing', async () => {
+    const { sku, order } = await pendingOrder();
+    const answer = await postSignedJson(notifyUrl, paymentNotification(order.orderId, 2_500), { secret: 'not-the-shared-secret' });
+
+    expect(answer.status).toBe(401);
+    expect(answer.body).toMatchObject({ error: 'invalid_signature' });
+    expect(await orderRow(db, order.orderId)).toMatchObject({ status: 'PENDING_PAYMENT', stockState: 'FROZEN' });
+    expect(await stockOf(db, sku)).toEqual({ available: 8, frozen: 2, sold: 0 });
+    expect(await countEvents(db, order.orderId, 'OrderPaid')).toBe(0);
+  });
+
+  it('refuses a correctly signed notification whose timestamp is older than five minutes', async () => {
+    const { order } = await pendingOrder();
+    const answer = await postSignedJson(notifyUrl, paymentNotification(order.orderId, 2_500), { at: new Date(Date.now() - 6 * 60_000) });
+
+    expect(answer).toMatchObject({ status: 401, body: { message: 'timestamp outside the 5-minute tolerance' } });
+    expect((await orderRow(db, order.orderId)).status).toBe('PENDING_PAYMENT');
+  });
+
+  it('answers 400 naming the problem for a signed but malformed body', async () => {
+    expect(await postSignedJson(notifyUrl, 'not json')).toMatchObject({ status: 400, body: { error: 'malformed_body' } });
+    const answer = await postSignedJson(notifyUrl, { type: 'payment.succeeded', orderId: 'ord_x', amountCents: -1 });
+    expect(answer.status).toBe(400);
+    expect(String(answer.body.message)).toMatch(/paymentId/);
+    expect(String(answer.body.message)).toMatch(/amountCents/);
+  });
+
+  it('refuses a payment whose amount differs from the order total and changes nothing', async () => {
+    const { order } = await pendingOrder();
+    const answer = await postSignedJson(notifyUrl, paymentNotification(order.orderId, 2_499));
+
+    expect(answer).toMatchObject({ status: 422, body: { error: 'amount_mismatch' } });
+    expect(await orderRow(db, order.orderId)).toMatchObject({ status: 'PENDING_PAYMENT', stockState: 'FROZEN' });
+    expect(await db.select().from(payments).where(eq(payments.orderId, order.orderId))).toHaveLength(0);
+  });
+
+  it('answers 404 for an order that does not exist', async () => {
+    expect((await postSignedJson(notifyUrl, paymentNotification('ord_missing', 100))).status).toBe(404);
+  });
+
+  it('accepts a payment for a closed order and starts its refund without touching stock', async () => {
+    const { sku, order } = await pendingOrder();
+    await cancelOrder(db, { orderId: order.orderId, reason: 'customer changed their mind' });
+    const notification = paymentNotification(order.orderId, 2_500);
+    const answer = await postSignedJson(notifyUrl, notification);
+
+    expect(answer.status).toBe(200);
+    expect(await orderRow(db, order.orderId)).toMatchObject({ status: 'REFUNDING', stockState: 'RELEASED', paymentId: null });
+    expect(await stockOf(db, sku)).toEqual({ available: 10, frozen: 0, sold: 0 });
+    const [refund] = await db.select().from(refunds).where(eq(refunds.orderId, order.orderId));
+    expect(refund).toMatchObject({ paymentId: notification.paymentId, amountCents: 2_500, kind: 'order', status: 'PENDING' });
+    expect(await countEvents(db, order.orderId, 'RefundRequested')).toBe(1);
+    expect(await countEvents(db, order.orderId, 'OrderPaid')).toBe(0);
+
+    await postSignedJson(notifyUrl, notification);
+    expect(await countEvents(db, order.orderId, 'RefundRequested')).toBe(1);
+  });
+
+  it('refunds a second, different payment for an order that is already paid, leaving the order paid', async () => {
+    const { order } = await pendingOrder();
+    await postSignedJson(notifyUrl, paymentNotification(order.orderId, 2_500));
+    const second = paymentNotification(order.orderId, 2_500);
+    expect((await postSignedJson(notifyUrl, second)).status).toBe(200);
+
+    expect((await orderRow(db, order.orderId)).status).toBe('PAID');
+    const [refund] = await db.select().from(refunds).where(eq(refunds.paymentId, second.paymentId));
+    expect(refund).toMatchObject({ kind: 'extra_payment', amountCents: 2_500 });
+  });
+});

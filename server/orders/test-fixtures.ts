@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import type { Executor } from '@/db/client';
+import { orders, skus } from '@/db/schema';
+import { paymentWebhookSecret, signedHeaders } from '@/server/integrations/webhook-signature';
+import type { PaymentNotificationBody } from './handle-payment-notification';
+
+/** Shared by the order and consumer integration tests: unique data per test, signed requests. */
+
+export async function createSku(db: Executor, options: { stock?: number; priceCents?: number } = {}) {
+  const sku = `SKU-T-${randomUUID().slice(0, 8)}`;
+  const stock = options.stock ?? 100;
+  await db.insert(skus).values({ sku, name: sku, priceCents: options.priceCents ?? 1_000, total: stock, available: stock });
+  return sku;
+}
+
+export async function stockOf(db: Executor, sku: string) {
+  const [row] = await db.select({ available: skus.available, frozen: skus.frozen, sold: skus.sold }).from(skus).where(eq(skus.sku, sku));
+  return row!;
+}
+
+export async function orderRow(db: Executor, orderId: string) {
+  const [row] = await db.select().from(orders).where(eq(orders.id, orderId));
+  return row!;
+}
+
+/** Events appended for an order, whether still in the outbox or already moved to the log. */
+export async function eventTypesOf(db: Executor, orderId: string): Promise<string[]> {
+  const rows = await db.execute<{ type: string }>(sql`
+    select type from (
+      select type, id from outbox where key = ${orderId}
+      union all select type, id from events where key = ${orderId}
+    ) appended order by id`);
+  return rows.map((row) => row.type);
+}
+
+export async function countEvents(db: Executor, orderId: string, type: string): Promise<number> {
+  return (await eventTypesOf(db, orderId)).filter((found) => found === type).length;
+}
+
+export function paymentNotification(orderId: string, amountCents: number, paymentId = `pay_${randomUUID()}`): PaymentNotificationBody {
+  return { type: 'payment.succeeded', paymentId, orderId, amountCents, paidAt: new Date().toISOString() };
+}
+
+export async function postSignedJson(url: string, body: unknown, options: { secret?: string; at?: Date } = {}) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const response = await fetch(url, { method: 'POST', headers: signedHeaders(options.secret ?? paymentWebhookSecret(), text, options.at), body: text });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** Polls until `check` returns a value other than undefined, or fails with `what` after the deadline. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
