@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const globalForMetrics = globalThis as unknown as { conveyorMetrics?: Registry };
 
@@ -12,6 +12,10 @@ export const metricsRegistry: Registry = (globalForMetrics.conveyorMetrics ??= (
 /** Returns the metric registered under this name, creating it on first use. */
 export function counter(name: string, help: string, labelNames: string[] = []): Counter {
   return (metricsRegistry.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, labelNames, registers: [metricsRegistry] });
+}
+
+export function gauge(name: string, help: string, labelNames: string[] = []): Gauge {
+  return (metricsRegistry.getSingleMetric(name) as Gauge | undefined) ?? new Gauge({ name, help, labelNames, registers: [metricsRegistry] });
 }
 
 export function histogram(name: string, help: string, labelNames: string[] = [], buckets?: number[]): Histogram {

@@ -1,0 +1,233 @@
+import type { Database, Transaction } from '@/db/client';
+import type { AttemptError } from '@/db/schema';
+import { toAttemptError } from './attempt-error';
+import { claimDueRetries, type ClaimedRetry } from './claim-due-retries';
+import { claimPartitions } from './claim-partitions';
+import { commitOffsets, type OffsetCommit } from './commit-offsets';
+import { completeRetry } from './complete-retry';
+import { deadLetter } from './dead-letter';
+import type { ResolvedConsumer } from './define-consumer';
+import { failRetry } from './fail-retry';
+import { alreadySettled, isProcessed, markProcessed } from './mark-processed';
+import { assignedPartitions } from './partition-assignment';
+import { eventsDeadLettered, eventsHandled, eventsRetried } from './pipeline-metrics';
+import { type BatchEvent, readBatch } from './read-batch';
+import { releasePartitions } from './release-partitions';
+import { scheduleRetries } from './schedule-retries';
+import type { PipelineEvent } from './types';
+import { WakeSignal } from './wake-signal';
+
+export interface ConsumerRunnerOptions {
+  db: Database;
+  consumer: ResolvedConsumer;
+  workerId: string;
+  partitions: number;
+  leaseMs: number;
+  pollIntervalMs: number;
+  onError: (error: unknown) => void;
+}
+
+/** Thrown out of a batch transaction when a handler fails on the fast path. */
+class HandlerFailed extends Error {}
+
+/**
+ * Runs one consumer group in this process: keeps its share of the partitions leased,
+ * handles log batches after the committed offsets, and runs the group's due retries.
+ */
+export class ConsumerRunner {
+  private readonly signal = new WakeSignal();
+  private held: number[] = [];
+  private liveWorkers: string[] = [];
+  private rebalanceDue = true;
+  private retriesCheckedAt = 0;
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly options: ConsumerRunnerOptions) {}
+
+  get group(): string {
+    return this.options.consumer.group;
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  wake(): void {
+    this.signal.wake();
+  }
+
+  /** Called on every heartbeat with the group's live workers; the loop rebalances between batches. */
+  onHeartbeat(liveWorkers: string[]): void {
+    this.liveWorkers = liveWorkers;
+    this.rebalanceDue = true;
+    this.signal.wake();
+  }
+
+  /** Finishes the batch in hand, then hands the partitions back so others need not wait for expiry. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.signal.wake();
+    await this.loop;
+    const { db, workerId } = this.options;
+    await releasePartitions(db, { group: this.group, workerId, partitions: this.held }).catch(this.options.onError);
+    this.held = [];
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        if (this.rebalanceDue) await this.rebalance();
+        let busy = this.held.length > 0 && (await this.handleLogBatch());
+        if (Date.now() - this.retriesCheckedAt >= this.options.pollIntervalMs) {
+          this.retriesCheckedAt = Date.now();
+          busy = (await this.handleDueRetries()) || busy;
+        }
+        if (!busy && !this.stopping) await this.signal.wait(this.options.pollIntervalMs);
+      } catch (error) {
+        this.options.onError(error);
+        this.rebalanceDue = true;
+        if (!this.stopping) await this.signal.wait(this.options.pollIntervalMs);
+      }
+    }
+  }
+
+  private async rebalance(): Promise<void> {
+    const { db, workerId, partitions, leaseMs } = this.options;
+    this.rebalanceDue = false;
+    const wanted = assignedPartitions(partitions, this.liveWorkers, workerId);
+    const surplus = this.held.filter((partition) => !wanted.includes(partition));
+    await releasePartitions(db, { group: this.group, workerId, partitions: surplus });
+    this.held = await claimPartitions(db, { group: this.group, workerId, partitions: wanted, leaseMs });
+  }
+
+  private subscribes(event: PipelineEvent): boolean {
+    const { types, topics } = this.options.consumer;
+    return (types === '*' || types.includes(event.type)) && (!topics || topics.includes(event.topic));
+  }
+
+  /** Returns true when the batch was full, i.e. more is probably waiting. */
+  private async handleLogBatch(): Promise<boolean> {
+    const { db, workerId, consumer } = this.options;
+    const batch = await readBatch(db, { group: this.group, workerId, limit: consumer.batchSize });
+    if (batch.length === 0) return false;
+    let outcome: { handled: number; failures: number };
+    try {
+      outcome = await this.runBatch(batch, false);
+    } catch (error) {
+      if (!(error instanceof HandlerFailed)) throw error;
+      outcome = await this.runBatch(batch, true);
+    }
+    eventsHandled().inc({ group: this.group }, outcome.handled);
+    if (outcome.failures > 0) {
+      (consumer.maxAttempts <= 1 ? eventsDeadLettered() : eventsRetried()).inc({ group: this.group }, outcome.failures);
+    }
+    return batch.length === consumer.batchSize;
+  }
+
+  /**
+   * One transaction per batch: handler effects, processed marks, failures and the offset
+   * commit land together or not at all. The fast path runs handlers without savepoints;
+   * if one throws, the batch is rolled back and rerun isolating each event in a
+   * savepoint, so the failing event goes to retries and the others still commit.
+   */
+  private async runBatch(batch: BatchEvent[], isolateEvents: boolean): Promise<{ handled: number; failures: number }> {
+    const { db, workerId, consumer } = this.options;
+    return db.transaction(async (tx) => {
+      const wanted = batch.filter((event) => this.subscribes(event));
+      const settled = await alreadySettled(tx, { group: this.group, eventIds: wanted.map((event) => event.id) });
+      const handled: BatchEvent[] = [];
+      const failures: { eventId: string; error: AttemptError }[] = [];
+      for (const event of wanted) {
+        if (settled.has(event.id)) continue;
+        const context = { group: this.group, attempt: 1 };
+        if (isolateEvents) {
+          try {
+            await tx.transaction((savepoint) => consumer.handler(event, { ...context, tx: savepoint }));
+            handled.push(event);
+          } catch (error) {
+            failures.push({ eventId: event.id, error: toAttemptError(error, 1) });
+          }
+        } else {
+          try {
+            await consumer.handler(event, { ...context, tx });
+          } catch (error) {
+            throw new HandlerFailed('handler failed on the fast path', { cause: error });
+          }
+          handled.push(event);
+        }
+      }
+      await markProcessed(tx, { group: this.group, eventIds: handled.map((event) => event.id) });
+      await this.recordFirstFailures(tx, failures);
+      await commitOffsets(tx, { group: this.group, workerId, commits: offsetCommits(batch, handled) });
+      return { handled: handled.length, failures: failures.length };
+    });
+  }
+
+  private async recordFirstFailures(tx: Transaction, failures: { eventId: string; error: AttemptError }[]): Promise<void> {
+    const { consumer } = this.options;
+    if (consumer.maxAttempts <= 1) {
+      await deadLetter(
+        tx,
+        failures.map((failure) => ({ group: this.group, eventId: failure.eventId, errors: [failure.error], replayOf: null })),
+      );
+    } else {
+      await scheduleRetries(tx, { group: this.group, backoff: consumer.backoff, failures });
+    }
+  }
+
+  /** Returns true when there were due retries. */
+  private async handleDueRetries(): Promise<boolean> {
+    const { db, workerId, consumer, leaseMs } = this.options;
+    const claimed = await claimDueRetries(db, { group: this.group, workerId, limit: consumer.batchSize, lockMs: leaseMs });
+    for (const retry of claimed) {
+      if (this.stopping) break;
+      try {
+        await this.runRetry(retry);
+      } catch (error) {
+        this.options.onError(error);
+      }
+    }
+    return claimed.length > 0;
+  }
+
+  private async runRetry(retry: ClaimedRetry): Promise<void> {
+    const { db, workerId, consumer } = this.options;
+    const attempt = retry.attempt + 1;
+    const outcome = await db.transaction(async (tx) => {
+      if (await isProcessed(tx, { group: this.group, eventId: retry.event.id })) {
+        await completeRetry(tx, { retryId: retry.retryId, workerId });
+        return 'handled' as const;
+      }
+      try {
+        await tx.transaction((savepoint) => consumer.handler(retry.event, { tx: savepoint, group: this.group, attempt }));
+      } catch (error) {
+        const failure = toAttemptError(error, attempt);
+        if (attempt >= consumer.maxAttempts) {
+          await completeRetry(tx, { retryId: retry.retryId, workerId });
+          await deadLetter(tx, [{ group: this.group, eventId: retry.event.id, errors: [...retry.errors, failure], replayOf: retry.replayOf }]);
+          return 'dead' as const;
+        }
+        await failRetry(tx, { retryId: retry.retryId, workerId, attempt, error: failure, backoff: consumer.backoff });
+        return 'retrying' as const;
+      }
+      await markProcessed(tx, { group: this.group, eventIds: [retry.event.id] });
+      await completeRetry(tx, { retryId: retry.retryId, workerId });
+      return 'handled' as const;
+    });
+    const metric = { handled: eventsHandled, dead: eventsDeadLettered, retrying: eventsRetried }[outcome];
+    metric().inc({ group: this.group });
+  }
+}
+
+/** Per partition in the batch: move the committed offset past the last event read. */
+function offsetCommits(batch: BatchEvent[], handled: BatchEvent[]): OffsetCommit[] {
+  const commits = new Map<number, OffsetCommit>();
+  for (const event of batch) {
+    const commit = commits.get(event.partition) ?? { partition: event.partition, from: event.committedOffset, to: event.offset + 1, handled: 0 };
+    commit.to = Math.max(commit.to, event.offset + 1);
+    commits.set(event.partition, commit);
+  }
+  for (const event of handled) commits.get(event.partition)!.handled++;
+  return [...commits.values()];
+}

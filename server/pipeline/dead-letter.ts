@@ -1,0 +1,41 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '@/db/client';
+import type { AttemptError } from '@/db/schema';
+import { raiseAlert } from '@/server/ops/raise-alert';
+
+export interface DeadLetterInput {
+  group: string;
+  eventId: string;
+  /** Every attempt's error, oldest first. */
+  errors: AttemptError[];
+  /** The dead letter this delivery was a replay of. */
+  replayOf: number | null;
+}
+
+/**
+ * Records deliveries that exhausted their attempts and raises one open alert per group
+ * (repeated dead letters count on it). The caller removes any retry row in the same transaction.
+ */
+export async function deadLetter(tx: Executor, inputs: DeadLetterInput[]): Promise<number[]> {
+  if (inputs.length === 0) return [];
+  const rows = await tx.execute<{ id: number; group: string; eventId: string; lastError: string | null }>(sql`
+    insert into dead_letters ("group", event_id, attempts, last_error, error_class, errors, replay_of)
+    select d.grp, d.event_id, jsonb_array_length(d.errors), d.errors -> -1 ->> 'message', d.errors -> -1 ->> 'errorClass', d.errors, d.replay_of
+    from unnest(
+      ${sql.param(inputs.map((input) => input.group))}::text[],
+      ${sql.param(inputs.map((input) => input.eventId))}::int8[],
+      ${sql.param(inputs.map((input) => JSON.stringify(input.errors)))}::jsonb[],
+      ${sql.param(inputs.map((input) => input.replayOf))}::int8[]
+    ) as d(grp, event_id, errors, replay_of)
+    returning id::int as id, "group", event_id::text as "eventId", last_error as "lastError"`);
+  for (const row of rows) {
+    await raiseAlert(tx, {
+      kind: 'pipeline.dead_letter',
+      severity: 'warning',
+      dedupeKey: `pipeline.dead_letter:${row.group}`,
+      title: `Dead letters in consumer group ${row.group}`,
+      details: { group: row.group, deadLetterId: row.id, eventId: row.eventId, lastError: row.lastError },
+    });
+  }
+  return rows.map((row) => row.id);
+}

@@ -1,0 +1,53 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '@/db/client';
+import type { PipelineEvent } from './types';
+
+export interface BatchEvent extends PipelineEvent {
+  /** The partition's committed offset when the batch was read; the commit is guarded by it. */
+  committedOffset: number;
+}
+
+/**
+ * The next events after the committed offset of every partition this worker leases in an
+ * unpaused group. Takes the same number of positions from each partition in turn, so the
+ * batch is a prefix of each partition (no offset is skipped) and no partition starves.
+ */
+export async function readBatch(db: Executor, input: { group: string; workerId: string; limit: number }): Promise<BatchEvent[]> {
+  const rows = await db.execute<{
+    id: string;
+    topic: string;
+    key: string;
+    type: string;
+    payload: unknown;
+    headers: Record<string, string>;
+    createdAt: string;
+    partition: number;
+    offset: string;
+    committedOffset: string;
+  }>(sql`
+    select e.id::text as id, e.topic, e.key, e.type, e.payload, e.headers, e.created_at as "createdAt",
+           e.partition, e."offset", o.committed_offset as "committedOffset"
+    from consumer_offsets o
+    join consumer_groups g on g."group" = o."group" and not g.paused
+    cross join lateral (
+      select * from events
+      where events.partition = o.partition and events."offset" >= o.committed_offset
+      order by events."offset"
+      limit ${input.limit}
+    ) e
+    where o."group" = ${input.group} and o.lease_owner = ${input.workerId} and o.lease_expires_at > now()
+    order by e."offset" - o.committed_offset, e.partition
+    limit ${input.limit}`);
+  return rows.map((row) => ({
+    id: row.id,
+    topic: row.topic,
+    key: row.key,
+    type: row.type,
+    payload: row.payload,
+    headers: row.headers,
+    createdAt: new Date(row.createdAt),
+    partition: row.partition,
+    offset: Number(row.offset),
+    committedOffset: Number(row.committedOffset),
+  }));
+}

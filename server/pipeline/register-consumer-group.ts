@@ -1,0 +1,25 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '@/db/client';
+import type { ConsumerDefinition } from './types';
+
+/**
+ * Records the group's subscription (read by the trace and by offset resets) and creates
+ * its offset rows; a new group starts at the beginning of the retained log.
+ */
+export async function registerConsumerGroup(
+  db: Executor,
+  consumer: ConsumerDefinition & { maxAttempts: number },
+  partitions: number,
+): Promise<void> {
+  const types = consumer.types === '*' ? null : sql.param([...consumer.types]);
+  const topics = consumer.topics ? sql.param([...consumer.topics]) : null;
+  await db.execute(sql`
+    insert into consumer_groups ("group", types, topics, max_attempts)
+    values (${consumer.group}, ${types}::text[], ${topics}::text[], ${consumer.maxAttempts})
+    on conflict ("group") do update
+      set types = excluded.types, topics = excluded.topics, max_attempts = excluded.max_attempts, registered_at = now()`);
+  await db.execute(sql`
+    insert into consumer_offsets ("group", partition)
+    select ${consumer.group}, generate_series(0, ${partitions}::int - 1)
+    on conflict do nothing`);
+}

@@ -1,0 +1,92 @@
+import type { ReservedSql, Sql } from 'postgres';
+import { OUTBOX_CHANNEL } from './channels';
+import { eventsRelayed } from './pipeline-metrics';
+import { msUntilNextDue, relayBatch } from './relay-batch';
+import { WakeSignal } from './wake-signal';
+
+/** Session advisory lock held by the relay leader for as long as its connection lives. */
+const RELAY_LEADER_LOCK = 72707002;
+
+export interface RelayOptions {
+  sql: Sql;
+  partitions: number;
+  batchSize: number;
+  /** Longest sleep when nothing wakes the relay: the fallback when a NOTIFY is missed. */
+  pollIntervalMs: number;
+  /** How often a follower tries to become leader: the takeover time after a leader dies. */
+  leaderRetryMs: number;
+  onError: (error: unknown) => void;
+}
+
+/**
+ * Every pipeline process runs a relay; one holds the leader lock and moves rows. When
+ * the leader's process dies its connection closes, PostgreSQL drops the lock, and the
+ * next follower to retry becomes leader.
+ */
+export class Relay {
+  private readonly signal = new WakeSignal();
+  private connection: ReservedSql | null = null;
+  private leader = false;
+  private stopped = false;
+  private loop: Promise<void> | null = null;
+  private unlisten: (() => Promise<void>) | null = null;
+
+  constructor(private readonly options: RelayOptions) {}
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  async start(): Promise<void> {
+    const listening = await this.options.sql.listen(OUTBOX_CHANNEL, () => this.signal.wake());
+    this.unlisten = listening.unlisten;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.signal.wake();
+    await this.loop;
+    await this.unlisten?.().catch(() => {});
+    await this.resign();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const waitMs = await this.step();
+        if (waitMs > 0) await this.signal.wait(waitMs);
+      } catch (error) {
+        if (this.stopped) return;
+        this.options.onError(error);
+        await this.resign();
+        await this.signal.wait(this.options.leaderRetryMs);
+      }
+    }
+  }
+
+  /** One turn of the loop; returns how long to sleep before the next. */
+  private async step(): Promise<number> {
+    this.connection ??= await this.options.sql.reserve();
+    if (!this.leader) {
+      const [row] = await this.connection<{ locked: boolean }[]>`select pg_try_advisory_lock(${RELAY_LEADER_LOCK}) as locked`;
+      this.leader = row!.locked;
+      if (!this.leader) return this.options.leaderRetryMs;
+    }
+    const moved = await relayBatch(this.connection, this.options);
+    if (moved > 0) eventsRelayed().inc(moved);
+    if (moved === this.options.batchSize) return 0;
+    const dueInMs = await msUntilNextDue(this.connection);
+    // At least 1 ms: a due row we could not take (locked by a stuck move) must not spin us.
+    return Math.max(1, Math.min(dueInMs ?? Infinity, this.options.pollIntervalMs));
+  }
+
+  private async resign(): Promise<void> {
+    const connection = this.connection;
+    this.connection = null;
+    if (!connection) return;
+    if (this.leader) await connection`select pg_advisory_unlock(${RELAY_LEADER_LOCK})`.catch(() => {});
+    this.leader = false;
+    connection.release();
+  }
+}

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { sql } from 'drizzle-orm';
+import type { Database } from '@/db/client';
+import { LOG_CHANNEL } from './channels';
+import { ConsumerRunner } from './consumer-runner';
+import { defineConsumer } from './define-consumer';
+import { deleteConsumedEvents } from './delete-consumed-events';
+import { ensurePartitions } from './ensure-partitions';
+import { getLag } from './lag';
+import { groupLag } from './pipeline-metrics';
+import { recordHeartbeat } from './record-heartbeat';
+import { registerConsumerGroup } from './register-consumer-group';
+import { Relay } from './relay';
+import { repeat } from './repeat';
+import { sampleLag } from './sample-lag';
+import type { ConsumerDefinition } from './types';
+
+export interface StartPipelineOptions {
+  db: Database;
+  consumers: readonly ConsumerDefinition[];
+  /** Unique per process; defaults to host:pid:random. */
+  workerId?: string;
+  /** Partitions of the log, fixed by the first start (default 16). */
+  partitions?: number;
+  /** Whether this process competes to be the relay leader (default true). */
+  relay?: boolean;
+  relayBatchSize?: number;
+  /** A partition lease lasts this long without a heartbeat; heartbeats run every third of it (default 15 s). */
+  leaseMs?: number;
+  /** Fallback poll when no NOTIFY arrives; also how often due retries are looked for (default 1 s). */
+  pollIntervalMs?: number;
+  /** How often a non-leader tries to take over the relay (default 2 s). */
+  leaderRetryMs?: number;
+  /** Lag sampling for history and the lag gauge (default 5 s). */
+  sampleIntervalMs?: number;
+  /** Consumed events older than this are deleted (default EVENT_RETENTION_DAYS, else 7). */
+  retentionDays?: number;
+  onError?: (error: unknown) => void;
+}
+
+export interface PipelineHandle {
+  workerId: string;
+  isRelayLeader(): boolean;
+  /** Graceful: finishes the batches in hand, releases leases and the relay lock. */
+  stop(): Promise<void>;
+}
+
+const RETENTION_INTERVAL_MS = 60_000;
+
+/** Runs the relay (if leader) and the given consumer groups in this process. */
+export async function startPipeline(options: StartPipelineOptions): Promise<PipelineHandle> {
+  const { db } = options;
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const leaseMs = options.leaseMs ?? 15_000;
+  const pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  const sampleIntervalMs = options.sampleIntervalMs ?? 5_000;
+  const retentionDays = options.retentionDays ?? Number(process.env.EVENT_RETENTION_DAYS ?? 7);
+  const onError = options.onError ?? ((error: unknown) => console.error(`[pipeline ${workerId}]`, error));
+
+  const partitions = await ensurePartitions(db, options.partitions ?? 16);
+  const consumers = options.consumers.map(defineConsumer);
+  for (const consumer of consumers) await registerConsumerGroup(db, consumer, partitions);
+
+  const relay =
+    options.relay === false
+      ? null
+      : new Relay({
+          sql: db.$client,
+          partitions,
+          batchSize: options.relayBatchSize ?? 1_000,
+          pollIntervalMs,
+          leaderRetryMs: options.leaderRetryMs ?? 2_000,
+          onError,
+        });
+  await relay?.start();
+
+  const runners = consumers.map(
+    (consumer) => new ConsumerRunner({ db, consumer, workerId, partitions, leaseMs, pollIntervalMs, onError }),
+  );
+  const listening = await db.$client.listen(LOG_CHANNEL, () => {
+    for (const runner of runners) runner.wake();
+  });
+
+  const groups = runners.map((runner) => runner.group);
+  const heartbeat = async () => {
+    if (groups.length === 0) return;
+    const seen = await recordHeartbeat(db, { groups, workerId, leaseMs });
+    for (const runner of runners) runner.onHeartbeat(seen.get(runner.group)?.liveWorkers ?? []);
+  };
+  await heartbeat();
+  for (const runner of runners) runner.start();
+
+  const chores = [
+    repeat(heartbeat, Math.max(50, Math.floor(leaseMs / 3)), onError),
+    repeat(
+      async () => {
+        if (relay?.isLeader) await sampleLag(db);
+        for (const group of await getLag(db)) groupLag().set({ group: group.group }, group.lag);
+      },
+      sampleIntervalMs,
+      onError,
+    ),
+    repeat(
+      async () => {
+        if (relay?.isLeader) await deleteConsumedEvents(db, { olderThanDays: retentionDays });
+      },
+      RETENTION_INTERVAL_MS,
+      onError,
+    ),
+  ];
+
+  let stopping: Promise<void> | null = null;
+  return {
+    workerId,
+    isRelayLeader: () => relay?.isLeader ?? false,
+    stop: () =>
+      (stopping ??= (async () => {
+        await Promise.all(chores.map((chore) => chore.stop()));
+        await Promise.all(runners.map((runner) => runner.stop()));
+        await db
+          .execute(sql`delete from consumer_workers where worker_id = ${workerId}`)
+          .catch(onError);
+        await listening.unlisten().catch(() => {});
+        await relay?.stop();
+      })()),
+  };
+}
