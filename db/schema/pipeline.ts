@@ -178,6 +178,9 @@ export const deadLetters = pgTable(
     deadAt: timestamp('dead_at', { withTimezone: true }).notNull().defaultNow(),
     replayedAt: timestamp('replayed_at', { withTimezone: true }),
     replayedBy: text('replayed_by'),
+    /** Set when an operator moved the retry here before its attempts ran out. */
+    givenUpBy: text('given_up_by'),
+    giveUpReason: text('give_up_reason'),
     discardedAt: timestamp('discarded_at', { withTimezone: true }),
     discardedBy: text('discarded_by'),
     discardReason: text('discard_reason'),
