@@ -1,0 +1,112 @@
+import type { z } from 'zod';
+
+/**
+ * The HTTP plumbing shared by the third-party clients. Failures come out as one of three
+ * classes, because callers react differently: a timeout may have been applied (retry with
+ * the same idempotency key), a status is the third party's answer (4xx: it refused; 5xx:
+ * retry), a network error never reached it.
+ */
+
+export type IntegrationName = 'payment' | 'wms' | 'logistics' | 'sms';
+
+export class IntegrationError extends Error {
+  constructor(
+    readonly integration: IntegrationName,
+    readonly operation: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${integration} ${operation}: ${message}`, options);
+    this.name = 'IntegrationError';
+  }
+}
+
+export class IntegrationTimeoutError extends IntegrationError {
+  constructor(integration: IntegrationName, operation: string, readonly timeoutMs: number) {
+    super(integration, operation, `no answer within ${timeoutMs} ms`);
+    this.name = 'IntegrationTimeoutError';
+  }
+}
+
+export class IntegrationHttpError extends IntegrationError {
+  constructor(
+    integration: IntegrationName,
+    operation: string,
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    const detail = typeof body === 'object' && body !== null && 'message' in body ? String(body.message) : JSON.stringify(body);
+    super(integration, operation, `HTTP ${status}: ${detail}`);
+    this.name = 'IntegrationHttpError';
+  }
+
+  /** The third party understood the request and refused it: retrying the same request will not help. */
+  get refused(): boolean {
+    return this.status >= 400 && this.status < 500 && this.status !== 408 && this.status !== 429;
+  }
+}
+
+export class IntegrationNetworkError extends IntegrationError {
+  constructor(integration: IntegrationName, operation: string, cause: unknown) {
+    super(integration, operation, `network error: ${cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause)}`, { cause });
+    this.name = 'IntegrationNetworkError';
+  }
+}
+
+export interface IntegrationEndpoint {
+  name: IntegrationName;
+  baseUrl: string;
+  timeoutMs: number;
+}
+
+const simulatorPaths: Record<IntegrationName, string> = { payment: 'payment', wms: 'wms', logistics: 'logistics', sms: 'sms' };
+const urlVariables: Record<IntegrationName, string> = { payment: 'PAYMENT_PROVIDER_URL', wms: 'WMS_URL', logistics: 'LOGISTICS_URL', sms: 'SMS_GATEWAY_URL' };
+
+/** The app's own base URL, which callbacks are addressed to and the simulators are served under. */
+export function appUrl(): string {
+  return process.env.APP_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
+}
+
+/** Base URL from PAYMENT_PROVIDER_URL / WMS_URL / LOGISTICS_URL / SMS_GATEWAY_URL, else the built-in simulator. */
+export function integrationEndpoint(name: IntegrationName): IntegrationEndpoint {
+  return {
+    name,
+    baseUrl: process.env[urlVariables[name]] ?? `${appUrl()}/api/sim/${simulatorPaths[name]}`,
+    timeoutMs: Number(process.env.INTEGRATION_TIMEOUT_MS) || 2_000,
+  };
+}
+
+export async function callIntegration<T>(
+  endpoint: IntegrationEndpoint,
+  request: { operation: string; method: 'GET' | 'POST'; path: string; body?: unknown; idempotencyKey?: string; response: z.ZodType<T> },
+): Promise<T> {
+  const { name, timeoutMs } = endpoint;
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (request.body !== undefined) headers['content-type'] = 'application/json';
+  if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
+
+  let response: Response;
+  try {
+    response = await fetch(`${endpoint.baseUrl}${request.path}`, {
+      method: request.method,
+      headers,
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) throw new IntegrationTimeoutError(name, request.operation, timeoutMs);
+    throw new IntegrationNetworkError(name, request.operation, error);
+  }
+
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch (error) {
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) throw new IntegrationTimeoutError(name, request.operation, timeoutMs);
+    body = null;
+  }
+  if (!response.ok) throw new IntegrationHttpError(name, request.operation, response.status, body);
+  const parsed = request.response.safeParse(body);
+  if (!parsed.success) throw new IntegrationError(name, request.operation, `unexpected response: ${parsed.error.message}`);
+  return parsed.data;
+}

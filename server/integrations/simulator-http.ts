@@ -1,0 +1,69 @@
+import type { Executor } from '@/db/client';
+import type { SimulatorName } from '@/db/schema';
+import { currentFaultSettings, type FaultSettings } from './simulator-settings';
+
+/** Small pieces the simulators share: JSON answers, path matching, and fault injection. */
+
+export function json(status: number, body: unknown): Response {
+  return Response.json(body, { status });
+}
+
+export function notFound(message: string): Response {
+  return json(404, { error: 'not_found', message });
+}
+
+export function badRequest(message: string): Response {
+  return json(400, { error: 'bad_request', message });
+}
+
+/** Matches `/shipments/:orderId/cancel` against a path; returns the named segments, or null. */
+export function matchPath(pattern: string, path: string): Record<string, string> | null {
+  const expected = pattern.split('/');
+  const actual = path.split('/');
+  if (expected.length !== actual.length) return null;
+  const params: Record<string, string> = {};
+  for (const [index, segment] of expected.entries()) {
+    const value = actual[index]!;
+    if (segment.startsWith(':')) params[segment.slice(1)] = decodeURIComponent(value);
+    else if (segment !== value) return null;
+  }
+  return params;
+}
+
+export async function readJson(request: Request): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch {
+    return undefined;
+  }
+}
+
+export interface FaultOptions {
+  /** How long a simulated timeout hangs before answering 504; longer than any client timeout. */
+  hangMs: number;
+  random?: () => number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs one simulator request under the simulator's current fault settings: latency first;
+ * then a timeout or a failure, neither of which applies the request; or the work, whose
+ * response may then be "lost" (502) although its effect was committed.
+ */
+export async function withFaults(db: Executor, simulator: SimulatorName, options: FaultOptions, work: (settings: FaultSettings) => Promise<Response>): Promise<Response> {
+  const random = options.random ?? Math.random;
+  const settings = await currentFaultSettings(db, simulator);
+  const latency = settings.latencyMs + random() * settings.jitterMs;
+  if (latency > 0) await sleep(latency);
+  if (random() < settings.timeoutRate) {
+    await sleep(options.hangMs);
+    return json(504, { error: 'timeout', message: `simulated ${simulator} timeout (not applied)` });
+  }
+  if (random() < settings.failureRate) return json(503, { error: 'unavailable', message: `simulated ${simulator} failure (not applied)` });
+  const response = await work(settings);
+  if (response.ok && random() < settings.lostResponseRate) {
+    return json(502, { error: 'response_lost', message: `simulated lost ${simulator} response (the request was applied)` });
+  }
+  return response;
+}

@@ -1,0 +1,97 @@
+import { getDatabase, type Executor } from '@/db/client';
+import { createLogisticsSimulator } from './logistics-simulator';
+import { createPaymentSimulator } from './payment-simulator';
+import type { RequestHandler } from './serve-simulators';
+import { notFound } from './simulator-http';
+import { createSmsSimulator } from './sms-simulator';
+import { paymentWebhookSecret, wmsWebhookSecret } from './webhook-signature';
+import { createWmsSimulator } from './wms-simulator';
+
+export interface SimulatorOptions {
+  db: Executor;
+  /** Where the simulators are mounted; the default matches app/api/sim/[...path]. */
+  prefix?: string;
+  hangMs?: number;
+  wmsDispatchDelayMs?: number;
+  /** Redelivery schedule of payment notifications and WMS callbacks. */
+  redeliveryBackoff?: { baseMs: number; maxMs: number };
+  callbackTimeoutMs?: number;
+}
+
+export interface SimulatorsHandle {
+  stop(): Promise<void>;
+}
+
+/**
+ * The four third-party simulators behind one request handler, routed by path:
+ * `${prefix}/payment/...`, `/wms/...`, `/logistics/...`, `/sms/...`. `deliverDue` runs
+ * what the third parties do on their own (notification redelivery, dispatch, callbacks);
+ * `start` does it on a timer. Several processes may run it: rows are claimed, not shared.
+ */
+export function createSimulators(options: SimulatorOptions) {
+  const prefix = options.prefix ?? '/api/sim';
+  const shared = { db: options.db, hangMs: options.hangMs ?? Number(process.env.SIM_HANG_MS ?? 10_000) };
+  const backoff = options.redeliveryBackoff ?? { baseMs: 1_000, maxMs: 60_000 };
+  const callbackTimeoutMs = options.callbackTimeoutMs ?? 5_000;
+
+  const payment = createPaymentSimulator({ ...shared, secret: paymentWebhookSecret(), notifyBackoff: backoff, notifyTimeoutMs: callbackTimeoutMs });
+  const wms = createWmsSimulator({
+    ...shared,
+    secret: wmsWebhookSecret(),
+    dispatchDelayMs: options.wmsDispatchDelayMs ?? Number(process.env.SIM_WMS_DISPATCH_DELAY_MS ?? 2_000),
+    callbackBackoff: backoff,
+    callbackTimeoutMs,
+  });
+  const simulators: Record<string, { handle(request: Request, path: string): Promise<Response> }> = {
+    payment,
+    wms,
+    logistics: createLogisticsSimulator(shared),
+    sms: createSmsSimulator(shared),
+  };
+
+  const handler: RequestHandler = async (request) => {
+    const { pathname } = new URL(request.url);
+    if (!pathname.startsWith(`${prefix}/`)) return notFound(`not a simulator path: ${pathname}`);
+    const [name, ...rest] = pathname.slice(prefix.length + 1).split('/');
+    const simulator = simulators[name ?? ''];
+    if (!simulator) return notFound(`no simulator named ${name}`);
+    return simulator.handle(request, `/${rest.join('/')}`);
+  };
+
+  async function deliverDue(): Promise<number> {
+    const dispatched = await wms.dispatchDueShipments();
+    const [notifications, callbacks] = await Promise.all([payment.deliverDueNotifications(), wms.deliverDueCallbacks()]);
+    return dispatched + notifications + callbacks;
+  }
+
+  function start(intervalMs = 250): SimulatorsHandle {
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    let running: Promise<unknown> = Promise.resolve();
+    const tick = () => {
+      running = deliverDue()
+        .catch((error: unknown) => console.error('[simulators] background delivery failed:', error))
+        .finally(() => {
+          if (!stopped) timer = setTimeout(tick, intervalMs);
+        });
+    };
+    tick();
+    return {
+      async stop() {
+        stopped = true;
+        clearTimeout(timer);
+        await running;
+      },
+    };
+  }
+
+  return { handler, deliverDue, start };
+}
+export type Simulators = ReturnType<typeof createSimulators>;
+
+const globalForSimulators = globalThis as unknown as { conveyorSimulators?: Simulators };
+
+/** The app's simulators on the process database (kept on globalThis across dev reloads). */
+export function getSimulators(): Simulators {
+  return (globalForSimulators.conveyorSimulators ??= createSimulators({ db: getDatabase() }));
+}
