@@ -76,6 +76,7 @@ export const consumerGroups = pgTable('consumer_groups', {
   topics: text('topics').array(),
   maxAttempts: integer('max_attempts').notNull(),
   paused: boolean('paused').notNull().default(false),
+  /** When and by whom `paused` last changed (pause or resume). */
   pausedAt: timestamp('paused_at', { withTimezone: true }),
   pausedBy: text('paused_by'),
   offsetsResetAt: timestamp('offsets_reset_at', { withTimezone: true }),

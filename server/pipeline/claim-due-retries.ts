@@ -64,7 +64,7 @@ export async function claimDueRetries(
       type: row.type,
       payload: row.payload,
       headers: row.headers,
-      createdAt: row.createdAt,
+      createdAt: new Date(row.createdAt),
       partition: row.partition,
       offset: Number(row.offset),
     },

@@ -89,14 +89,15 @@ describe('consumer groups', () => {
       }),
     ]);
     const { id } = await db.transaction((tx) => appendEvent(tx, { topic: 'always-fails', key: 'k', type: 'Anything', payload: {} }));
-    const [dead] = await waitFor(
-      async () =>
-        db.execute<{ eventId: string; attempts: number; errors: { message: string }[]; status: string }>(sql`
-          select event_id::text as "eventId", attempts, errors, status from dead_letters where "group" = 'always-fails'`).then((rows) =>
-          rows.length ? rows : null,
-        ),
+    const deadLetters = await waitFor(
+      async () => {
+        const rows = await db.execute<{ eventId: string; attempts: number; errors: { message: string }[]; status: string }>(sql`
+          select event_id::text as "eventId", attempts, errors, status from dead_letters where "group" = 'always-fails'`);
+        return rows.length > 0 ? rows : null;
+      },
       { what: 'a dead letter' },
     );
+    const dead = deadLetters[0];
     expect(dead).toMatchObject({ eventId: id, attempts: 4, status: 'dead' });
     expect(dead!.errors.map((error) => error.message)).toEqual(['boom 1', 'boom 2', 'boom 3', 'boom 4']);
     // Attempt 1 runs twice: the batch's fast path, rolled back, then isolated in a savepoint.

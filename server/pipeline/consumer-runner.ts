@@ -53,7 +53,9 @@ export class ConsumerRunner {
     this.loop = this.run();
   }
 
-  wake(): void {
+  /** New events in the log, or (`retriesDue`) retries an operator made due now. */
+  wake(options: { retriesDue?: boolean } = {}): void {
+    if (options.retriesDue) this.retriesCheckedAt = 0;
     this.signal.wake();
   }
 

@@ -10,6 +10,8 @@ export interface DeadLetterInput {
   errors: AttemptError[];
   /** The dead letter this delivery was a replay of. */
   replayOf: number | null;
+  /** Set when an operator gave up before the attempts ran out. */
+  givenUp?: { by: string; reason: string };
 }
 
 /**
@@ -19,14 +21,17 @@ export interface DeadLetterInput {
 export async function deadLetter(tx: Executor, inputs: DeadLetterInput[]): Promise<number[]> {
   if (inputs.length === 0) return [];
   const rows = await tx.execute<{ id: number; group: string; eventId: string; lastError: string | null }>(sql`
-    insert into dead_letters ("group", event_id, attempts, last_error, error_class, errors, replay_of)
-    select d.grp, d.event_id, jsonb_array_length(d.errors), d.errors -> -1 ->> 'message', d.errors -> -1 ->> 'errorClass', d.errors, d.replay_of
+    insert into dead_letters ("group", event_id, attempts, last_error, error_class, errors, replay_of, given_up_by, give_up_reason)
+    select d.grp, d.event_id, jsonb_array_length(d.errors), d.errors -> -1 ->> 'message', d.errors -> -1 ->> 'errorClass', d.errors, d.replay_of,
+           d.given_up_by, d.give_up_reason
     from unnest(
       ${sql.param(inputs.map((input) => input.group))}::text[],
       ${sql.param(inputs.map((input) => input.eventId))}::int8[],
       ${sql.param(inputs.map((input) => JSON.stringify(input.errors)))}::jsonb[],
-      ${sql.param(inputs.map((input) => input.replayOf))}::int8[]
-    ) as d(grp, event_id, errors, replay_of)
+      ${sql.param(inputs.map((input) => input.replayOf))}::int8[],
+      ${sql.param(inputs.map((input) => input.givenUp?.by ?? null))}::text[],
+      ${sql.param(inputs.map((input) => input.givenUp?.reason ?? null))}::text[]
+    ) as d(grp, event_id, errors, replay_of, given_up_by, give_up_reason)
     returning id::int as id, "group", event_id::text as "eventId", last_error as "lastError"`);
   for (const row of rows) {
     await raiseAlert(tx, {

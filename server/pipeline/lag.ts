@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
+import { parseTimestamps } from './parse-timestamps';
 
 export type PartitionLag = {
   partition: number;
@@ -37,7 +38,7 @@ export async function getLag(db: Executor, filter: { group?: string } = {}): Pro
     where ${filter.group ?? null}::text is null or o."group" = ${filter.group ?? null}
     order by o."group", o.partition`);
   const groups = new Map<string, GroupLag>();
-  for (const { group, paused, ...partition } of rows) {
+  for (const { group, paused, ...partition } of parseTimestamps(rows, ['leaseExpiresAt'])) {
     const entry = groups.get(group) ?? { group, paused, lag: 0, oldestUnconsumedAgeMs: null, partitions: [] };
     entry.lag += partition.lag;
     if (partition.oldestUnconsumedAgeMs !== null) {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
-import { LOG_CHANNEL } from './channels';
+import { LOG_CHANNEL, RETRIES_DUE } from './channels';
 import { ConsumerRunner } from './consumer-runner';
 import { defineConsumer } from './define-consumer';
 import { deleteConsumedEvents } from './delete-consumed-events';
@@ -78,8 +78,8 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
   const runners = consumers.map(
     (consumer) => new ConsumerRunner({ db, consumer, workerId, partitions, leaseMs, pollIntervalMs, onError }),
   );
-  const listening = await db.$client.listen(LOG_CHANNEL, () => {
-    for (const runner of runners) runner.wake();
+  const listening = await db.$client.listen(LOG_CHANNEL, (payload) => {
+    for (const runner of runners) runner.wake({ retriesDue: payload === RETRIES_DUE });
   });
 
   const groups = runners.map((runner) => runner.group);

@@ -1,0 +1,167 @@
+import { sql } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '@/test/database';
+import { appendEvent, appendEvents } from './append-event';
+import { defineConsumer } from './define-consumer';
+import { discardDeadLetters } from './discard-dead-letters';
+import { giveUpRetries } from './give-up-retries';
+import { pauseGroup } from './pause-group';
+import { replayDeadLetters } from './replay-dead-letters';
+import { resetGroupOffsets } from './reset-group-offsets';
+import { resumeGroup } from './resume-group';
+import { retryNow } from './retry-now';
+import { startPipeline, type PipelineHandle } from './start-pipeline';
+import { createEffectsTable, effectCounts, recordEffect } from './test-support/effects';
+import { fastPipelineOptions } from './test-support/fast-pipeline';
+import { waitFor } from './test-support/wait-for';
+import type { ConsumerDefinition } from './types';
+
+const { db } = await createTestDatabase();
+await createEffectsTable(db);
+
+let pipeline: PipelineHandle | null = null;
+afterEach(async () => {
+  await pipeline?.stop();
+  pipeline = null;
+});
+
+async function run(consumers: ConsumerDefinition[]) {
+  pipeline = await startPipeline({ db, consumers, ...fastPipelineOptions });
+}
+
+async function rowsOf<T extends Record<string, unknown>>(query: ReturnType<typeof sql>) {
+  return [...(await db.execute<T>(query))];
+}
+
+/** A group whose handler fails while `failing` holds, then records an effect. */
+function flakyConsumer(group: string, state: { failing: boolean }, options: Partial<ConsumerDefinition> = {}) {
+  return defineConsumer({
+    group,
+    types: '*',
+    topics: [group],
+    maxAttempts: 1,
+    handler: async (event, { tx }) => {
+      if (state.failing) throw new Error('downstream unavailable');
+      await recordEffect(tx, group, event);
+    },
+    ...options,
+  });
+}
+
+describe('operator actions', () => {
+  it('a replayed dead letter is processed and the original kept', async () => {
+    const state = { failing: true };
+    await run([flakyConsumer('replay', state)]);
+    const { id } = await db.transaction((tx) => appendEvent(tx, { topic: 'replay', key: 'k', type: 'Pushed', payload: {} }));
+    const [dead] = await waitFor(() =>
+      rowsOf<{ id: number }>(sql`select id::int as id from dead_letters where "group" = 'replay'`).then((rows) => (rows.length ? rows : null)),
+    );
+
+    const preview = await replayDeadLetters(db, { filter: { group: 'replay' }, actor: 'oncall@example.com', dryRun: true });
+    expect(preview).toMatchObject({ dryRun: true, count: 1, sample: [{ id: dead!.id, eventId: id }] });
+
+    state.failing = false;
+    const result = await replayDeadLetters(db, { filter: { ids: [dead!.id] }, actor: 'oncall@example.com' });
+    expect(result).toMatchObject({ dryRun: false, replays: [{ deadLetterId: dead!.id }] });
+    await waitFor(async () => (await effectCounts(db, 'replay')).effects === 1, { what: 'the replay to be processed' });
+
+    const letters = await rowsOf(sql`
+      select id::int as id, status, replayed_by as "replayedBy" from dead_letters where "group" = 'replay'`);
+    expect(letters).toEqual([{ id: dead!.id, status: 'replayed', replayedBy: 'oncall@example.com' }]);
+    await waitFor(async () => (await rowsOf(sql`select 1 from retries where "group" = 'replay'`)).length === 0);
+  });
+
+  it('an offset reset redelivers exactly the dry-run count', async () => {
+    let deliveries = 0;
+    const consumer = defineConsumer({
+      group: 'reset',
+      types: ['Counted'],
+      topics: ['reset'],
+      handler: async (event, { tx, group }) => {
+        deliveries++;
+        await recordEffect(tx, group, event);
+      },
+    });
+    await run([consumer]);
+    await db.transaction((tx) =>
+      appendEvents(tx, [
+        ...Array.from({ length: 12 }, (_, n) => ({ topic: 'reset', key: `k${n}`, type: 'Counted', payload: {} })),
+        ...Array.from({ length: 5 }, (_, n) => ({ topic: 'reset', key: `k${n}`, type: 'NotSubscribed', payload: {} })),
+      ]),
+    );
+    await waitFor(async () => deliveries === 12, { what: 'first deliveries' });
+    const lastRelayed = await rowsOf<{ at: string }>(sql`select max(logged_at)::text as at from events where topic = 'reset'`);
+    await db.transaction((tx) =>
+      appendEvents(tx, Array.from({ length: 4 }, (_, n) => ({ topic: 'reset', key: `late${n}`, type: 'Counted', payload: {} }))),
+    );
+    await waitFor(async () => deliveries === 16, { what: 'later deliveries' });
+
+    const since = new Date(new Date(lastRelayed[0]!.at).getTime() + 1);
+    const dryRun = await resetGroupOffsets(db, { group: 'reset', to: { time: since }, actor: 'oncall@example.com', dryRun: true });
+    expect(dryRun.redelivered).toBe(4);
+    const everything = await resetGroupOffsets(db, { group: 'reset', to: { offset: 0 }, actor: 'oncall@example.com', dryRun: true });
+    expect(everything.redelivered).toBe(16);
+
+    deliveries = 0;
+    const applied = await resetGroupOffsets(db, { group: 'reset', to: { offset: 0 }, actor: 'oncall@example.com' });
+    expect(applied.redelivered).toBe(everything.redelivered);
+    await waitFor(async () => deliveries >= everything.redelivered, { what: 'redeliveries' });
+    await waitFor(async () => (await resetGroupOffsets(db, { group: 'reset', to: { offset: 0 }, actor: 'x', dryRun: true })).redelivered === 16);
+    expect(deliveries).toBe(everything.redelivered);
+  });
+
+  it('retry now runs a waiting retry at once and give up makes it a dead letter with who and why', async () => {
+    const state = { failing: true };
+    await run([flakyConsumer('push', state, { maxAttempts: 5, backoff: { baseMs: 60_000, maxMs: 60_000 } })]);
+    await db.transaction((tx) =>
+      appendEvents(tx, [
+        { topic: 'push', key: 'a', type: 'Push', payload: {} },
+        { topic: 'push', key: 'b', type: 'Push', payload: {} },
+      ]),
+    );
+    const retries = await waitFor(() =>
+      rowsOf<{ id: number; key: string }>(sql`
+        select r.id::int as id, e.key from retries r join events e on e.id = r.event_id where r."group" = 'push' order by e.key`).then(
+        (rows) => (rows.length === 2 ? rows : null),
+      ),
+    );
+
+    state.failing = false;
+    expect(await retryNow(db, { filter: { ids: [retries[0]!.id] } })).toEqual({ retryIds: [retries[0]!.id] });
+    await waitFor(async () => (await effectCounts(db, 'push')).effects === 1, { what: 'the retry to run', timeoutMs: 3_000 });
+
+    const preview = await giveUpRetries(db, { filter: { group: 'push' }, actor: 'oncall@example.com', reason: 'customer cancelled', dryRun: true });
+    expect(preview).toMatchObject({ dryRun: true, count: 1, sample: [{ id: retries[1]!.id, key: 'b' }] });
+    const gaveUp = await giveUpRetries(db, { filter: { group: 'push' }, actor: 'oncall@example.com', reason: 'customer cancelled' });
+    expect(gaveUp).toMatchObject({ dryRun: false, deadLetterIds: [expect.any(Number)] });
+    const letters = await rowsOf(sql`
+      select status, attempts, given_up_by as "givenUpBy", give_up_reason as "reason" from dead_letters where "group" = 'push'`);
+    expect(letters).toEqual([{ status: 'dead', attempts: 1, givenUpBy: 'oncall@example.com', reason: 'customer cancelled' }]);
+  });
+
+  it('a discarded dead letter is kept as discarded with who and why and cannot be replayed', async () => {
+    await run([flakyConsumer('discard', { failing: true })]);
+    await db.transaction((tx) => appendEvent(tx, { topic: 'discard', key: 'k', type: 'Pushed', payload: {} }));
+    await waitFor(async () => (await rowsOf(sql`select 1 from dead_letters where "group" = 'discard'`)).length === 1);
+
+    const result = await discardDeadLetters(db, { filter: { group: 'discard' }, actor: 'oncall@example.com', reason: 'test order' });
+    expect(result).toMatchObject({ dryRun: false, deadLetterIds: [expect.any(Number)] });
+    const letters = await rowsOf(sql`
+      select status, discarded_by as "by", discard_reason as reason from dead_letters where "group" = 'discard'`);
+    expect(letters).toEqual([{ status: 'discarded', by: 'oncall@example.com', reason: 'test order' }]);
+    expect(await replayDeadLetters(db, { filter: { group: 'discard' }, actor: 'oncall@example.com' })).toEqual({ dryRun: false, replays: [] });
+  });
+
+  it('a paused group receives nothing until resumed, then catches up', async () => {
+    await run([flakyConsumer('paused', { failing: false })]);
+    expect(await pauseGroup(db, { group: 'paused', actor: 'oncall@example.com' })).toEqual({ group: 'paused', changed: true });
+    await db.transaction((tx) => appendEvent(tx, { topic: 'paused', key: 'k', type: 'Pushed', payload: {} }));
+    await waitFor(async () => (await rowsOf(sql`select 1 from events where topic = 'paused'`)).length === 1, { what: 'the relay' });
+    // Give the workers a few poll rounds in which they must not deliver.
+    await new Promise((resolve) => setTimeout(resolve, 5 * fastPipelineOptions.pollIntervalMs));
+    expect((await effectCounts(db, 'paused')).effects).toBe(0);
+
+    expect(await resumeGroup(db, { group: 'paused', actor: 'oncall@example.com' })).toEqual({ group: 'paused', changed: true });
+    await waitFor(async () => (await effectCounts(db, 'paused')).effects === 1, { what: 'delivery after resume' });
+  });
+});

@@ -1,0 +1,42 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '@/db/client';
+import { deadLetterCondition, type DeadLetterFilter, type DeadLetterView, previewDeadLetters } from './dead-letters';
+import { notifyRetriesDue } from './notify-workers';
+
+export type ReplayDeadLettersResult =
+  | { dryRun: true; count: number; sample: DeadLetterView[] }
+  | { dryRun: false; replays: { deadLetterId: number; retryId: number }[] };
+
+/**
+ * Re-delivers dead letters (by ids or by filter; only those still `dead`). A replay is a
+ * new delivery (a retry row due now, with fresh attempts, linked by `replayOf`); the dead
+ * letter is kept, marked replayed by whom. The event id is unchanged, so the processed
+ * mark still guards against a repeated effect.
+ */
+export async function replayDeadLetters(
+  db: Executor,
+  input: { filter: DeadLetterFilter; actor: string; dryRun?: boolean },
+): Promise<ReplayDeadLettersResult> {
+  const filter: DeadLetterFilter = { ...input.filter, status: 'dead' };
+  if (input.dryRun) return { dryRun: true, ...(await previewDeadLetters(db, filter)) };
+  return db.transaction(async (tx) => {
+    const replays = await tx.execute<{ deadLetterId: number; retryId: number }>(sql`
+      with chosen as (
+        select d.id from dead_letters d join events e on e.id = d.event_id
+        where ${deadLetterCondition(filter)}
+          and not exists (select 1 from retries r where r."group" = d."group" and r.event_id = d.event_id)
+        for update of d
+      ), marked as (
+        update dead_letters d set status = 'replayed', replayed_at = now(), replayed_by = ${input.actor}
+        from chosen where d.id = chosen.id
+        returning d.id, d."group", d.event_id
+      ), replays as (
+        insert into retries ("group", event_id, attempt, next_attempt_at, replay_of)
+        select "group", event_id, 0, now(), id from marked
+        returning id, replay_of
+      )
+      select replay_of::int as "deadLetterId", id::int as "retryId" from replays order by replay_of`);
+    if (replays.length > 0) await notifyRetriesDue(tx);
+    return { dryRun: false, replays: [...replays] };
+  });
+}
