@@ -1,4 +1,25 @@
 import type { ConsumerDefinition } from '@/server/pipeline/types';
+import { analyticsConsumer } from './analytics';
+import { couponsConsumer } from './coupons';
+import { defaultConsumerDependencies, type ConsumerDependencies } from './dependencies';
+import { fulfillmentConsumer } from './fulfillment';
+import { notificationsConsumer } from './notifications';
+import { pointsConsumer } from './points';
+import { refundsConsumer } from './refunds';
+import { timeoutsConsumer } from './timeouts';
 
-/** Every consumer group the pipeline runs; the order domain adds its groups here. */
-export const consumers: ConsumerDefinition[] = [];
+/** The downstream systems of the order domain, one consumer group each. */
+export function createOrderConsumers(dependencies: ConsumerDependencies): ConsumerDefinition[] {
+  return [
+    pointsConsumer,
+    couponsConsumer,
+    notificationsConsumer(dependencies),
+    fulfillmentConsumer(dependencies),
+    refundsConsumer(dependencies),
+    timeoutsConsumer,
+    analyticsConsumer,
+  ];
+}
+
+/** Every consumer group the pipeline runs, talking to the third parties configured by env. */
+export const consumers: ConsumerDefinition[] = createOrderConsumers(defaultConsumerDependencies());

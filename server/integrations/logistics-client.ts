@@ -10,10 +10,12 @@ export const waybill = z.object({
 export type Waybill = z.infer<typeof waybill>;
 
 /** The carrier's tracking API (the WMS books the waybill when it dispatches). */
-export function createLogisticsClient(endpoint: IntegrationEndpoint = integrationEndpoint('logistics')) {
+export function createLogisticsClient(fixed?: IntegrationEndpoint) {
+  // Resolved per call so that env set after import (the launcher's PORT, APP_URL) still applies.
+  const endpoint = () => fixed ?? integrationEndpoint('logistics');
   return {
     trackWaybill: (trackingNumber: string) =>
-      callIntegration(endpoint, { operation: 'track waybill', method: 'GET', path: `/waybills/${encodeURIComponent(trackingNumber)}`, response: waybill }),
+      callIntegration(endpoint(), { operation: 'track waybill', method: 'GET', path: `/waybills/${encodeURIComponent(trackingNumber)}`, response: waybill }),
   };
 }
 export type LogisticsClient = ReturnType<typeof createLogisticsClient>;

@@ -20,20 +20,22 @@ export const providerRefund = z.object({ refundId: z.string(), paymentId: z.stri
 export type ProviderRefund = z.infer<typeof providerRefund>;
 
 /** The payment provider's API: take payments (the storefront), refund them and look them up (the back office). */
-export function createPaymentClient(endpoint: IntegrationEndpoint = integrationEndpoint('payment')) {
+export function createPaymentClient(fixed?: IntegrationEndpoint) {
+  // Resolved per call so that env set after import (the launcher's PORT, APP_URL) still applies.
+  const endpoint = () => fixed ?? integrationEndpoint('payment');
   return {
     /** The customer pays; the provider then notifies `notifyUrl` until it gets a 2xx. */
     createPayment: (input: { orderId: string; amountCents: number; notifyUrl: string }, idempotencyKey: string) =>
-      callIntegration(endpoint, { operation: 'create payment', method: 'POST', path: '/payments', body: input, idempotencyKey, response: createdPayment }),
+      callIntegration(endpoint(), { operation: 'create payment', method: 'POST', path: '/payments', body: input, idempotencyKey, response: createdPayment }),
     getPayment: (paymentId: string) =>
-      callIntegration(endpoint, { operation: 'get payment', method: 'GET', path: `/payments/${encodeURIComponent(paymentId)}`, response: providerPayment }),
+      callIntegration(endpoint(), { operation: 'get payment', method: 'GET', path: `/payments/${encodeURIComponent(paymentId)}`, response: providerPayment }),
     paymentsForOrder: (orderId: string) =>
-      callIntegration(endpoint, { operation: 'list payments', method: 'GET', path: `/payments?orderId=${encodeURIComponent(orderId)}`, response: z.array(providerPayment) }),
+      callIntegration(endpoint(), { operation: 'list payments', method: 'GET', path: `/payments?orderId=${encodeURIComponent(orderId)}`, response: z.array(providerPayment) }),
     /** Idempotent by refund id: asking again for the same refund returns the first result. */
     refund: (input: { refundId: string; paymentId: string; amountCents: number }) =>
-      callIntegration(endpoint, { operation: 'refund', method: 'POST', path: '/refunds', body: input, idempotencyKey: input.refundId, response: providerRefund }),
+      callIntegration(endpoint(), { operation: 'refund', method: 'POST', path: '/refunds', body: input, idempotencyKey: input.refundId, response: providerRefund }),
     getRefund: (refundId: string) =>
-      callIntegration(endpoint, { operation: 'get refund', method: 'GET', path: `/refunds/${encodeURIComponent(refundId)}`, response: providerRefund }),
+      callIntegration(endpoint(), { operation: 'get refund', method: 'GET', path: `/refunds/${encodeURIComponent(refundId)}`, response: providerRefund }),
   };
 }
 export type PaymentClient = ReturnType<typeof createPaymentClient>;

@@ -22,15 +22,17 @@ export const wmsDispatchCallback = z.object({
 export type WmsDispatchCallback = z.infer<typeof wmsDispatchCallback>;
 
 /** The warehouse: shipments are keyed by order id, so pushing the same order twice creates one shipment. */
-export function createWmsClient(endpoint: IntegrationEndpoint = integrationEndpoint('wms')) {
+export function createWmsClient(fixed?: IntegrationEndpoint) {
+  // Resolved per call so that env set after import (the launcher's PORT, APP_URL) still applies.
+  const endpoint = () => fixed ?? integrationEndpoint('wms');
   return {
     createShipment: (input: { orderId: string; items: { sku: string; quantity: number }[]; callbackUrl: string }) =>
-      callIntegration(endpoint, { operation: 'create shipment', method: 'POST', path: '/shipments', body: input, idempotencyKey: input.orderId, response: wmsShipment }),
+      callIntegration(endpoint(), { operation: 'create shipment', method: 'POST', path: '/shipments', body: input, idempotencyKey: input.orderId, response: wmsShipment }),
     /** Answers 409 (IntegrationHttpError) when the shipment has already been dispatched. */
     cancelShipment: (orderId: string) =>
-      callIntegration(endpoint, { operation: 'cancel shipment', method: 'POST', path: `/shipments/${encodeURIComponent(orderId)}/cancel`, idempotencyKey: `cancel:${orderId}`, response: wmsShipment }),
+      callIntegration(endpoint(), { operation: 'cancel shipment', method: 'POST', path: `/shipments/${encodeURIComponent(orderId)}/cancel`, idempotencyKey: `cancel:${orderId}`, response: wmsShipment }),
     getShipment: (orderId: string) =>
-      callIntegration(endpoint, { operation: 'get shipment', method: 'GET', path: `/shipments/${encodeURIComponent(orderId)}`, response: wmsShipment }),
+      callIntegration(endpoint(), { operation: 'get shipment', method: 'GET', path: `/shipments/${encodeURIComponent(orderId)}`, response: wmsShipment }),
   };
 }
 export type WmsClient = ReturnType<typeof createWmsClient>;

@@ -1,0 +1,83 @@
+import { eq } from 'drizzle-orm';
+import type { Transaction } from '@/db/client';
+import { orders, shipments } from '@/db/schema';
+import { IntegrationHttpError } from '@/server/integrations/integration-client';
+import { checkFulfilment } from '@/server/orders/check-fulfilment';
+import { parseOrderEvent } from '@/server/orders/events';
+import { lockOrder, orderLineItems } from '@/server/orders/order';
+import { markShipmentCancelled, recordShipmentAccepted } from '@/server/orders/record-shipment';
+import { requestRefund } from '@/server/orders/request-refund';
+import { restockSold } from '@/server/orders/stock';
+import { defineConsumer } from '@/server/pipeline/define-consumer';
+import type { PipelineEvent } from '@/server/pipeline/types';
+import type { ConsumerDependencies } from './dependencies';
+
+/**
+ * OrderPaid: checks, then the push to the warehouse. The order row is not locked during the
+ * HTTP call (the notify path must never wait on the WMS); it is re-checked afterwards.
+ * The WMS keys shipments by order id, so a push retried after a lost response or a
+ * timeout finds the first shipment instead of creating a second.
+ */
+async function pushShipment(event: PipelineEvent, tx: Transaction, dependencies: ConsumerDependencies) {
+  const { orderId } = parseOrderEvent('OrderPaid', event);
+  const [order] = await tx.select().from(orders).where(eq(orders.id, orderId));
+  if (order?.status !== 'PAID') return;
+
+  const verdict = await checkFulfilment(tx, order);
+  if (!verdict.pass) {
+    await requestRefund(tx, { orderId, reason: `fulfilment rejected: ${verdict.reason}` });
+    return;
+  }
+
+  let wmsShipmentId: string;
+  try {
+    const items = (await orderLineItems(tx, orderId)).map(({ sku, quantity }) => ({ sku, quantity }));
+    ({ shipmentId: wmsShipmentId } = await dependencies.wms.createShipment({ orderId, items, callbackUrl: `${dependencies.callbackBaseUrl()}/api/wms/callback` }));
+  } catch (error) {
+    if (error instanceof IntegrationHttpError && error.refused) {
+      await requestRefund(tx, { orderId, reason: `warehouse rejected the shipment: ${error.message}` });
+      return;
+    }
+    throw error;
+  }
+  if (!(await recordShipmentAccepted(tx, { orderId, wmsShipmentId }))) {
+    await dependencies.wms.cancelShipment(orderId);
+  }
+}
+
+/**
+ * RefundRequested for a sold order: cancel the shipment unless it has left, and only then
+ * put the units back on sale. The WMS is asked even without a local shipment row, because
+ * a push whose response was lost may have created one there.
+ */
+async function compensateFulfilment(event: PipelineEvent, tx: Transaction, dependencies: ConsumerDependencies) {
+  const requested = parseOrderEvent('RefundRequested', event);
+  if (requested.kind !== 'order') return;
+  const order = await lockOrder(tx, requested.orderId);
+  if (order.stockState !== 'SOLD') return;
+
+  const [shipment] = await tx.select().from(shipments).where(eq(shipments.orderId, order.id));
+  if (shipment?.status === 'DISPATCHED') return;
+  try {
+    await dependencies.wms.cancelShipment(order.id);
+  } catch (error) {
+    const nothingToCancel = error instanceof IntegrationHttpError && error.status === 404;
+    const alreadyLeft = error instanceof IntegrationHttpError && error.status === 409;
+    if (alreadyLeft) return;
+    if (!nothingToCancel) throw error;
+  }
+  await markShipmentCancelled(tx, order.id);
+  await restockSold(tx, order.id);
+}
+
+export function fulfillmentConsumer(dependencies: ConsumerDependencies) {
+  return defineConsumer({
+    group: 'fulfillment',
+    topics: ['orders'],
+    types: ['OrderPaid', 'RefundRequested'],
+    batchSize: 20,
+    maxAttempts: 30,
+    backoff: dependencies.backoff,
+    handler: (event, { tx }) => (event.type === 'OrderPaid' ? pushShipment(event, tx, dependencies) : compensateFulfilment(event, tx, dependencies)),
+  });
+}

@@ -1,0 +1,67 @@
+import type { Database } from '@/db/client';
+import type { IntegrationName } from '@/server/integrations/integration-client';
+import { createPaymentClient } from '@/server/integrations/payment-client';
+import { routeByPrefix, serveRequestHandler } from '@/server/integrations/serve-simulators';
+import { createSimulators, type SimulatorOptions } from '@/server/integrations/simulators';
+import { createSmsClient } from '@/server/integrations/sms-client';
+import { createWmsClient } from '@/server/integrations/wms-client';
+import { handleCreateOrder } from '@/server/orders/handle-create-order';
+import { handlePaymentNotification } from '@/server/orders/handle-payment-notification';
+import { handleWmsCallback } from '@/server/orders/handle-wms-callback';
+import { startPipeline, type StartPipelineOptions } from '@/server/pipeline/start-pipeline';
+import type { ConsumerDependencies } from './dependencies';
+import { createOrderConsumers } from './index';
+
+export interface OrderSystemOptions {
+  db: Database;
+  simulators?: Omit<SimulatorOptions, 'db'>;
+  pipeline?: Partial<Omit<StartPipelineOptions, 'db' | 'consumers'>>;
+  consumers?: Pick<ConsumerDependencies, 'backoff' | 'refundAttempts'>;
+  clientTimeoutMs?: number;
+  /** Fixed port, e.g. for a benchmark; default a free one. */
+  port?: number;
+}
+
+/**
+ * The order system without Next.js: the same request handlers the app routes mount
+ * (storefront, payment notify, WMS callback, simulators) on a node:http server, the
+ * simulators' background deliveries, and the pipeline with every order consumer pointed
+ * at that server. For integration tests and the payment benchmark.
+ */
+export async function startOrderSystem(options: OrderSystemOptions) {
+  const { db } = options;
+  const simulators = createSimulators({ db, ...options.simulators });
+  const server = await serveRequestHandler(
+    routeByPrefix({
+      '/api/sim': simulators.handler,
+      '/api/orders': (request) => handleCreateOrder(request, db),
+      '/api/payments/notify': (request) => handlePaymentNotification(request, db),
+      '/api/wms/callback': (request) => handleWmsCallback(request, db),
+    }),
+    { port: options.port },
+  );
+  const timeoutMs = options.clientTimeoutMs ?? 2_000;
+  const endpoint = (name: IntegrationName) => ({ name, baseUrl: `${server.url}/api/sim/${name}`, timeoutMs });
+  const dependencies: ConsumerDependencies = {
+    payment: createPaymentClient(endpoint('payment')),
+    wms: createWmsClient(endpoint('wms')),
+    sms: createSmsClient(endpoint('sms')),
+    callbackBaseUrl: () => server.url,
+    ...options.consumers,
+  };
+  const background = simulators.start(50);
+  const pipeline = await startPipeline({ db, consumers: createOrderConsumers(dependencies), ...options.pipeline });
+
+  return {
+    url: server.url,
+    simulators,
+    payment: dependencies.payment,
+    notifyUrl: `${server.url}/api/payments/notify`,
+    async stop() {
+      await pipeline.stop();
+      await background.stop();
+      await server.close();
+    },
+  };
+}
+export type OrderSystem = Awaited<ReturnType<typeof startOrderSystem>>;

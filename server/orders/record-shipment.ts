@@ -1,0 +1,63 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Executor } from '@/db/client';
+import { shipments } from '@/db/schema';
+import { appendEvent } from '@/server/pipeline/append-event';
+import { orderEvent } from './events';
+import { lockOrder, setOrderStatus } from './order';
+
+/**
+ * The warehouse accepted the push: the order is FULFILLING. Returns false, changing
+ * nothing, when the order left PAID while the push was in flight (a refund started);
+ * the caller then cancels the shipment it just created.
+ */
+export async function recordShipmentAccepted(tx: Executor, input: { orderId: string; wmsShipmentId: string }): Promise<boolean> {
+  const order = await lockOrder(tx, input.orderId);
+  if (order.status !== 'PAID') return false;
+  await tx.insert(shipments).values({ orderId: order.id, wmsShipmentId: input.wmsShipmentId, status: 'ACCEPTED' }).onConflictDoNothing();
+  await setOrderStatus(tx, order.id, 'FULFILLING');
+  await appendEvent(tx, orderEvent('ShipmentAccepted', { orderId: order.id, shipmentId: input.wmsShipmentId }));
+  return true;
+}
+
+export async function markShipmentCancelled(tx: Executor, orderId: string) {
+  await tx.update(shipments).set({ status: 'CANCELLED', updatedAt: sql`now()` }).where(eq(shipments.orderId, orderId));
+}
+
+export type DispatchOutcome = 'shipped' | 'already-shipped' | 'recorded-after-refund' | 'not-shippable';
+
+/**
+ * The warehouse dispatched the shipment (signed callback). A callback can overtake our own
+ * record of the acceptance (the push's response was lost and its retry has not run yet):
+ * the callback proves the acceptance, so a PAID order goes straight to SHIPPED.
+ */
+export async function recordDispatch(
+  db: Executor,
+  input: { orderId: string; wmsShipmentId: string; carrier: string; trackingNumber: string; dispatchedAt: Date },
+): Promise<DispatchOutcome> {
+  return db.transaction(async (tx) => {
+    const order = await lockOrder(tx, input.orderId);
+    if (order.status === 'PENDING_PAYMENT' || order.status === 'CLOSED') return 'not-shippable';
+    if (order.status === 'SHIPPED' || order.status === 'COMPLETED') return 'already-shipped';
+
+    const dispatched = { wmsShipmentId: input.wmsShipmentId, status: 'DISPATCHED' as const, carrier: input.carrier, trackingNumber: input.trackingNumber, updatedAt: new Date() };
+    await tx
+      .insert(shipments)
+      .values({ orderId: order.id, ...dispatched })
+      .onConflictDoUpdate({ target: shipments.orderId, set: dispatched });
+    // A refund raced the dispatch: the goods are gone, so the shipment is recorded but the order stays in its refund.
+    if (order.status !== 'PAID' && order.status !== 'FULFILLING') return 'recorded-after-refund';
+
+    await setOrderStatus(tx, order.id, 'SHIPPED', { carrier: input.carrier, trackingNumber: input.trackingNumber, shippedAt: input.dispatchedAt });
+    await appendEvent(
+      tx,
+      orderEvent('OrderShipped', {
+        orderId: order.id,
+        contactPhone: order.contactPhone,
+        carrier: input.carrier,
+        trackingNumber: input.trackingNumber,
+        shippedAt: input.dispatchedAt.toISOString(),
+      }),
+    );
+    return 'shipped';
+  });
+}
