@@ -100,12 +100,9 @@ describe('consumer groups', () => {
     const dead = deadLetters[0];
     expect(dead).toMatchObject({ eventId: id, attempts: 4, status: 'dead' });
     expect(dead!.errors.map((error) => error.message)).toEqual(['boom 1', 'boom 2', 'boom 3', 'boom 4']);
-    // Attempt 1 runs twice: the batch's fast path, rolled back, then isolated in a savepoint.
-    const firstRuns = new Map(attemptsAt.map((entry) => [entry.attempt, entry.at]));
-    expect([...firstRuns.keys()]).toEqual([1, 2, 3, 4]);
+    expect(attemptsAt.map((entry) => entry.attempt)).toEqual([1, 2, 3, 4]);
     // Equal jitter: the wait before attempt n+1 is at least half of base * 2^(n-1).
-    const times = [...firstRuns.values()];
-    const gaps = times.slice(1).map((at, i) => at - times[i]!);
+    const gaps = attemptsAt.slice(1).map((entry, i) => entry.at - attemptsAt[i]!.at);
     expect(gaps[0]).toBeGreaterThanOrEqual(50);
     expect(gaps[1]).toBeGreaterThanOrEqual(100);
     expect(gaps[2]).toBeGreaterThanOrEqual(200);

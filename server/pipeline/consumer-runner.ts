@@ -28,7 +28,11 @@ export interface ConsumerRunnerOptions {
 }
 
 /** Thrown out of a batch transaction when a handler fails on the fast path. */
-class HandlerFailed extends Error {}
+class HandlerFailed extends Error {
+  constructor(readonly eventId: string, readonly attemptError: AttemptError) {
+    super(`handler failed on event ${eventId}`);
+  }
+}
 
 /**
  * Runs one consumer group in this process: keeps its share of the partitions leased,
@@ -115,10 +119,10 @@ export class ConsumerRunner {
     if (batch.length === 0) return false;
     let outcome: { handled: number; failures: number };
     try {
-      outcome = await this.runBatch(batch, false);
+      outcome = await this.runBatch(batch, null);
     } catch (error) {
       if (!(error instanceof HandlerFailed)) throw error;
-      outcome = await this.runBatch(batch, true);
+      outcome = await this.runBatch(batch, error);
     }
     eventsHandled().inc({ group: this.group }, outcome.handled);
     if (outcome.failures > 0) {
@@ -130,10 +134,11 @@ export class ConsumerRunner {
   /**
    * One transaction per batch: handler effects, processed marks, failures and the offset
    * commit land together or not at all. The fast path runs handlers without savepoints;
-   * if one throws, the batch is rolled back and rerun isolating each event in a
-   * savepoint, so the failing event goes to retries and the others still commit.
+   * if one throws, the batch is rolled back and rerun with each event in a savepoint,
+   * the failed event going straight to retries (its failure is its first attempt), so
+   * the others still commit.
    */
-  private async runBatch(batch: BatchEvent[], isolateEvents: boolean): Promise<{ handled: number; failures: number }> {
+  private async runBatch(batch: BatchEvent[], fastPathFailure: HandlerFailed | null): Promise<{ handled: number; failures: number }> {
     const { db, workerId, consumer } = this.options;
     return db.transaction(async (tx) => {
       const wanted = batch.filter((event) => this.subscribes(event));
@@ -143,7 +148,9 @@ export class ConsumerRunner {
       for (const event of wanted) {
         if (settled.has(event.id)) continue;
         const context = { group: this.group, attempt: 1 };
-        if (isolateEvents) {
+        if (event.id === fastPathFailure?.eventId) {
+          failures.push({ eventId: event.id, error: fastPathFailure.attemptError });
+        } else if (fastPathFailure) {
           try {
             await tx.transaction((savepoint) => consumer.handler(event, { ...context, tx: savepoint }));
             handled.push(event);
@@ -154,7 +161,7 @@ export class ConsumerRunner {
           try {
             await consumer.handler(event, { ...context, tx });
           } catch (error) {
-            throw new HandlerFailed('handler failed on the fast path', { cause: error });
+            throw new HandlerFailed(event.id, toAttemptError(error, 1));
           }
           handled.push(event);
         }
