@@ -133,9 +133,9 @@ describe('consumer groups', () => {
     expect(deliveredAt! - deliverAt.getTime()).toBeLessThan(1_000);
   });
 
-  it('a crash between a handler effect and the offset commit does not repeat the effect', async () => {
-    // The state such a crash would leave: the handler's effect and processed mark are
-    // committed, the partition's offset is not. The redelivery must not run the handler.
+  it('a redelivered event whose processed mark committed is not handled again', async () => {
+    // Effect and processed mark committed, offset not (e.g. an offset moved back by hand):
+    // the redelivery must not run the handler. The process-crash variant is in worker-processes.
     const consumer = defineConsumer({
       group: 'crash-window',
       types: ['Charge'],

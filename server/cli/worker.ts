@@ -1,0 +1,32 @@
+/**
+ * Runs the event pipeline alone (relay candidate + every consumer group), so several
+ * worker processes can share the partitions. Uses DATABASE_URL, or the embedded
+ * PostgreSQL under .data/ (adopted when the console already runs it).
+ * SIGTERM/SIGINT drain gracefully: batches in hand finish and leases are released.
+ */
+import { closeDatabase, createDatabase } from '@/db/client';
+import { migrateDatabase } from '@/db/migrate';
+import { provideDatabase } from '@/db/provide-database';
+import { consumers } from '@/server/consumers';
+import { startPipeline } from '@/server/pipeline/start-pipeline';
+
+const log = (line: string) => console.log(`[worker] ${line}`);
+
+const database = await provideDatabase({ quiet: true });
+const db = createDatabase(database.url, { applicationName: 'conveyor-worker' });
+await migrateDatabase(db);
+const pipeline = await startPipeline({ db, consumers });
+log(`${pipeline.workerId} running ${consumers.length} consumer group(s): ${consumers.map((consumer) => consumer.group).join(', ') || 'none'}`);
+
+let stopping = false;
+async function shutdown(signal: NodeJS.Signals) {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: finishing batches in hand and releasing leases`);
+  await pipeline.stop();
+  await closeDatabase(db);
+  await database.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
