@@ -14,7 +14,7 @@ interface ProcedureDef {
   meta?: ProcedureMeta;
 }
 
-const procedures = Object.entries(appRouter._def.procedures as Record<string, { _def: ProcedureDef }>);
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: ProcedureDef }>);
 const mutations = procedures.filter(([, procedure]) => procedure._def.type === 'mutation');
 
 function callerAs(role: Role | null) {

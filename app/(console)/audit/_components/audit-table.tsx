@@ -1,0 +1,141 @@
+'use client';
+
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { EmptyState } from '@/components/empty-state';
+import { LoadingRows, QueryError } from '@/components/query-state';
+import { useTRPC } from '@/components/trpc';
+import { UpdatedAgo } from '@/components/updated-ago';
+import { useUrlFilters } from '@/components/use-url-filters';
+
+const filterKeys = ['actor', 'action', 'target', 'outcome', 'from', 'to'] as const;
+const outcomes = ['ok', 'denied', 'error', 'pending'] as const;
+
+function toDate(value: string): Date | undefined {
+  if (!value) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+export function AuditTable() {
+  const trpc = useTRPC();
+  const [filters, setFilters] = useUrlFilters(filterKeys);
+  const [cursors, setCursors] = useState<number[]>([]);
+  const cursor = cursors[cursors.length - 1];
+  const outcome = (outcomes as readonly string[]).includes(filters.outcome) ? (filters.outcome as (typeof outcomes)[number]) : undefined;
+
+  const query = useQuery({
+    ...trpc.audit.list.queryOptions({
+      actor: filters.actor || undefined,
+      action: filters.action || undefined,
+      target: filters.target || undefined,
+      outcome,
+      from: toDate(filters.from),
+      to: toDate(filters.to),
+      cursor,
+      limit: 50,
+    }),
+    placeholderData: keepPreviousData,
+    refetchInterval: 5_000,
+  });
+
+  function applyFilters(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setCursors([]);
+    setFilters(Object.fromEntries(filterKeys.map((key) => [key, String(form.get(key) ?? '').trim()])));
+  }
+
+  return (
+    <>
+      <form className="filters panel" onSubmit={applyFilters} key={JSON.stringify(filters)}>
+        <label className="field">
+          Actor
+          <input name="actor" defaultValue={filters.actor} placeholder="email contains" />
+        </label>
+        <label className="field">
+          Action
+          <input name="action" defaultValue={filters.action} placeholder="e.g. users.changeRole" />
+        </label>
+        <label className="field">
+          Target
+          <input name="target" defaultValue={filters.target} placeholder="exact id" />
+        </label>
+        <label className="field">
+          Outcome
+          <select name="outcome" defaultValue={filters.outcome}>
+            <option value="">any</option>
+            {outcomes.map((value) => (
+              <option key={value}>{value}</option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          From
+          <input name="from" type="datetime-local" defaultValue={filters.from} />
+        </label>
+        <label className="field">
+          To
+          <input name="to" type="datetime-local" defaultValue={filters.to} />
+        </label>
+        <button className="primary" type="submit">
+          Filter
+        </button>
+        <button type="button" onClick={() => (setCursors([]), setFilters(Object.fromEntries(filterKeys.map((key) => [key, '']))))}>
+          Clear
+        </button>
+        <span className="spacer" />
+        <UpdatedAgo at={query.dataUpdatedAt} />
+      </form>
+
+      {query.isPending ? (
+        <LoadingRows />
+      ) : query.isError ? (
+        <QueryError error={query.error} onRetry={() => void query.refetch()} />
+      ) : query.data.entries.length === 0 ? (
+        <EmptyState title="No audit entries match">Actions taken in the console appear here, newest first.</EmptyState>
+      ) : (
+        <>
+          <table className="data" data-testid="audit-table">
+            <thead>
+              <tr>
+                <th>Time</th>
+                <th>Actor</th>
+                <th>Action</th>
+                <th>Target</th>
+                <th>Reason</th>
+                <th>Outcome</th>
+              </tr>
+            </thead>
+            <tbody>
+              {query.data.entries.map((entry) => (
+                <tr key={entry.id}>
+                  <td className="mono">{entry.at.toLocaleString()}</td>
+                  <td>
+                    {entry.actorEmail ?? <span className="muted">anonymous</span>}
+                    {entry.actorRole && <div className="muted">{entry.actorRole}</div>}
+                  </td>
+                  <td className="mono">{entry.action}</td>
+                  <td className="mono">{entry.target ?? '—'}</td>
+                  <td>{entry.reason ?? <span className="muted">—</span>}</td>
+                  <td>
+                    <span className={`badge ${entry.outcome}`}>{entry.outcome}</span>
+                    {entry.message && <div className="muted">{entry.message}</div>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div className="pager">
+            <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+              Newer
+            </button>
+            <button type="button" disabled={!query.data.nextCursor} onClick={() => setCursors([...cursors, query.data.nextCursor!])}>
+              Older
+            </button>
+          </div>
+        </>
+      )}
+    </>
+  );
+}

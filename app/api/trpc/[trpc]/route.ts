@@ -1,0 +1,20 @@
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { withRequestMetrics } from '@/server/ops/http-metrics';
+import { createContext } from '@/server/trpc/context';
+import { appRouter } from '@/server/trpc/root';
+
+export const dynamic = 'force-dynamic';
+
+const handler = withRequestMetrics('/api/trpc', (request: Request) =>
+  fetchRequestHandler({
+    endpoint: '/api/trpc',
+    req: request,
+    router: appRouter,
+    createContext: () => createContext(request.headers),
+    onError({ error, path }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${path} failed:`, error.cause ?? error);
+    },
+  }),
+);
+
+export { handler as GET, handler as POST };

@@ -1,0 +1,26 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '@/db/client';
+import { migrationsCurrent } from '@/db/migrate';
+
+export interface Health {
+  ok: boolean;
+  database: 'reachable' | 'unreachable';
+  migrations: 'current' | 'behind' | 'unknown';
+  message?: string;
+}
+
+export async function checkHealth(db: Database): Promise<Health> {
+  try {
+    await db.execute(sql`select 1`);
+  } catch (error) {
+    return { ok: false, database: 'unreachable', migrations: 'unknown', message: (error as Error).message };
+  }
+  try {
+    const current = await migrationsCurrent(db);
+    return current
+      ? { ok: true, database: 'reachable', migrations: 'current' }
+      : { ok: false, database: 'reachable', migrations: 'behind', message: 'Run `npm run db:migrate`.' };
+  } catch (error) {
+    return { ok: false, database: 'reachable', migrations: 'unknown', message: (error as Error).message };
+  }
+}

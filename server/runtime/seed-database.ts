@@ -1,0 +1,8 @@
+import type { Database } from '@/db/client';
+import { ensureFirstAdmin, seedDemoUsers } from '@/server/auth/seed-users';
+
+/** Everything a fresh database needs before the console serves; safe to run at every start. */
+export async function seedDatabase(db: Database, options: { demo: boolean; log: (line: string) => void }): Promise<void> {
+  if (options.demo) await seedDemoUsers(db);
+  await ensureFirstAdmin(db, options.log);
+}
