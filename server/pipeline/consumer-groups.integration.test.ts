@@ -7,7 +7,7 @@ import { startPipeline, type PipelineHandle } from './start-pipeline';
 import { createEffectsTable, effectCounts, recordEffect } from './test-support/effects';
 import { fastPipelineOptions } from './test-support/fast-pipeline';
 import { waitFor } from './test-support/wait-for';
-import type { ConsumerDefinition } from './types';
+import type { ConsumerDefinition, HandlerContext, PipelineEvent } from './types';
 
 const { db } = await createTestDatabase();
 await createEffectsTable(db);
@@ -71,6 +71,35 @@ describe('consumer groups', () => {
     );
     expect(retries).toEqual([{ eventId: ids[1]!.id, attempt: 1, errorClass: 'TypeError', lastError: 'cannot handle two' }]);
     expect(await effectCounts(db, 'second-fails')).toEqual({ events: 4, effects: 4 });
+  });
+
+  it('a failing batch handler falls back to the event handler so only the failing event goes to retries', async () => {
+    const batchSizes: number[] = [];
+    const handler = async (event: PipelineEvent, { tx, group }: HandlerContext) => {
+      if ((event.payload as { n: number }).n === 3) throw new Error('bad three');
+      await recordEffect(tx, group, event);
+    };
+    await run([
+      defineConsumer({
+        group: 'batched',
+        types: ['Numbered'],
+        topics: ['batched'],
+        backoff: { baseMs: 60_000, maxMs: 60_000 },
+        handler,
+        handleBatch: async (events, context) => {
+          batchSizes.push(events.length);
+          for (const event of events) await handler(event, context);
+        },
+      }),
+    ]);
+    await db.transaction((tx) =>
+      appendEvents(tx, [1, 2, 3, 4].map((n) => ({ topic: 'batched', key: 'k', type: 'Numbered', payload: { n } }))),
+    );
+    await waitFor(async () => (await effectCounts(db, 'batched')).events === 3, { what: '3 effects' });
+    const retries = await db.execute<{ lastError: string }>(sql`select last_error as "lastError" from retries where "group" = 'batched'`);
+    expect([...retries]).toEqual([{ lastError: 'bad three' }]);
+    expect(await effectCounts(db, 'batched')).toEqual({ events: 3, effects: 3 });
+    expect(batchSizes.reduce((sum, size) => sum + size, 0)).toBe(4);
   });
 
   it('retries back off and dead-letter after maxAttempts with an alert', async () => {

@@ -27,10 +27,13 @@ export interface ConsumerRunnerOptions {
   onError: (error: unknown) => void;
 }
 
-/** Thrown out of a batch transaction when a handler fails on the fast path. */
+/**
+ * Thrown out of a batch transaction when the fast path fails: by `handler` on one event
+ * (whose failure then counts as its first attempt), or by `handleBatch` (no event known).
+ */
 class HandlerFailed extends Error {
-  constructor(readonly eventId: string, readonly attemptError: AttemptError) {
-    super(`handler failed on event ${eventId}`);
+  constructor(readonly failed: { eventId: string; error: AttemptError } | null) {
+    super(failed ? `handler failed on event ${failed.eventId}` : 'batch handler failed');
   }
 }
 
@@ -134,43 +137,62 @@ export class ConsumerRunner {
   /**
    * One transaction per batch: handler effects, processed marks, failures and the offset
    * commit land together or not at all. The fast path runs handlers without savepoints;
-   * if one throws, the batch is rolled back and rerun with each event in a savepoint,
-   * the failed event going straight to retries (its failure is its first attempt), so
-   * the others still commit.
+   * if it throws, the batch is rolled back and redone with each event in a savepoint
+   * (an event already known to fail goes straight to retries), so the others still commit.
    */
   private async runBatch(batch: BatchEvent[], fastPathFailure: HandlerFailed | null): Promise<{ handled: number; failures: number }> {
-    const { db, workerId, consumer } = this.options;
+    const { db, workerId } = this.options;
     return db.transaction(async (tx) => {
       const wanted = batch.filter((event) => this.subscribes(event));
       const settled = await alreadySettled(tx, { group: this.group, eventIds: wanted.map((event) => event.id) });
-      const handled: BatchEvent[] = [];
-      const failures: { eventId: string; error: AttemptError }[] = [];
-      for (const event of wanted) {
-        if (settled.has(event.id)) continue;
-        const context = { group: this.group, attempt: 1 };
-        if (event.id === fastPathFailure?.eventId) {
-          failures.push({ eventId: event.id, error: fastPathFailure.attemptError });
-        } else if (fastPathFailure) {
-          try {
-            await tx.transaction((savepoint) => consumer.handler(event, { ...context, tx: savepoint }));
-            handled.push(event);
-          } catch (error) {
-            failures.push({ eventId: event.id, error: toAttemptError(error, 1) });
-          }
-        } else {
-          try {
-            await consumer.handler(event, { ...context, tx });
-          } catch (error) {
-            throw new HandlerFailed(event.id, toAttemptError(error, 1));
-          }
-          handled.push(event);
-        }
-      }
+      const due = wanted.filter((event) => !settled.has(event.id));
+      const { handled, failures } = fastPathFailure
+        ? await this.handleIsolated(tx, due, fastPathFailure)
+        : { handled: await this.handleFast(tx, due), failures: [] };
       await markProcessed(tx, { group: this.group, eventIds: handled.map((event) => event.id) });
       await this.recordFirstFailures(tx, failures);
       await commitOffsets(tx, { group: this.group, workerId, commits: offsetCommits(batch, handled) });
       return { handled: handled.length, failures: failures.length };
     });
+  }
+
+  private async handleFast(tx: Transaction, events: BatchEvent[]): Promise<BatchEvent[]> {
+    const { handler, handleBatch } = this.options.consumer;
+    const context = { tx, group: this.group, attempt: 1 };
+    if (handleBatch) {
+      if (events.length > 0) await handleBatch(events, context).catch(() => Promise.reject(new HandlerFailed(null)));
+      return events;
+    }
+    for (const event of events) {
+      try {
+        await handler(event, context);
+      } catch (error) {
+        throw new HandlerFailed({ eventId: event.id, error: toAttemptError(error, 1) });
+      }
+    }
+    return events;
+  }
+
+  private async handleIsolated(
+    tx: Transaction,
+    events: BatchEvent[],
+    fastPathFailure: HandlerFailed,
+  ): Promise<{ handled: BatchEvent[]; failures: { eventId: string; error: AttemptError }[] }> {
+    const handled: BatchEvent[] = [];
+    const failures: { eventId: string; error: AttemptError }[] = [];
+    for (const event of events) {
+      if (event.id === fastPathFailure.failed?.eventId) {
+        failures.push(fastPathFailure.failed);
+        continue;
+      }
+      try {
+        await tx.transaction((savepoint) => this.options.consumer.handler(event, { tx: savepoint, group: this.group, attempt: 1 }));
+        handled.push(event);
+      } catch (error) {
+        failures.push({ eventId: event.id, error: toAttemptError(error, 1) });
+      }
+    }
+    return { handled, failures };
   }
 
   private async recordFirstFailures(tx: Transaction, failures: { eventId: string; error: AttemptError }[]): Promise<void> {

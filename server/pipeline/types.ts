@@ -44,6 +44,9 @@ export interface HandlerContext {
 
 export type EventHandler = (event: PipelineEvent, context: HandlerContext) => Promise<void>;
 
+/** Handles several events of one partition batch at once, e.g. with one multi-row insert. */
+export type BatchEventHandler = (events: PipelineEvent[], context: HandlerContext) => Promise<void>;
+
 export interface BackoffPolicy {
   baseMs: number;
   maxMs: number;
@@ -55,6 +58,12 @@ export interface ConsumerDefinition {
   types: readonly string[] | '*';
   topics?: readonly string[];
   handler: EventHandler;
+  /**
+   * Optional fast path: called once per batch (in partition order per key) in the batch's
+   * transaction. If it throws, the batch is rolled back and redone with `handler` event by
+   * event, so only the failing events go to retries. Retries always use `handler`.
+   */
+  handleBatch?: BatchEventHandler;
   maxAttempts?: number;
   backoff?: BackoffPolicy;
   batchSize?: number;

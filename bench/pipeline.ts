@@ -1,0 +1,288 @@
+/**
+ * Pipeline benchmark: end-to-end throughput (append → handled by all 5 groups) with a
+ * no-op and a row-writing handler, append-to-handled latency at a fixed 1,000 events/s,
+ * and the same fan-out on graphile-worker (one job per group per event) on the same
+ * server in the same run. Each run gets a fresh database cloned from a migrated template.
+ * Prints a table; writes JSON to bench/results/. Usage: npm run bench:pipeline
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { Logger, makeWorkerUtils, run as runGraphileWorker, runMigrations as migrateGraphileWorker } from 'graphile-worker';
+import pg from 'pg';
+import postgres from 'postgres';
+import { closeDatabase, createDatabase, type Database } from '@/db/client';
+import { migrateDatabase } from '@/db/migrate';
+import { provideDatabase } from '@/db/provide-database';
+import { appendEvent, appendEvents } from '@/server/pipeline/append-event';
+import { defineConsumer } from '@/server/pipeline/define-consumer';
+import { startPipeline } from '@/server/pipeline/start-pipeline';
+import type { BatchEventHandler, EventHandler } from '@/server/pipeline/types';
+
+const GROUPS = ['points', 'coupons', 'notifications', 'fulfillment', 'analytics'];
+const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
+const GRAPHILE_EVENTS = Number(process.env.BENCH_GRAPHILE_EVENTS ?? 4_000);
+const APPEND_BATCH = 500;
+const LATENCY_RATE = 1_000;
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const POOL_SIZE = 20;
+
+/** noop: does nothing; row: one insert per event; row-batch: the same rows, one multi-row insert per batch. */
+type HandlerKind = 'noop' | 'row' | 'row-batch';
+
+const provided = await provideDatabase({ quiet: true });
+const serverUrl = withDatabase(provided.url, 'postgres');
+const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+const template = `bench_template_${process.pid}`;
+let runs = 0;
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `bench_${process.pid}_${runs++}`;
+  await admin.unsafe(`create database ${name} template ${template}`);
+  return { url: withDatabase(serverUrl, name), drop: () => admin.unsafe(`drop database if exists ${name} with (force)`).then(() => {}) };
+}
+
+async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error('benchmark run timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function median(values: number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50);
+}
+
+/** What a downstream system's handler does: nothing, or write one row keyed by the event. */
+function pipelineHandler(kind: 'noop' | 'row', onHandled?: (createdAt: Date) => void): EventHandler {
+  return async (event, { tx, group }) => {
+    if (kind === 'row') await tx.execute(sql`insert into bench_effects ("group", event_id) values (${group}, ${event.id}::int8)`);
+    onHandled?.(event.createdAt);
+  };
+}
+
+function pipelineBatchHandler(onHandled?: (createdAt: Date) => void): BatchEventHandler {
+  return async (events, { tx, group }) => {
+    await tx.execute(sql`
+      insert into bench_effects ("group", event_id) select ${group}, unnest(${sql.param(events.map((event) => event.id))}::int8[])`);
+    for (const event of events) onHandled?.(event.createdAt);
+  };
+}
+
+async function startBenchPipeline(db: Database, kind: HandlerKind, onHandled?: (createdAt: Date) => void) {
+  await db.execute(sql`create table bench_effects ("group" text not null, event_id bigint not null)`);
+  const consumers = GROUPS.map((group) =>
+    defineConsumer({
+      group,
+      types: '*',
+      batchSize: 500,
+      handler: pipelineHandler(kind === 'noop' ? 'noop' : 'row', onHandled),
+      handleBatch: kind === 'row-batch' ? pipelineBatchHandler(onHandled) : undefined,
+    }),
+  );
+  const pipeline = await startPipeline({
+    db,
+    partitions: 16,
+    relayBatchSize: 2_000,
+    consumers,
+    onError: (error) => console.error('[pipeline]', error),
+  });
+  await waitUntil(async () => {
+    const [row] = await db.execute<{ free: number }>(sql`select count(*)::int as free from consumer_offsets where lease_owner is null`);
+    return row!.free === 0;
+  });
+  return pipeline;
+}
+
+async function pipelineDrained(db: Database, events: number): Promise<boolean> {
+  const [row] = await db.execute<{ consumed: number }>(sql`select coalesce(sum(committed_offset), 0)::int as consumed from consumer_offsets`);
+  return row!.consumed >= events * GROUPS.length;
+}
+
+async function pipelineThroughput(kind: HandlerKind): Promise<number> {
+  const database = await freshDatabase();
+  const db = createDatabase(database.url, { max: POOL_SIZE, applicationName: 'bench' });
+  try {
+    const pipeline = await startBenchPipeline(db, kind);
+    const started = performance.now();
+    for (let sent = 0; sent < THROUGHPUT_EVENTS; sent += APPEND_BATCH) {
+      await db.transaction((tx) =>
+        appendEvents(
+          tx,
+          Array.from({ length: APPEND_BATCH }, (_, n) => ({ topic: 'orders', key: `order-${(sent + n) % 5_000}`, type: 'OrderPaid', payload: { n: sent + n } })),
+        ),
+      );
+    }
+    await waitUntil(() => pipelineDrained(db, THROUGHPUT_EVENTS));
+    const seconds = (performance.now() - started) / 1000;
+    await pipeline.stop();
+    return (THROUGHPUT_EVENTS * GROUPS.length) / seconds;
+  } finally {
+    await closeDatabase(db);
+    await database.drop();
+  }
+}
+
+/** Appends one event per transaction on a fixed schedule; latency is handler time minus the event's commit-side creation time. */
+async function pipelineLatency(): Promise<{ p50: number; p99: number; max: number; deliveries: number }> {
+  const database = await freshDatabase();
+  const db = createDatabase(database.url, { max: POOL_SIZE, applicationName: 'bench' });
+  const latencies: number[] = [];
+  const total = LATENCY_RATE * LATENCY_SECONDS;
+  const warmUp = LATENCY_RATE; // the first second: JIT and connection warm-up
+  let appended = 0;
+  try {
+    const pipeline = await startBenchPipeline(db, 'row-batch', (createdAt) => latencies.push(Date.now() - createdAt.getTime()));
+    const started = performance.now();
+    const inFlight = new Set<Promise<unknown>>();
+    while (appended < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * LATENCY_RATE));
+      for (; appended < due; appended++) {
+        const n = appended;
+        const append = db
+          .transaction((tx) => appendEvent(tx, { topic: 'orders', key: `order-${n}`, type: 'OrderPaid', payload: { n } }))
+          .finally(() => inFlight.delete(append));
+        inFlight.add(append);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await Promise.all(inFlight);
+    await waitUntil(() => pipelineDrained(db, total));
+    await pipeline.stop();
+    const measured = latencies.slice(warmUp * GROUPS.length).sort((a, b) => a - b);
+    return { p50: percentile(measured, 50), p99: percentile(measured, 99), max: measured[measured.length - 1]!, deliveries: measured.length };
+  } finally {
+    await closeDatabase(db);
+    await database.drop();
+  }
+}
+
+async function graphileThroughput(kind: 'noop' | 'row'): Promise<number> {
+  const database = await freshDatabase();
+  const logger = new Logger(() => () => {});
+  const pgPool = new pg.Pool({ connectionString: database.url, max: POOL_SIZE });
+  // Dropping the run's database terminates idle pool connections; that is expected here.
+  pgPool.on('error', () => {});
+  const options = { pgPool, logger };
+  try {
+    await migrateGraphileWorker(options);
+    const utils = await makeWorkerUtils(options);
+    await utils.withPgClient((client) => client.query('create table bench_effects ("group" text not null, event_id bigint not null)'));
+    const runner = await runGraphileWorker({
+      ...options,
+      concurrency: 10,
+      noHandleSignals: true,
+      taskList: {
+        deliver: async (payload, helpers) => {
+          const { group, eventId } = payload as { group: string; eventId: number };
+          if (kind === 'row') {
+            await helpers.withPgClient((client) => client.query('insert into bench_effects ("group", event_id) values ($1, $2)', [group, eventId]));
+          }
+        },
+      },
+    });
+    const started = performance.now();
+    for (let sent = 0; sent < GRAPHILE_EVENTS; sent += APPEND_BATCH) {
+      const jobs = Array.from({ length: APPEND_BATCH }, (_, n) =>
+        GROUPS.map((group) => ({ identifier: 'deliver', payload: { group, eventId: sent + n } })),
+      ).flat();
+      await utils.addJobs(jobs);
+    }
+    await waitUntil(async () => {
+      const { rows } = await utils.withPgClient((client) => client.query<{ n: number }>('select count(*)::int as n from graphile_worker.jobs'));
+      return rows[0]!.n === 0;
+    });
+    const seconds = (performance.now() - started) / 1000;
+    await runner.stop();
+    await utils.release();
+    return (GRAPHILE_EVENTS * GROUPS.length) / seconds;
+  } finally {
+    await pgPool.end();
+    await database.drop();
+  }
+}
+
+async function repeat(label: string, measure: () => Promise<number>): Promise<number[]> {
+  const results: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    results.push(await measure());
+    console.log(`  ${label} run ${i + 1}/${REPEATS}: ${Math.round(results[i]!).toLocaleString('en')} deliveries/s`);
+  }
+  return results;
+}
+
+try {
+  await admin.unsafe(`drop database if exists ${template}`);
+  await admin.unsafe(`create database ${template}`);
+  const templateDb = createDatabase(withDatabase(serverUrl, template), { max: 2 });
+  await migrateDatabase(templateDb);
+  await closeDatabase(templateDb);
+
+  console.log(`Pipeline benchmark: ${GROUPS.length} groups, ${THROUGHPUT_EVENTS.toLocaleString('en')} events per pipeline run, ` +
+    `${GRAPHILE_EVENTS.toLocaleString('en')} per graphile-worker run, ${REPEATS} runs each (medians below)`);
+  const pipelineNoop = await repeat('pipeline no-op', () => pipelineThroughput('noop'));
+  const pipelineRow = await repeat('pipeline row-writing (handler per event)', () => pipelineThroughput('row'));
+  const pipelineRowBatch = await repeat('pipeline row-writing (batch handler)', () => pipelineThroughput('row-batch'));
+  const graphileNoop = await repeat('graphile-worker no-op', () => graphileThroughput('noop'));
+  const graphileRow = await repeat('graphile-worker row-writing', () => graphileThroughput('row'));
+  console.log(`  latency run: ${LATENCY_RATE} events/s for ${LATENCY_SECONDS} s`);
+  const latency = await pipelineLatency();
+
+  const result = {
+    at: new Date().toISOString(),
+    groups: GROUPS.length,
+    repeats: REPEATS,
+    deliveriesPerSecond: {
+      pipelineNoop: median(pipelineNoop),
+      pipelineRow: median(pipelineRow),
+      pipelineRowBatch: median(pipelineRowBatch),
+      graphileNoop: median(graphileNoop),
+      graphileRow: median(graphileRow),
+    },
+    runs: { pipelineNoop, pipelineRow, pipelineRowBatch, graphileNoop, graphileRow },
+    ratioRow: median(pipelineRow) / median(graphileRow),
+    ratioRowBatch: median(pipelineRowBatch) / median(graphileRow),
+    ratioNoop: median(pipelineNoop) / median(graphileNoop),
+    latencyMs: { rate: LATENCY_RATE, seconds: LATENCY_SECONDS, ...latency },
+    targets: { rowDeliveriesPerSecond: 20_000, ratio: 2, p99Ms: 30 },
+  };
+  const rate = (value: number) => `${Math.round(value).toLocaleString('en')}/s`;
+  console.table({
+    'no-op handler': { pipeline: rate(result.deliveriesPerSecond.pipelineNoop), 'graphile-worker': rate(result.deliveriesPerSecond.graphileNoop), ratio: `${result.ratioNoop.toFixed(1)}×` },
+    'row-writing, handler per event': { pipeline: rate(result.deliveriesPerSecond.pipelineRow), 'graphile-worker': rate(result.deliveriesPerSecond.graphileRow), ratio: `${result.ratioRow.toFixed(1)}×` },
+    'row-writing, batch handler': { pipeline: rate(result.deliveriesPerSecond.pipelineRowBatch), 'graphile-worker': rate(result.deliveriesPerSecond.graphileRow), ratio: `${result.ratioRowBatch.toFixed(1)}×` },
+  });
+  console.table({
+    [`latency at ${LATENCY_RATE} events/s (row-writing batch handler, ${latency.deliveries.toLocaleString('en')} deliveries)`]: {
+      p50: `${latency.p50} ms`,
+      p99: `${latency.p99} ms`,
+      max: `${latency.max} ms`,
+    },
+  });
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const best = Math.max(result.deliveriesPerSecond.pipelineRow, result.deliveriesPerSecond.pipelineRowBatch);
+  console.log(`targets: ≥ 20,000 row-writing deliveries/s ${verdict(best >= 20_000)}; ` +
+    `≥ 2× graphile-worker ${verdict(best / result.deliveriesPerSecond.graphileRow >= 2)}; p99 ≤ 30 ms ${verdict(latency.p99 <= 30)}`);
+
+  const dir = path.resolve('bench/results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `pipeline-${result.at.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`written ${path.relative(process.cwd(), file)}`);
+} finally {
+  await admin.unsafe(`drop database if exists ${template}`);
+  await admin.end();
+  await provided.stop();
+}
