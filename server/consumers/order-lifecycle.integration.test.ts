@@ -10,13 +10,14 @@ import { fastPipelineOptions } from '@/server/pipeline/test-support/fast-pipelin
 import { createTestDatabase } from '@/test/database';
 import { startOrderSystem, type OrderSystem } from './start-order-system';
 
-const { db } = await createTestDatabase({ max: 20 });
+const { db, url } = await createTestDatabase({ max: 20 });
 let system: OrderSystem;
 
 beforeAll(async () => {
   system = await startOrderSystem({
     db,
-    simulators: { hangMs: 1_000, wmsDispatchDelayMs: 200, redeliveryBackoff: { baseMs: 50, maxMs: 300 } },
+    url,
+    simulators: { hangMs: 1_000, settingsMaxAgeMs: 0, wmsDispatchDelayMs: 200, redeliveryBackoff: { baseMs: 50, maxMs: 300 } },
     pipeline: fastPipelineOptions,
     consumers: { backoff: { baseMs: 100, maxMs: 400 }, refundAttempts: 3 },
     clientTimeoutMs: 500,
@@ -84,13 +85,14 @@ describe('order lifecycle on the pipeline', () => {
   });
 
   it('with the WMS failing every request, payments are still answered fast, pushes pile up in retries and drain after it recovers', async () => {
-    await updateSimulatorSettings(db, { simulator: 'wms', failureRate: 1 });
+    // Each WMS call takes 1.5 s and then fails: a notify path that waited for the WMS could not answer in time.
+    await updateSimulatorSettings(db, { simulator: 'wms', failureRate: 1, latencyMs: 1_500 });
     const placed = await Promise.all(Array.from({ length: 5 }, () => placeOrder()));
     const payments = await Promise.all(placed.map(pay));
 
     for (const payment of payments) {
       expect(payment.notification?.delivered).toBe(true);
-      expect(payment.notification!.latencyMs).toBeLessThan(250);
+      expect(payment.notification!.latencyMs).toBeLessThan(750);
     }
     await eventually('five fulfilment retries', async () => {
       const [row] = await db.execute<{ count: number }>(sql`
@@ -100,7 +102,7 @@ describe('order lifecycle on the pipeline', () => {
     });
     for (const order of placed) expect(await statusOf(order.orderId)).toBe('PAID');
 
-    await updateSimulatorSettings(db, { simulator: 'wms', failureRate: 0 });
+    await updateSimulatorSettings(db, { simulator: 'wms', failureRate: 0, latencyMs: 0 });
     for (const order of placed) await untilStatus(order.orderId, 'SHIPPED');
     const pushed = await db.select().from(simShipments).where(sql`${simShipments.orderId} in ${placed.map((order) => order.orderId)}`);
     expect(pushed).toHaveLength(5);

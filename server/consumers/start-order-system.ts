@@ -1,11 +1,11 @@
-import type { Database } from '@/db/client';
+import { closeDatabase, type Database } from '@/db/client';
 import type { IntegrationName } from '@/server/integrations/integration-client';
 import { createPaymentClient } from '@/server/integrations/payment-client';
 import { routeByPrefix, serveRequestHandler } from '@/server/integrations/serve-simulators';
-import { createSimulators, type SimulatorOptions } from '@/server/integrations/simulators';
+import { createSimulators, simulatorDatabase, type SimulatorOptions } from '@/server/integrations/simulators';
 import { createSmsClient } from '@/server/integrations/sms-client';
 import { createWmsClient } from '@/server/integrations/wms-client';
-import { handleCreateOrder } from '@/server/orders/handle-create-order';
+import { storefrontHandler } from '@/server/orders/storefront-api';
 import { handlePaymentNotification } from '@/server/orders/handle-payment-notification';
 import { handleWmsCallback } from '@/server/orders/handle-wms-callback';
 import { startPipeline, type StartPipelineOptions } from '@/server/pipeline/start-pipeline';
@@ -14,6 +14,8 @@ import { createOrderConsumers } from './index';
 
 export interface OrderSystemOptions {
   db: Database;
+  /** The database's URL, for the simulators' own pool (see simulatorDatabase). */
+  url: string;
   simulators?: Omit<SimulatorOptions, 'db'>;
   pipeline?: Partial<Omit<StartPipelineOptions, 'db' | 'consumers'>>;
   consumers?: Pick<ConsumerDependencies, 'backoff' | 'refundAttempts'>;
@@ -30,11 +32,12 @@ export interface OrderSystemOptions {
  */
 export async function startOrderSystem(options: OrderSystemOptions) {
   const { db } = options;
-  const simulators = createSimulators({ db, ...options.simulators });
+  const simulatorDb = simulatorDatabase(options.url);
+  const simulators = createSimulators({ db: simulatorDb, ...options.simulators });
   const server = await serveRequestHandler(
     routeByPrefix({
       '/api/sim': simulators.handler,
-      '/api/orders': (request) => handleCreateOrder(request, db),
+      '/api/orders': storefrontHandler(db),
       '/api/payments/notify': (request) => handlePaymentNotification(request, db),
       '/api/wms/callback': (request) => handleWmsCallback(request, db),
     }),
@@ -61,6 +64,7 @@ export async function startOrderSystem(options: OrderSystemOptions) {
       await pipeline.stop();
       await background.stop();
       await server.close();
+      await closeDatabase(simulatorDb);
     },
   };
 }

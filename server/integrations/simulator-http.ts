@@ -41,6 +41,8 @@ export async function readJson(request: Request): Promise<unknown> {
 export interface FaultOptions {
   /** How long a simulated timeout hangs before answering 504; longer than any client timeout. */
   hangMs: number;
+  /** How stale the fault settings may be; tests use 0 so a change applies to the next request. */
+  settingsMaxAgeMs?: number;
   random?: () => number;
 }
 
@@ -53,7 +55,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function withFaults(db: Executor, simulator: SimulatorName, options: FaultOptions, work: (settings: FaultSettings) => Promise<Response>): Promise<Response> {
   const random = options.random ?? Math.random;
-  const settings = await currentFaultSettings(db, simulator);
+  const settings = await currentFaultSettings(db, simulator, options.settingsMaxAgeMs);
   const latency = settings.latencyMs + random() * settings.jitterMs;
   if (latency > 0) await sleep(latency);
   if (random() < settings.timeoutRate) {

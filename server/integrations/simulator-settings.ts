@@ -54,16 +54,16 @@ export async function resetSimulatorSettings(db: Executor): Promise<void> {
   settingsCache.delete(db);
 }
 
-const CACHE_TTL_MS = 1_000;
 const settingsCache = new WeakMap<Executor, { loadedAt: number; settings: Promise<FaultSettings[]> }>();
 
 /**
- * The settings a simulator applies to a request. Read at most once a second per process, so
- * the hot path does not query the table, and a change made in any process is seen within a second.
+ * The settings a simulator applies to a request. Read at most once per `maxAgeMs` (default
+ * a second) per process, so the hot path does not query the table, and a change made in
+ * any process is seen within that time.
  */
-export async function currentFaultSettings(db: Executor, simulator: SimulatorName): Promise<FaultSettings> {
+export async function currentFaultSettings(db: Executor, simulator: SimulatorName, maxAgeMs = 1_000): Promise<FaultSettings> {
   let cached = settingsCache.get(db);
-  if (!cached || Date.now() - cached.loadedAt > CACHE_TTL_MS) {
+  if (!cached || Date.now() - cached.loadedAt >= maxAgeMs) {
     cached = { loadedAt: Date.now(), settings: listSimulatorSettings(db) };
     settingsCache.set(db, cached);
     cached.settings.catch(() => settingsCache.delete(db));

@@ -1,4 +1,4 @@
-import { getDatabase, type Executor } from '@/db/client';
+import { createDatabase, type Database, type Executor } from '@/db/client';
 import { createLogisticsSimulator } from './logistics-simulator';
 import { createPaymentSimulator } from './payment-simulator';
 import type { RequestHandler } from './serve-simulators';
@@ -12,6 +12,7 @@ export interface SimulatorOptions {
   /** Where the simulators are mounted; the default matches app/api/sim/[...path]. */
   prefix?: string;
   hangMs?: number;
+  settingsMaxAgeMs?: number;
   wmsDispatchDelayMs?: number;
   /** Redelivery schedule of payment notifications and WMS callbacks. */
   redeliveryBackoff?: { baseMs: number; maxMs: number };
@@ -30,7 +31,7 @@ export interface SimulatorsHandle {
  */
 export function createSimulators(options: SimulatorOptions) {
   const prefix = options.prefix ?? '/api/sim';
-  const shared = { db: options.db, hangMs: options.hangMs ?? Number(process.env.SIM_HANG_MS ?? 10_000) };
+  const shared = { db: options.db, hangMs: options.hangMs ?? Number(process.env.SIM_HANG_MS ?? 10_000), settingsMaxAgeMs: options.settingsMaxAgeMs };
   const backoff = options.redeliveryBackoff ?? { baseMs: 1_000, maxMs: 60_000 };
   const callbackTimeoutMs = options.callbackTimeoutMs ?? 5_000;
 
@@ -91,7 +92,18 @@ export type Simulators = ReturnType<typeof createSimulators>;
 
 const globalForSimulators = globalThis as unknown as { conveyorSimulators?: Simulators };
 
-/** The app's simulators on the process database (kept on globalThis across dev reloads). */
+/**
+ * The simulators need a connection pool of their own. They stand in for remote systems, and
+ * our consumers call them while holding a transaction: on a shared pool, enough consumers
+ * waiting on a simulator would hold every connection the simulator needs to answer them.
+ */
+export function simulatorDatabase(url: string): Database {
+  return createDatabase(url, { max: Number(process.env.SIMULATOR_POOL_SIZE ?? 5), applicationName: 'conveyor-simulators' });
+}
+
+/** The app's simulators (kept on globalThis across dev reloads). */
 export function getSimulators(): Simulators {
-  return (globalForSimulators.conveyorSimulators ??= createSimulators({ db: getDatabase() }));
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set: the simulators run in the app, started by `npm start` or `npm run dev`.');
+  return (globalForSimulators.conveyorSimulators ??= createSimulators({ db: simulatorDatabase(url) }));
 }

@@ -1,5 +1,5 @@
 import { getDatabase } from '@/db/client';
-import { handleCreateOrder } from '@/server/orders/handle-create-order';
+import { handleCreateOrder } from '@/server/orders/storefront-api';
 
 export const dynamic = 'force-dynamic';
 
