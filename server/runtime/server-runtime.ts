@@ -1,13 +1,43 @@
 import { getDatabase } from '@/db/client';
+import { consumers } from '@/server/consumers';
+import { getSimulators } from '@/server/integrations/simulators';
+import { startPipeline, type PipelineHandle } from '@/server/pipeline/start-pipeline';
 
-const globalForRuntime = globalThis as unknown as { conveyorRuntime?: Promise<void> };
+interface Runtime {
+  pipeline: PipelineHandle | null;
+  stop(): Promise<void>;
+}
+
+const globalForRuntime = globalThis as unknown as { conveyorRuntime?: Promise<Runtime> };
 
 /**
- * What the console server runs besides answering requests. The launcher has already
- * provided and migrated the database; here the in-process pipeline starts unless PIPELINE=off.
+ * What the console server runs besides answering requests: the pipeline in-process (unless
+ * PIPELINE=off, when `npm run worker` processes do it) and the simulators' own deliveries
+ * (notification redelivery, warehouse dispatch). The launcher has already migrated the database.
+ * Kept on globalThis so a dev-server reload does not start a second copy.
  */
-export function startServerRuntime(): Promise<void> {
+export function startServerRuntime(): Promise<Runtime> {
   return (globalForRuntime.conveyorRuntime ??= (async () => {
-    getDatabase();
+    const db = getDatabase();
+    const simulators = getSimulators().start();
+    const pipeline = process.env.PIPELINE === 'off' ? null : await startPipeline({ db, consumers });
+    const runtime: Runtime = {
+      pipeline,
+      async stop() {
+        await pipeline?.stop();
+        await simulators.stop();
+      },
+    };
+    // Drain before exit: finish the batches in hand and release partition leases so
+    // another process takes them over at once instead of after the lease expires.
+    let stopping = false;
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        if (stopping) return;
+        stopping = true;
+        void runtime.stop().finally(() => process.exit(0));
+      });
+    }
+    return runtime;
   })());
 }
