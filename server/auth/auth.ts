@@ -44,6 +44,8 @@ export function createAuth(db: Database) {
       defaultCookieAttributes: { httpOnly: true, sameSite: 'lax' },
     },
     telemetry: { enabled: false },
+    // Failed sign-ins are expected in tests; in the console they are answered, not logged.
+    logger: { disabled: process.env.NODE_ENV === 'test' },
   });
 }
 
