@@ -139,6 +139,8 @@ async function pipelineThroughput(kind: HandlerKind): Promise<number> {
 async function pipelineLatency(): Promise<{ p50: number; p99: number; max: number; deliveries: number }> {
   const database = await freshDatabase();
   const db = createDatabase(database.url, { max: POOL_SIZE, applicationName: 'bench' });
+  // Producers are the order API's connections in real life, not the workers' pool.
+  const producer = createDatabase(database.url, { max: POOL_SIZE, applicationName: 'bench-producer' });
   const latencies: number[] = [];
   const total = LATENCY_RATE * LATENCY_SECONDS;
   const warmUp = LATENCY_RATE; // the first second: JIT and connection warm-up
@@ -151,7 +153,7 @@ async function pipelineLatency(): Promise<{ p50: number; p99: number; max: numbe
       const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * LATENCY_RATE));
       for (; appended < due; appended++) {
         const n = appended;
-        const append = db
+        const append = producer
           .transaction((tx) => appendEvent(tx, { topic: 'orders', key: `order-${n}`, type: 'OrderPaid', payload: { n } }))
           .finally(() => inFlight.delete(append));
         inFlight.add(append);
@@ -164,6 +166,7 @@ async function pipelineLatency(): Promise<{ p50: number; p99: number; max: numbe
     const measured = latencies.slice(warmUp * GROUPS.length).sort((a, b) => a - b);
     return { p50: percentile(measured, 50), p99: percentile(measured, 99), max: measured[measured.length - 1]!, deliveries: measured.length };
   } finally {
+    await closeDatabase(producer);
     await closeDatabase(db);
     await database.drop();
   }
