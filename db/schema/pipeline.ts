@@ -187,7 +187,7 @@ export const deadLetters = pgTable(
     discardReason: text('discard_reason'),
   },
   (table) => [
-    index('dead_letters_group_status_idx').on(table.group, table.status, table.id),
+    index('dead_letters_group_idx').on(table.group, table.id),
     index('dead_letters_status_idx').on(table.status, table.id),
     index('dead_letters_event_idx').on(table.eventId),
   ],
