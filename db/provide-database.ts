@@ -4,6 +4,8 @@ import { startEmbeddedPostgres, urlFor } from './embedded';
 export interface ProvidedDatabase {
   url: string;
   embedded: boolean;
+  /** True when this process started the embedded server, and so stops it. */
+  owned: boolean;
   stop(): Promise<void>;
 }
 
@@ -12,7 +14,7 @@ const DATABASE_NAME = 'conveyor';
 /** DATABASE_URL when set; otherwise the embedded server with a `conveyor` database on it. */
 export async function provideDatabase(options: { quiet?: boolean } = {}): Promise<ProvidedDatabase> {
   if (process.env.DATABASE_URL) {
-    return { url: process.env.DATABASE_URL, embedded: false, stop: async () => {} };
+    return { url: process.env.DATABASE_URL, embedded: false, owned: false, stop: async () => {} };
   }
   const server = await startEmbeddedPostgres({ quiet: options.quiet });
   const admin = postgres(server.adminUrl, { max: 1, onnotice: () => {} });
@@ -22,5 +24,5 @@ export async function provideDatabase(options: { quiet?: boolean } = {}): Promis
   } finally {
     await admin.end();
   }
-  return { url: urlFor(server.port, DATABASE_NAME), embedded: true, stop: server.stop };
+  return { url: urlFor(server.port, DATABASE_NAME), embedded: true, owned: server.owned, stop: server.stop };
 }

@@ -31,7 +31,11 @@ function authSecret(): string {
 
 const started = Date.now();
 const database = await provideDatabase();
-log(database.embedded ? `embedded PostgreSQL ready (${database.url.replace(/:[^:@/]+@/, ':***@')})` : 'using DATABASE_URL');
+log(
+  database.embedded
+    ? `embedded PostgreSQL ${database.owned ? 'started' : 'already running, shared'} (${database.url.replace(/:[^:@/]+@/, ':***@')})`
+    : 'using DATABASE_URL',
+);
 const db = createDatabase(database.url, { max: 2 });
 await migrateDatabase(db);
 const demo = process.env.DEMO ?? String(database.embedded);
@@ -73,6 +77,6 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 server.on('exit', async (code, signal) => {
   await database.stop();
-  if (database.embedded) log('embedded PostgreSQL stopped');
+  if (database.owned) log('embedded PostgreSQL stopped');
   process.exit(code ?? (signal ? 0 : 1));
 });

@@ -2,6 +2,9 @@ import { getDatabase } from '@/db/client';
 import { consumers } from '@/server/consumers';
 import { getSimulators } from '@/server/integrations/simulators';
 import { startPipeline, type PipelineHandle } from '@/server/pipeline/start-pipeline';
+import { demoMode } from '@/server/auth/seed-users';
+import { appUrl } from '@/server/integrations/integration-client';
+import { startDemoTraffic } from './demo-traffic';
 
 interface Runtime {
   pipeline: PipelineHandle | null;
@@ -13,7 +16,7 @@ const globalForRuntime = globalThis as unknown as { conveyorRuntime?: Promise<Ru
 /**
  * What the console server runs besides answering requests: the pipeline in-process (unless
  * PIPELINE=off, when `npm run worker` processes do it) and the simulators' own deliveries
- * (notification redelivery, warehouse dispatch). The launcher has already migrated the database.
+ * (notification redelivery, warehouse dispatch), and in demo mode a trickle of customers. The launcher has already migrated the database.
  * Kept on globalThis so a dev-server reload does not start a second copy.
  */
 export function startServerRuntime(): Promise<Runtime> {
@@ -21,9 +24,12 @@ export function startServerRuntime(): Promise<Runtime> {
     const db = getDatabase();
     const simulators = getSimulators().start();
     const pipeline = process.env.PIPELINE === 'off' ? null : await startPipeline({ db, consumers });
+    const ordersPerMinute = Number(process.env.DEMO_ORDERS_PER_MINUTE ?? 20);
+    const traffic = demoMode() && ordersPerMinute > 0 ? startDemoTraffic({ appUrl: appUrl(), ordersPerMinute, log: console.log }) : null;
     const runtime: Runtime = {
       pipeline,
       async stop() {
+        traffic?.stop();
         await pipeline?.stop();
         await simulators.stop();
       },
