@@ -1,12 +1,22 @@
 import { createCallerFactory, router } from './init';
 import { auditRouter } from './routers/audit';
+import { deadLettersRouter } from './routers/dead-letters';
+import { failedPushesRouter } from './routers/failed-pushes';
+import { ordersRouter } from './routers/orders';
+import { queuesRouter } from './routers/queues';
 import { sessionRouter } from './routers/session';
+import { thirdPartiesRouter } from './routers/third-parties';
 import { usersRouter } from './routers/users';
 
 export const appRouter = router({
   session: sessionRouter,
   users: usersRouter,
   audit: auditRouter,
+  orders: ordersRouter,
+  deadLetters: deadLettersRouter,
+  failedPushes: failedPushesRouter,
+  queues: queuesRouter,
+  thirdParties: thirdPartiesRouter,
 });
 
 export type AppRouter = typeof appRouter;

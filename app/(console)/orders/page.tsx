@@ -1,14 +1,18 @@
 import type { Metadata } from 'next';
-import { EmptyState } from '@/components/empty-state';
+import { Suspense } from 'react';
 import { PageHeader } from '@/components/page-header';
+import { LoadingRows } from '@/components/query-state';
+import { OrdersView } from './_components/orders-view';
 
 export const metadata: Metadata = { title: 'Orders' };
 
 export default function OrdersPage() {
   return (
     <>
-      <PageHeader title="Orders" description="Search orders, find stuck ones, and open an order's trace." />
-      <EmptyState title="Nothing to show yet">Orders appear here once the order system is running and orders are placed.</EmptyState>
+      <PageHeader title="Orders" description="Search orders, find the stuck ones, and open an order to see its trace and fix it." />
+      <Suspense fallback={<LoadingRows />}>
+        <OrdersView />
+      </Suspense>
     </>
   );
 }

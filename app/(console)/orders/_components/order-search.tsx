@@ -1,0 +1,143 @@
+'use client';
+
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import type { FormEvent } from 'react';
+import { CursorPager, useCursorStack } from '@/components/cursor-pager';
+import { EmptyState } from '@/components/empty-state';
+import { formatMoney, formatTime, parseDateInput } from '@/components/format';
+import { LoadingRows, QueryError } from '@/components/query-state';
+import { useTRPC } from '@/components/trpc';
+import { UpdatedAgo } from '@/components/updated-ago';
+import { useUrlFilters } from '@/components/use-url-filters';
+import { orderStatusEnum, type OrderStatus } from '@/db/schema';
+import { StatusBadge } from './status-badge';
+
+const filterKeys = ['ids', 'user', 'status', 'from', 'to'] as const;
+
+/** Order ids pasted from a ticket or a spreadsheet: separated by spaces, commas, semicolons or lines. */
+function parseIds(text: string): string[] {
+  return [...new Set(text.split(/[\s,;]+/).map((id) => id.trim()).filter(Boolean))].slice(0, 200);
+}
+
+export function OrderSearch() {
+  const trpc = useTRPC();
+  const [filters, setFilters] = useUrlFilters(filterKeys);
+  const pages = useCursorStack<string>();
+  const ids = parseIds(filters.ids);
+  const status = (orderStatusEnum.enumValues as readonly string[]).includes(filters.status) ? (filters.status as OrderStatus) : undefined;
+  const query = useQuery({
+    ...trpc.orders.search.queryOptions({
+      orderIds: ids.length ? ids : undefined,
+      userId: filters.user || undefined,
+      status,
+      createdFrom: parseDateInput(filters.from),
+      createdTo: parseDateInput(filters.to),
+      cursor: pages.cursor,
+      limit: 50,
+    }),
+    placeholderData: keepPreviousData,
+    refetchInterval: 5_000,
+  });
+
+  function apply(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    pages.reset();
+    setFilters({
+      ids: parseIds(String(form.get('ids') ?? '')).join(','),
+      user: String(form.get('user') ?? '').trim(),
+      status: String(form.get('status') ?? ''),
+      from: String(form.get('from') ?? ''),
+      to: String(form.get('to') ?? ''),
+    });
+  }
+
+  return (
+    <>
+      <form className="filters panel" onSubmit={apply} key={JSON.stringify(filters)}>
+        <label className="field wide">
+          Order ids (paste one or many)
+          <textarea name="ids" rows={2} defaultValue={ids.join('\n')} placeholder="ord_… (spaces, commas or one per line)" />
+        </label>
+        <label className="field">
+          User
+          <input name="user" defaultValue={filters.user} placeholder="exact user id" />
+        </label>
+        <label className="field">
+          Status
+          <select name="status" defaultValue={filters.status}>
+            <option value="">any</option>
+            {orderStatusEnum.enumValues.map((value) => (
+              <option key={value}>{value}</option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          Created from
+          <input name="from" type="datetime-local" defaultValue={filters.from} />
+        </label>
+        <label className="field">
+          Created before
+          <input name="to" type="datetime-local" defaultValue={filters.to} />
+        </label>
+        <button className="primary" type="submit">
+          Search
+        </button>
+        <button type="button" onClick={() => (pages.reset(), setFilters({ ids: '', user: '', status: '', from: '', to: '' }))}>
+          Clear
+        </button>
+        <span className="spacer" />
+        <UpdatedAgo at={query.dataUpdatedAt} />
+      </form>
+
+      {query.isPending ? (
+        <LoadingRows label="Loading orders…" />
+      ) : query.isError ? (
+        <QueryError error={query.error} onRetry={() => void query.refetch()} />
+      ) : query.data.orders.length === 0 ? (
+        <EmptyState title="No orders match">Check the id, or widen the filters. Orders placed in the storefront appear here within a second.</EmptyState>
+      ) : (
+        <>
+          {ids.length > 0 && (
+            <div className="notice" role="status">
+              Found {query.data.orders.length} of the {ids.length} pasted ids
+              {query.data.orders.length < ids.length &&
+                `; not found: ${ids.filter((id) => !query.data.orders.some((order) => order.id === id)).join(', ')}`}
+              .
+            </div>
+          )}
+          <table className="data" data-testid="orders-table">
+            <thead>
+              <tr>
+                <th>Order</th>
+                <th>User</th>
+                <th>Status</th>
+                <th>Total</th>
+                <th>Created</th>
+                <th>Last change</th>
+              </tr>
+            </thead>
+            <tbody>
+              {query.data.orders.map((order) => (
+                <tr key={order.id} data-order-id={order.id}>
+                  <td className="mono">
+                    <Link href={`/orders/${encodeURIComponent(order.id)}`}>{order.id}</Link>
+                  </td>
+                  <td className="mono">{order.userId}</td>
+                  <td>
+                    <StatusBadge status={order.status} />
+                  </td>
+                  <td>{formatMoney(order.totalCents)}</td>
+                  <td className="muted">{formatTime(order.createdAt)}</td>
+                  <td className="muted">{formatTime(order.updatedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <CursorPager stack={pages} nextCursor={query.data.nextCursor} />
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,42 @@
+/** Money in the store's currency, from cents. */
+export function formatMoney(cents: number): string {
+  return (cents / 100).toFixed(2);
+}
+
+/** "45 s", "12 min", "3 h 5 min", "2 d": how long something has been waiting. */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 90) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 90) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} d`;
+}
+
+export function formatTime(date: Date | string | null | undefined): string {
+  if (!date) return '—';
+  return new Date(date).toLocaleString();
+}
+
+/** A datetime-local input value as a Date, or undefined when empty or invalid. */
+export function parseDateInput(value: string): Date | undefined {
+  if (!value) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** What a consumer group does, in words a support agent uses. */
+export const groupLabels: Record<string, string> = {
+  fulfillment: 'Warehouse push',
+  notifications: 'Customer SMS',
+  points: 'Loyalty points',
+  coupons: 'Coupon',
+  refunds: 'Provider refund',
+  timeouts: 'Payment timeout',
+  analytics: 'Sales report',
+};
+
+export function groupLabel(group: string): string {
+  return groupLabels[group] ? `${groupLabels[group]} (${group})` : group;
+}

@@ -1,0 +1,49 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '@/db/client';
+import { DomainError } from '@/server/errors';
+import { replayDeadLetters } from '@/server/pipeline/replay-dead-letters';
+import { matchingDeadLetterIds, type DeadLetterSearch } from './dead-letter-search';
+
+/** At most this many dead letters per replay request; the operator repeats for more. */
+export const MAX_REPLAY_PER_REQUEST = 1_000;
+
+function replaysPerSecond(): number {
+  return Number(process.env.REPLAY_RATE_PER_SECOND) || 20;
+}
+
+/**
+ * Replays dead letters without flooding the pipeline: the replays' first attempts are spread
+ * out at REPLAY_RATE_PER_SECOND (default 20/s) instead of all being due at once, and one
+ * request replays at most MAX_REPLAY_PER_REQUEST. Dry run returns the count and first rows.
+ */
+export async function replayDeadLettersPaced(
+  db: Executor,
+  input: { filter: DeadLetterSearch; actor: string; dryRun?: boolean; expectedCount?: number },
+) {
+  const matching = await matchingDeadLetterIds(db, input.filter, MAX_REPLAY_PER_REQUEST);
+  if (input.dryRun) {
+    const preview = await replayDeadLetters(db, { filter: { ids: matching.ids.slice(0, 10) }, actor: input.actor, dryRun: true });
+    return { dryRun: true as const, count: matching.count, cap: MAX_REPLAY_PER_REQUEST, ratePerSecond: replaysPerSecond(), sample: preview.dryRun ? preview.sample : [] };
+  }
+  if (matching.ids.length === 0) return { dryRun: false as const, replayed: 0, remaining: 0, spreadOverMs: 0 };
+  if (input.expectedCount !== undefined && matching.count > input.expectedCount * 2 + 10) {
+    throw new DomainError('CONFLICT', `The filter now matches ${matching.count} dead letters, far more than the ${input.expectedCount} you confirmed. Review the filter and confirm again.`);
+  }
+  const rate = replaysPerSecond();
+  return db.transaction(async (tx) => {
+    const result = await replayDeadLetters(tx, { filter: { ids: matching.ids }, actor: input.actor });
+    const retryIds = result.dryRun ? [] : result.replays.map((replay) => replay.retryId);
+    if (retryIds.length > rate) {
+      await tx.execute(sql`
+        update retries r set next_attempt_at = now() + (paced.position / ${rate}::float8) * interval '1 second'
+        from (select id, row_number() over (order by id) - 1 as position from unnest(${sql.param(retryIds)}::int8[]) as ids(id)) paced
+        where r.id = paced.id`);
+    }
+    return {
+      dryRun: false as const,
+      replayed: retryIds.length,
+      remaining: Math.max(0, matching.count - retryIds.length),
+      spreadOverMs: Math.round((Math.max(0, retryIds.length - 1) / rate) * 1000),
+    };
+  });
+}

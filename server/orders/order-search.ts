@@ -1,0 +1,142 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '@/db/client';
+import type { OrderStatus } from '@/db/schema';
+import { parseTimestamps } from '@/server/pipeline/parse-timestamps';
+
+export interface OrderSearchFilter {
+  /** Exact ids (a pasted list); when given, the other filters still narrow it. */
+  orderIds?: string[];
+  userId?: string;
+  status?: OrderStatus;
+  createdFrom?: Date;
+  createdTo?: Date;
+}
+
+export type OrderRow = {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  stockState: string;
+  totalCents: number;
+  createdAt: Date;
+  updatedAt: Date;
+  paidAt: Date | null;
+};
+
+const orderColumns = sql`o.id, o.user_id as "userId", o.status, o.stock_state as "stockState", o.total_cents as "totalCents",
+  o.created_at as "createdAt", o.updated_at as "updatedAt", o.paid_at as "paidAt"`;
+
+
+/** Newest first, keyset-paginated on (created_at, id): served by orders_created_idx, orders_user_created_idx and the primary key. */
+export async function searchOrders(db: Executor, input: OrderSearchFilter & { cursor?: string; limit?: number }) {
+  const limit = input.limit ?? 50;
+  const conditions = [sql`true`];
+  if (input.orderIds?.length) conditions.push(sql`o.id = any(${sql.param(input.orderIds)}::text[])`);
+  if (input.userId) conditions.push(sql`o.user_id = ${input.userId}`);
+  if (input.status) conditions.push(sql`o.status = ${input.status}`);
+  if (input.createdFrom) conditions.push(sql`o.created_at >= ${input.createdFrom.toISOString()}::timestamptz`);
+  if (input.createdTo) conditions.push(sql`o.created_at < ${input.createdTo.toISOString()}::timestamptz`);
+  // The cursor is the last order id of the previous page; its time is read in SQL, keeping microseconds.
+  if (input.cursor) conditions.push(sql`(o.created_at, o.id) < ((select created_at from orders where id = ${input.cursor}), ${input.cursor})`);
+  const rows = await db.execute<OrderRow>(sql`
+    select ${orderColumns} from orders o
+    where ${sql.join(conditions, sql` and `)}
+    order by o.created_at desc, o.id desc
+    limit ${limit + 1}`);
+  const page = parseTimestamps(rows.slice(0, limit), ['createdAt', 'updatedAt', 'paidAt']);
+  const last = page[page.length - 1];
+  return { orders: page, nextCursor: rows.length > limit && last ? last.id : null };
+}
+
+/** The stages an order can get stuck in, in the order the console lists them, with how long each may take. */
+export const stuckStages = [
+  { stage: 'unpaid past deadline', status: 'PENDING_PAYMENT', label: 'Unpaid past its deadline, not closed', deadlineMs: 2 * 60_000 },
+  { stage: 'paid, not at warehouse', status: 'PAID', label: 'Paid, not accepted by the warehouse', deadlineMs: 2 * 60_000 },
+  { stage: 'fulfilling, not dispatched', status: 'FULFILLING', label: 'At the warehouse, not dispatched', deadlineMs: 30 * 60_000 },
+  { stage: 'refunding too long', status: 'REFUNDING', label: 'Refunding for too long', deadlineMs: 10 * 60_000 },
+  { stage: 'refund failed', status: 'REFUND_FAILED', label: 'Refund failed: needs a person', deadlineMs: 0 },
+] as const satisfies readonly { stage: string; status: OrderStatus; label: string; deadlineMs: number }[];
+
+export type StuckStage = (typeof stuckStages)[number]['stage'];
+
+export type StuckReason =
+  | { kind: 'retrying'; group: string; attempt: number; nextAttemptAt: Date; lastError: string | null }
+  | { kind: 'dead letter'; group: string; deadLetterId: number; lastError: string | null }
+  | { kind: 'alert'; title: string };
+
+export type StuckOrder = OrderRow & { stage: StuckStage; ageMs: number; reasons: StuckReason[] };
+
+/**
+ * Orders past the deadline of their stage, plus orders in a stage whose delivery is failing
+ * right now (a retry or a dead letter keyed by the order), oldest first, with what is known
+ * about why. The deadline part is served by orders_status_updated_idx; the failing part
+ * starts from the (small) retries and dead_letters tables.
+ */
+export async function listStuckOrders(db: Executor, input: { stage?: StuckStage; cursor?: string; limit?: number } = {}) {
+  const limit = input.limit ?? 50;
+  const stages = input.stage ? stuckStages.filter((stage) => stage.stage === input.stage) : stuckStages;
+  const statuses = sql.param(stages.map((stage) => stage.status));
+  const pastDeadline = sql.join(
+    stages.map((stage) => sql`(o.status = ${stage.status} and o.updated_at < now() - ${stage.deadlineMs} * interval '1 millisecond')`),
+    sql` or `,
+  );
+  const rows = await db.execute<OrderRow>(sql`
+    with stuck_ids as (
+      select o.id from orders o where ${pastDeadline}
+      union
+      select e.key from retries r join events e on e.id = r.event_id where e.topic = 'orders'
+      union
+      select e.key from dead_letters d join events e on e.id = d.event_id where d.status = 'dead' and e.topic = 'orders'
+    )
+    select ${orderColumns} from orders o join stuck_ids s on s.id = o.id
+    where o.status = any(${statuses}::order_status[])
+      and (${input.cursor ?? null}::text is null or (o.updated_at, o.id) > ((select updated_at from orders where id = ${input.cursor ?? null}), ${input.cursor ?? ''}))
+    order by o.updated_at, o.id
+    limit ${limit + 1}`);
+  const page = parseTimestamps(rows.slice(0, limit), ['createdAt', 'updatedAt', 'paidAt']);
+  const reasons = await stuckReasons(db, page.map((order) => order.id));
+  const now = Date.now();
+  const orders: StuckOrder[] = page.map((order) => ({
+    ...order,
+    stage: stuckStages.find((stage) => stage.status === order.status)!.stage,
+    ageMs: now - order.updatedAt.getTime(),
+    reasons: reasons.get(order.id) ?? [],
+  }));
+  const last = page[page.length - 1];
+  const counts = await db.execute<{ status: OrderStatus; count: number }>(sql`
+    select o.status, count(*)::int as count from orders o
+    where ${sql.join(stuckStages.map((stage) => sql`(o.status = ${stage.status} and o.updated_at < now() - ${stage.deadlineMs} * interval '1 millisecond')`), sql` or `)}
+    group by o.status`);
+  return {
+    orders,
+    nextCursor: rows.length > limit && last ? last.id : null,
+    pastDeadlineByStage: stuckStages.map((stage) => ({
+      stage: stage.stage,
+      label: stage.label,
+      deadlineMs: stage.deadlineMs,
+      count: counts.find((row) => row.status === stage.status)?.count ?? 0,
+    })),
+  };
+}
+
+async function stuckReasons(db: Executor, orderIds: string[]): Promise<Map<string, StuckReason[]>> {
+  const byOrder = new Map<string, StuckReason[]>();
+  if (orderIds.length === 0) return byOrder;
+  const ids = sql.param(orderIds);
+  const add = (orderId: string, reason: StuckReason) => byOrder.set(orderId, [...(byOrder.get(orderId) ?? []), reason]);
+  const retries = await db.execute<{ orderId: string; group: string; attempt: number; nextAttemptAt: Date; lastError: string | null }>(sql`
+    select e.key as "orderId", r."group", r.attempt, r.next_attempt_at as "nextAttemptAt", r.last_error as "lastError"
+    from events e join retries r on r.event_id = e.id
+    where e.key = any(${ids}::text[]) order by r.id`);
+  for (const row of parseTimestamps(retries, ['nextAttemptAt'])) add(row.orderId, { kind: 'retrying', ...row });
+  const dead = await db.execute<{ orderId: string; group: string; deadLetterId: number; lastError: string | null }>(sql`
+    select e.key as "orderId", d."group", d.id::int as "deadLetterId", d.last_error as "lastError"
+    from events e join dead_letters d on d.event_id = e.id
+    where e.key = any(${ids}::text[]) and d.status = 'dead' order by d.id`);
+  for (const row of dead) add(row.orderId, { kind: 'dead letter', ...row });
+  const alerts = await db.execute<{ orderId: string; title: string }>(sql`
+    select details->>'orderId' as "orderId", title from alerts
+    where status <> 'resolved' and details->>'orderId' = any(${ids}::text[])`);
+  for (const row of alerts) add(row.orderId, { kind: 'alert', title: row.title });
+  return byOrder;
+}

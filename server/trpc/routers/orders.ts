@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { orderStatusEnum } from '@/db/schema';
+import { listAuditEntries } from '@/server/ops/audit';
+import { cancelOrder } from '@/server/orders/close-order';
+import { cancelShipment } from '@/server/orders/cancel-shipment';
+import { markRefundDone } from '@/server/orders/mark-refund-done';
+import { getOrderDetails } from '@/server/orders/order-details';
+import { listStuckOrders, searchOrders, stuckStages } from '@/server/orders/order-search';
+import { releaseFrozenStock } from '@/server/orders/release-frozen-stock';
+import { repushShipment } from '@/server/orders/repush-shipment';
+import { retryOrderRefund } from '@/server/orders/retry-order-refund';
+import { reversePoints } from '@/server/orders/reverse-points';
+import { revokeCoupon } from '@/server/orders/revoke-coupon';
+import { traceKey } from '@/server/pipeline/key-trace';
+import { mutationInput, router, supportProcedure, viewerProcedure } from '../init';
+
+const orderId = z.string().trim().min(1, 'Enter an order id');
+const stage = z.enum(stuckStages.map((entry) => entry.stage) as [(typeof stuckStages)[number]['stage'], ...(typeof stuckStages)[number]['stage'][]]);
+const compensation = supportProcedure.meta({ auditTarget: 'orderId' });
+
+export const ordersRouter = router({
+  search: viewerProcedure
+    .input(
+      z.object({
+        orderIds: z.array(z.string().trim().min(1)).max(200).optional(),
+        userId: z.string().trim().optional(),
+        status: z.enum(orderStatusEnum.enumValues).optional(),
+        createdFrom: z.coerce.date().optional(),
+        createdTo: z.coerce.date().optional(),
+        cursor: z.string().optional(),
+        limit: z.number().int().min(1).max(200).default(50),
+      }),
+    )
+    .query(({ ctx, input }) => searchOrders(ctx.db, input)),
+
+  stuck: viewerProcedure
+    .input(z.object({ stage: stage.optional(), cursor: z.string().optional(), limit: z.number().int().min(1).max(200).default(50) }))
+    .query(({ ctx, input }) => listStuckOrders(ctx.db, input)),
+
+  get: viewerProcedure.input(z.object({ orderId })).query(({ ctx, input }) => getOrderDetails(ctx.db, input.orderId)),
+
+  /** The order's events with each consumer group's state, and the console actions about this order. */
+  trace: viewerProcedure.input(z.object({ orderId })).query(async ({ ctx, input }) => {
+    const [events, audit] = await Promise.all([traceKey(ctx.db, { key: input.orderId }), listAuditEntries(ctx.db, { target: input.orderId, limit: 100 })]);
+    return {
+      events,
+      actions: audit.entries.map(({ id, at, actorEmail, actorRole, action, reason, outcome, message }) => ({ id, at, actorEmail, actorRole, action, reason, outcome, message })),
+    };
+  }),
+
+  repushShipment: compensation
+    .input(mutationInput({ orderId }))
+    .mutation(({ ctx, input }) => repushShipment(ctx.db, { orderId: input.orderId, actor: ctx.actor.email })),
+
+  cancelShipment: compensation.input(mutationInput({ orderId })).mutation(({ ctx, input }) => cancelShipment(ctx.db, input)),
+
+  releaseStock: compensation.input(mutationInput({ orderId })).mutation(({ ctx, input }) => releaseFrozenStock(ctx.db, input)),
+
+  retryRefund: compensation.input(mutationInput({ orderId })).mutation(({ ctx, input }) => retryOrderRefund(ctx.db, input)),
+
+  markRefundDone: compensation
+    .input(mutationInput({ orderId, providerReference: z.string().trim().min(4, "Enter the provider's refund reference") }))
+    .mutation(({ ctx, input }) => markRefundDone(ctx.db, input)),
+
+  reversePoints: compensation.input(mutationInput({ orderId })).mutation(({ ctx, input }) => reversePoints(ctx.db, input)),
+
+  revokeCoupon: compensation.input(mutationInput({ orderId })).mutation(({ ctx, input }) => revokeCoupon(ctx.db, input)),
+
+  closeOrder: compensation.input(mutationInput({ orderId })).mutation(({ ctx, input }) => cancelOrder(ctx.db, input)),
+});
