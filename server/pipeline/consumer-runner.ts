@@ -160,7 +160,11 @@ export class ConsumerRunner {
     const { handler, handleBatch } = this.options.consumer;
     const context = { tx, group: this.group, attempt: 1 };
     if (handleBatch) {
-      if (events.length > 0) await handleBatch(events, context).catch(() => Promise.reject(new HandlerFailed(null)));
+      try {
+        if (events.length > 0) await handleBatch(events, context);
+      } catch {
+        throw new HandlerFailed(null);
+      }
       return events;
     }
     for (const event of events) {

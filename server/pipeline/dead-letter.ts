@@ -16,7 +16,9 @@ export interface DeadLetterInput {
 
 /**
  * Records deliveries that exhausted their attempts and raises one open alert per group
- * (repeated dead letters count on it). The caller removes any retry row in the same transaction.
+ * (repeated dead letters count on it). Guarded by the caller's transaction: a worker
+ * also removes its locked retry (`completeRetry`) or commits its offsets there, and either
+ * fails, rolling this back, when the worker no longer holds what it changes.
  */
 export async function deadLetter(tx: Executor, inputs: DeadLetterInput[]): Promise<number[]> {
   if (inputs.length === 0) return [];

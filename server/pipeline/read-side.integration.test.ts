@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { metricsRegistry } from '@/server/ops/metrics';
 import { createTestDatabase } from '@/test/database';
 import { appendEvent, appendEvents } from './append-event';
 import { defineConsumer } from './define-consumer';
@@ -110,6 +111,15 @@ describe('pipeline read side', () => {
     });
     expect(trace[5]).toMatchObject({ partition: null, offset: null });
     expect(stateOf(5, 'fine').delivery).toEqual({ state: 'waiting', reason: 'not yet in the log' });
+  });
+
+  it('exports lag, relayed, handled, retried and dead-lettered metrics', async () => {
+    await waitFor(async () => (await metricsRegistry.getSingleMetricAsString('conveyor_pipeline_consumer_lag')).includes('group="stalled"'));
+    const exposition = await metricsRegistry.metrics();
+    for (const name of ['relayed', 'handled', 'retried', 'dead_lettered']) {
+      expect(exposition).toMatch(new RegExp(`conveyor_pipeline_events_${name}_total(\\{[^}]*\\})? [1-9]`));
+    }
+    expect(exposition).toMatch(/conveyor_pipeline_consumer_lag\{group="stalled"\} [1-9]/);
   });
 
   it('lists dead letters newest first with filters and a cursor', async () => {

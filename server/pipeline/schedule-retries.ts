@@ -6,7 +6,8 @@ import type { BackoffPolicy } from './types';
 
 /**
  * First failures of events read from the log: each becomes a retry row due after the
- * backoff, and the partition moves on without them.
+ * backoff, and the partition moves on without them. Guarded by the batch's offset commit
+ * in the same transaction, which fails if the worker lost the partition.
  */
 export async function scheduleRetries(
   tx: Transaction,
