@@ -20,7 +20,7 @@ test('an admin adds a colleague, promotes them, and the audit log shows it', asy
   await row.getByRole('combobox').selectOption('support');
   const dialog = page.getByRole('dialog');
   await expect(dialog).toContainText(`${email} will change from viewer to support`);
-  await dialog.getByLabel(/Reason/).fill('covers the night shift');
+  await dialog.getByLabel(/Reason/).fill(`${email} covers the night shift`);
   await screenshot(page, 'users-change-role');
   await dialog.getByRole('button', { name: 'Change role' }).click();
   await expect(dialog).toBeHidden();
@@ -30,7 +30,7 @@ test('an admin adds a colleague, promotes them, and the audit log shows it', asy
   await page.getByLabel('Action').fill('users.changeRole');
   await page.getByRole('button', { name: 'Filter' }).click();
   await expect(page).toHaveURL(/action=users.changeRole/);
-  const entry = page.getByTestId('audit-table').getByRole('row').filter({ hasText: 'covers the night shift' });
+  const entry = page.getByTestId('audit-table').getByRole('row').filter({ hasText: `${email} covers the night shift` });
   await expect(entry).toContainText('admin@conveyor.demo');
   await expect(entry).toContainText('ok');
   await screenshot(page, 'audit-role-change');
