@@ -39,3 +39,40 @@ export const auditLog = pgTable(
 
 export type AuditEntry = typeof auditLog.$inferSelect;
 export type AuditOutcome = (typeof auditOutcomeEnum.enumValues)[number];
+
+export const approvalStatusEnum = pgEnum('approval_status', ['pending', 'executing', 'executed', 'rejected', 'failed']);
+
+/**
+ * A dangerous action waiting for a second person. It is bound to the exact procedure and
+ * input the requester sent (`inputHash`); approving it runs exactly that, as the requester.
+ */
+export const approvals = pgTable(
+  'approvals',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    action: text('action').notNull(),
+    summary: text('summary').notNull(),
+    input: jsonb('input').notNull(),
+    inputHash: text('input_hash').notNull(),
+    requiredRole: roleEnum('required_role').notNull(),
+    requestedById: text('requested_by_id').notNull(),
+    requestedByEmail: text('requested_by_email').notNull(),
+    requestedByRole: roleEnum('requested_by_role').notNull(),
+    reason: text('reason').notNull(),
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
+    status: approvalStatusEnum('status').notNull().default('pending'),
+    decidedById: text('decided_by_id'),
+    decidedByEmail: text('decided_by_email'),
+    decisionNote: text('decision_note'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    result: jsonb('result'),
+    error: text('error'),
+  },
+  (table) => [
+    index('approvals_status_idx').on(table.status, table.requestedAt.desc()),
+    // One open request per requester and exact action: asking twice finds the first request.
+    uniqueIndex('approvals_open_request_idx').on(table.requestedById, table.action, table.inputHash).where(sql`${table.status} = 'pending'`),
+  ],
+);
+
+export type Approval = typeof approvals.$inferSelect;
