@@ -3,22 +3,28 @@ import type { Executor } from '@/db/client';
 
 /**
  * Marks this worker alive in each of its groups, extends the leases it holds, and returns
- * per group the live workers (fresh heartbeat) and the partitions it still holds.
+ * per group the live workers (fresh heartbeat).
  */
 export async function recordHeartbeat(
   db: Executor,
   input: { groups: string[]; workerId: string; leaseMs: number },
-): Promise<Map<string, { liveWorkers: string[]; held: number[] }>> {
+): Promise<Map<string, string[]>> {
   const groups = sql.param(input.groups);
   await db.execute(sql`
     insert into consumer_workers ("group", worker_id)
     select unnest(${groups}::text[]), ${input.workerId}
     on conflict ("group", worker_id) do update set heartbeat_at = now()`);
-  const held = await db.execute<{ group: string; partition: number }>(sql`
-    update consumer_offsets
+  // Rows locked by a batch committing right now are skipped rather than waited for: that
+  // avoids deadlocks with multi-row offset commits, and the next heartbeat renews them.
+  await db.execute(sql`
+    update consumer_offsets o
     set lease_expires_at = now() + ${input.leaseMs} * interval '1 millisecond'
-    where "group" = any(${groups}::text[]) and lease_owner = ${input.workerId} and lease_expires_at > now()
-    returning "group", partition`);
+    from (
+      select "group", partition from consumer_offsets
+      where "group" = any(${groups}::text[]) and lease_owner = ${input.workerId} and lease_expires_at > now()
+      for update skip locked
+    ) mine
+    where o."group" = mine."group" and o.partition = mine.partition`);
   const live = await db.execute<{ group: string; workerId: string }>(sql`
     select "group", worker_id as "workerId" from consumer_workers
     where "group" = any(${groups}::text[]) and heartbeat_at > now() - ${input.leaseMs} * interval '1 millisecond'`);
@@ -26,8 +32,7 @@ export async function recordHeartbeat(
   await db.execute(sql`
     delete from consumer_workers where heartbeat_at < now() - ${input.leaseMs * 20} * interval '1 millisecond'`);
 
-  const result = new Map(input.groups.map((group) => [group, { liveWorkers: [] as string[], held: [] as number[] }]));
-  for (const row of live) result.get(row.group)?.liveWorkers.push(row.workerId);
-  for (const row of held) result.get(row.group)?.held.push(row.partition);
-  return result;
+  const liveWorkers = new Map(input.groups.map((group) => [group, [] as string[]]));
+  for (const row of live) liveWorkers.get(row.group)?.push(row.workerId);
+  return liveWorkers;
 }

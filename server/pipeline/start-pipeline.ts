@@ -85,8 +85,8 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
   const groups = runners.map((runner) => runner.group);
   const heartbeat = async () => {
     if (groups.length === 0) return;
-    const seen = await recordHeartbeat(db, { groups, workerId, leaseMs });
-    for (const runner of runners) runner.onHeartbeat(seen.get(runner.group)?.liveWorkers ?? []);
+    const liveWorkers = await recordHeartbeat(db, { groups, workerId, leaseMs });
+    for (const runner of runners) runner.onHeartbeat(liveWorkers.get(runner.group) ?? []);
   };
   await heartbeat();
   for (const runner of runners) runner.start();
