@@ -83,6 +83,21 @@ describe('worker processes', () => {
     expect(await effectCounts(db, 'crash')).toEqual({ events: 60, effects: 60 });
   });
 
+  it('a worker stopped with SIGTERM stops between batches and releases its leases at once', async () => {
+    const draining = await worker('drain-a', 'drain', { HANDLER_DELAY_MS: '10' });
+    await publish('drain', 200);
+    await waitFor(async () => (await effectCounts(db, 'drain')).effects > 0, { what: 'the first batch' });
+    draining.child.kill('SIGTERM');
+    expect(await draining.exited).toBe(0);
+
+    expect(await leaseOwners('drain')).toEqual([null, null, null, null]);
+    const [committed] = await db.execute<{ events: number }>(sql`
+      select sum(committed_offset)::int as events from consumer_offsets where "group" = 'drain'`);
+    const effects = await effectCounts(db, 'drain');
+    expect(effects.effects).toBe(committed!.events);
+    expect(effects.events).toBe(effects.effects);
+  });
+
   it('the relay leader killed with SIGKILL is replaced', async () => {
     const first = await worker('relay-a', 'relay');
     await waitFor(async () => (await relayLeader()) === 'relay-a', { what: 'relay-a to lead' });
