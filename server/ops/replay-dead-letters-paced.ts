@@ -14,17 +14,10 @@ function replaysPerSecond(): number {
 /**
  * Replays dead letters without flooding the pipeline: the replays' first attempts are spread
  * out at REPLAY_RATE_PER_SECOND (default 20/s) instead of all being due at once, and one
- * request replays at most MAX_REPLAY_PER_REQUEST. Dry run returns the count and first rows.
+ * request replays at most MAX_REPLAY_PER_REQUEST.
  */
-export async function replayDeadLettersPaced(
-  db: Executor,
-  input: { filter: DeadLetterSearch; actor: string; dryRun?: boolean; expectedCount?: number },
-) {
+export async function replayDeadLettersPaced(db: Executor, input: { filter: DeadLetterSearch; actor: string; expectedCount?: number }) {
   const matching = await matchingDeadLetterIds(db, input.filter, MAX_REPLAY_PER_REQUEST);
-  if (input.dryRun) {
-    const preview = await replayDeadLetters(db, { filter: { ids: matching.ids.slice(0, 10) }, actor: input.actor, dryRun: true });
-    return { dryRun: true as const, count: matching.count, cap: MAX_REPLAY_PER_REQUEST, ratePerSecond: replaysPerSecond(), sample: preview.dryRun ? preview.sample : [] };
-  }
   if (matching.ids.length === 0) return { dryRun: false as const, replayed: 0, remaining: 0, spreadOverMs: 0 };
   if (input.expectedCount !== undefined && matching.count > input.expectedCount * 2 + 10) {
     throw new DomainError('CONFLICT', `The filter now matches ${matching.count} dead letters, far more than the ${input.expectedCount} you confirmed. Review the filter and confirm again.`);
@@ -46,4 +39,11 @@ export async function replayDeadLettersPaced(
       spreadOverMs: Math.round((Math.max(0, retryIds.length - 1) / rate) * 1000),
     };
   });
+}
+
+/** What a replay or discard of this selection would touch (letters still dead): the count, the first rows, and the pacing. */
+export async function previewDeadLetterAction(db: Executor, filter: DeadLetterSearch) {
+  const matching = await matchingDeadLetterIds(db, filter, 10);
+  const preview = await replayDeadLetters(db, { filter: { ids: matching.ids }, actor: 'preview', dryRun: true });
+  return { count: matching.count, cap: MAX_REPLAY_PER_REQUEST, ratePerSecond: replaysPerSecond(), sample: preview.dryRun ? preview.sample : [] };
 }

@@ -1,14 +1,21 @@
 import type { Metadata } from 'next';
-import { EmptyState } from '@/components/empty-state';
+import { Suspense } from 'react';
 import { PageHeader } from '@/components/page-header';
+import { LoadingRows } from '@/components/query-state';
+import { DeadLettersTable } from './_components/dead-letters-table';
 
 export const metadata: Metadata = { title: 'Dead letters' };
 
 export default function DeadLettersPage() {
   return (
     <>
-      <PageHeader title="Dead letters" description="Events that failed past their retry limit: inspect, replay or discard." />
-      <EmptyState title="Nothing to show yet">No dead letters. Events that fail past their retry limit will be listed here.</EmptyState>
+      <PageHeader
+        title="Dead letters"
+        description="Deliveries that ran out of attempts. Inspect the payload and every attempt's error, then replay (re-deliver, paced) or discard with a reason."
+      />
+      <Suspense fallback={<LoadingRows />}>
+        <DeadLettersTable />
+      </Suspense>
     </>
   );
 }

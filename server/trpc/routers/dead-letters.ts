@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { deadLetterStatusEnum } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { getDeadLetter, matchingDeadLetterIds, searchDeadLetters } from '@/server/ops/dead-letter-search';
-import { replayDeadLettersPaced } from '@/server/ops/replay-dead-letters-paced';
+import { previewDeadLetterAction, replayDeadLettersPaced } from '@/server/ops/replay-dead-letters-paced';
 import { discardDeadLetters } from '@/server/pipeline/discard-dead-letters';
 import { mutationInput, oncallProcedure, router, viewerProcedure } from '../init';
 
@@ -49,7 +49,7 @@ export const deadLettersRouter = router({
   /** What a replay or discard of this selection would touch (only letters still dead): the count and first rows. */
   preview: viewerProcedure
     .input(z.object(selection))
-    .query(({ ctx, input }) => replayDeadLettersPaced(ctx.db, { filter: scopeOf(input), actor: ctx.actor.email, dryRun: true })),
+    .query(({ ctx, input }) => previewDeadLetterAction(ctx.db, scopeOf(input))),
 
   replay: oncallProcedure
     .meta({ auditTarget: 'ids' })
