@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 export const alertSeverityEnum = pgEnum('alert_severity', ['info', 'warning', 'critical']);
 export const alertStatusEnum = pgEnum('alert_status', ['open', 'acknowledged', 'resolved']);
@@ -36,3 +36,46 @@ export const alerts = pgTable(
 export type Alert = typeof alerts.$inferSelect;
 export type AlertSeverity = (typeof alertSeverityEnum.enumValues)[number];
 export type AlertStatus = (typeof alertStatusEnum.enumValues)[number];
+
+/**
+ * Operator settings of the alert rules, one row per rule that was changed (a rule without a
+ * row uses its default, see server/ops/alert-rules.ts). A disabled rule raises nothing.
+ */
+export const alertRules = pgTable('alert_rules', {
+  rule: text('rule').primaryKey(),
+  enabled: boolean('enabled').notNull().default(true),
+  /** Attempts, events or milliseconds, depending on the rule. */
+  threshold: integer('threshold'),
+  /** How long the condition must hold before the alert opens. */
+  forMinutes: integer('for_minutes'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedBy: text('updated_by'),
+});
+
+/**
+ * Webhook deliveries of newly opened alerts, written in the transaction that opens the
+ * alert (an outbox): a crash between opening and posting loses nothing.
+ */
+export const alertDeliveries = pgTable(
+  'alert_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    alertId: bigint('alert_id', { mode: 'number' }).notNull(),
+    url: text('url').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lastError: text('last_error'),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    /** Set when the attempts ran out. */
+    failedAt: timestamp('failed_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index('alert_deliveries_due_idx').on(table.nextAttemptAt).where(sql`${table.deliveredAt} is null and ${table.failedAt} is null`),
+    index('alert_deliveries_alert_idx').on(table.alertId),
+  ],
+);
+
+export type AlertRuleRow = typeof alertRules.$inferSelect;
+export type AlertDelivery = typeof alertDeliveries.$inferSelect;

@@ -4,3 +4,4 @@ export * from './pipeline';
 export * from './alerts';
 export * from './orders';
 export * from './integrations';
+export * from './reconciliation';
