@@ -11,6 +11,10 @@ export function ActorProvider({ actor, children }: { actor: AuditActor; children
   return <ActorContext.Provider value={actor}>{children}</ActorContext.Provider>;
 }
 
+export function useActor(): AuditActor | null {
+  return useContext(ActorContext);
+}
+
 /** Whether the signed-in user may use an action; the server checks again on every call. */
 export function useCan(required: Role): boolean {
   const actor = useContext(ActorContext);

@@ -1,16 +1,29 @@
 'use client';
 
+import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import type { Role } from '@/db/schema';
+import { useTRPC } from './trpc';
 
-const sections: { href: string; label: string; adminOnly?: boolean }[] = [
+function PendingApprovalsBadge() {
+  const trpc = useTRPC();
+  const { data } = useQuery({ ...trpc.approvals.pendingCount.queryOptions(), refetchInterval: 10_000 });
+  return data ? (
+    <span className="badge pending nav-badge" aria-label={`${data} pending`}>
+      {data}
+    </span>
+  ) : null;
+}
+
+const sections: { href: string; label: string; adminOnly?: boolean; badge?: () => React.ReactNode }[] = [
   { href: '/orders', label: 'Orders' },
   { href: '/queues', label: 'Queues' },
   { href: '/dead-letters', label: 'Dead letters' },
   { href: '/failed-pushes', label: 'Failed pushes' },
   { href: '/reconciliation', label: 'Reconciliation' },
   { href: '/third-parties', label: 'Third parties' },
+  { href: '/approvals', label: 'Approvals', badge: PendingApprovalsBadge },
   { href: '/audit', label: 'Audit log' },
   { href: '/users', label: 'Users', adminOnly: true },
 ];
@@ -21,9 +34,10 @@ export function ConsoleNav({ role }: { role: Role }) {
     <nav className="nav" aria-label="Console">
       {sections
         .filter((section) => !section.adminOnly || role === 'admin')
-        .map((section) => (
-          <Link key={section.href} href={section.href} aria-current={pathname.startsWith(section.href) ? 'page' : undefined}>
-            {section.label}
+        .map(({ href, label, badge: Badge }) => (
+          <Link key={href} href={href} aria-current={pathname.startsWith(href) ? 'page' : undefined}>
+            {label}
+            {Badge && <Badge />}
           </Link>
         ))}
     </nav>

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { bigserial, index, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { roleEnum } from './auth';
 
-export const auditOutcomeEnum = pgEnum('audit_outcome', ['pending', 'ok', 'denied', 'error']);
+export const auditOutcomeEnum = pgEnum('audit_outcome', ['pending', 'ok', 'denied', 'error', 'awaiting_approval']);
 
 /**
  * One row per attempted console mutation, including denied ones. `requestId` makes a

@@ -17,8 +17,8 @@ export interface AuditAttempt {
   requestId?: string | null;
 }
 
-/** Records an attempt that was refused before it ran (no role, no session, bad input). */
-export async function recordRefusedAttempt(db: Executor, attempt: AuditAttempt, outcome: Extract<AuditOutcome, 'denied' | 'error'>, message: string) {
+/** Records an attempt that did not run (no role, no session, bad input, waiting for approval). */
+export async function recordRefusedAttempt(db: Executor, attempt: AuditAttempt, outcome: Extract<AuditOutcome, 'denied' | 'error' | 'awaiting_approval'>, message: string) {
   await db.insert(auditLog).values({ ...auditColumns(attempt), outcome, message });
 }
 

@@ -5,6 +5,7 @@ import type { Database } from '@/db/client';
 import type { Role } from '@/db/schema';
 import { hasRole } from '@/server/auth/roles';
 import { DomainError } from '@/server/errors';
+import { requestApproval } from '@/server/ops/approvals';
 import { beginAuditedAction, finishAuditedAction, recordRefusedAttempt, type AuditActor } from '@/server/ops/audit';
 import { trpcCalls } from '@/server/ops/metrics';
 
@@ -12,6 +13,8 @@ export interface Context {
   db: Database;
   /** The signed-in user, or null for an anonymous caller. */
   actor: AuditActor | null;
+  /** Set only by the approvals service when it runs an approved request as its requester. */
+  approvedBy?: { approvalId: number; approver: AuditActor };
 }
 
 export interface ProcedureMeta {
@@ -19,6 +22,11 @@ export interface ProcedureMeta {
   requiredRole?: Role;
   /** Name of the input field that identifies what a mutation acts on, for the audit log. */
   auditTarget?: string;
+  /**
+   * For dangerous actions: given the (raw) input, a one-line summary when this call needs a
+   * second person's approval, or null when it may run at once.
+   */
+  needsApproval?: (input: Record<string, unknown>) => string | null;
 }
 
 const t = initTRPC
@@ -102,6 +110,21 @@ function roleProcedure(required: Role) {
         const message = 'Give a reason (at least 3 characters): it is kept in the audit log.';
         await recordRefusedAttempt(ctx.db, { ...attempt, actor }, 'error', message);
         throw new TRPCError({ code: 'BAD_REQUEST', message });
+      }
+
+      const approvalSummary = ctx.approvedBy ? null : meta?.needsApproval?.((attempt.input ?? {}) as Record<string, unknown>);
+      if (approvalSummary) {
+        const approval = await requestApproval(ctx.db, {
+          action: path,
+          summary: approvalSummary,
+          input: attempt.input,
+          requiredRole: required,
+          requester: actor,
+          reason: attempt.reason,
+        });
+        const message = `Needs a second person's approval: ${approvalSummary}. Request #${approval.id} is waiting on the Approvals page.`;
+        await recordRefusedAttempt(ctx.db, { ...attempt, actor }, 'awaiting_approval', message);
+        throw new TRPCError({ code: 'PRECONDITION_FAILED', message });
       }
 
       const begun = await beginAuditedAction(ctx.db, { ...attempt, actor });

@@ -1,4 +1,5 @@
 import { createCallerFactory, router } from './init';
+import { approvalsRouter } from './routers/approvals';
 import { auditRouter } from './routers/audit';
 import { deadLettersRouter } from './routers/dead-letters';
 import { failedPushesRouter } from './routers/failed-pushes';
@@ -12,6 +13,7 @@ export const appRouter = router({
   session: sessionRouter,
   users: usersRouter,
   audit: auditRouter,
+  approvals: approvalsRouter,
   orders: ordersRouter,
   deadLetters: deadLettersRouter,
   failedPushes: failedPushesRouter,
