@@ -1,14 +1,20 @@
 import type { Metadata } from 'next';
-import { EmptyState } from '@/components/empty-state';
+import { Suspense } from 'react';
 import { PageHeader } from '@/components/page-header';
+import { LoadingRows } from '@/components/query-state';
+import { LagChart } from './_components/lag-chart';
+import { QueuesTable } from './_components/queues-table';
 
 export const metadata: Metadata = { title: 'Queues' };
 
 export default function QueuesPage() {
   return (
     <>
-      <PageHeader title="Queues" description="Lag, throughput, retries and dead letters per consumer group." />
-      <EmptyState title="Nothing to show yet">Consumer groups appear here once the event pipeline is running.</EmptyState>
+      <PageHeader title="Queues" description="Per consumer group: how far behind it is (lag), how fast it works, what is failing. On-call can pause, resume and move offsets." />
+      <Suspense fallback={<LoadingRows />}>
+        <LagChart />
+        <QueuesTable />
+      </Suspense>
     </>
   );
 }

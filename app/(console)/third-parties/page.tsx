@@ -1,14 +1,21 @@
 import type { Metadata } from 'next';
-import { EmptyState } from '@/components/empty-state';
+import { Suspense } from 'react';
 import { PageHeader } from '@/components/page-header';
+import { LoadingRows } from '@/components/query-state';
+import { ThirdPartiesTable } from './_components/third-parties-table';
 
 export const metadata: Metadata = { title: 'Third parties' };
 
 export default function ThirdPartiesPage() {
   return (
     <>
-      <PageHeader title="Third parties" description="Payment provider, warehouse, carrier and SMS gateway: simulated latency and failures." />
-      <EmptyState title="Nothing to show yet">Third-party simulators appear here once the order system is running.</EmptyState>
+      <PageHeader
+        title="Third parties"
+        description="The error rate our consumers observe calling each third party, and the built-in simulators' fault settings (admins can change them to rehearse an outage)."
+      />
+      <Suspense fallback={<LoadingRows />}>
+        <ThirdPartiesTable />
+      </Suspense>
     </>
   );
 }
