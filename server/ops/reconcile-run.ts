@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { desc, eq, sql } from 'drizzle-orm';
+import type { Database } from '@/db/client';
+import { reconciliationRuns, type ReconciliationCounts } from '@/db/schema';
+import { DomainError } from '@/server/errors';
+import { raiseAlert } from './raise-alert';
+import { auditAutomaticFix, clearSettledDiffs, recordAutoFixedDiff, recordOpenDiff } from './reconcile-diffs';
+import { applyReconciliationFix } from './reconcile-fixes';
+import { reconcilePayments } from './reconcile-payments';
+import { reconcileRefunds } from './reconcile-refunds';
+import { reconcileShipments } from './reconcile-shipments';
+import {
+  defaultReconcileDependencies,
+  reconcileSettingsFromEnv,
+  type Finding,
+  type OrderToCheck,
+  type ReconcileContext,
+  type ReconcileDependencies,
+  type ReconcileSettings,
+} from './reconcile-types';
+import { runExclusively } from './scheduled-jobs';
+
+export const RECONCILIATION_JOB = 'reconciliation';
+const RUN_LEASE_MS = 15 * 60_000;
+const CONCURRENCY = 4;
+
+export interface RunReconciliationOptions {
+  trigger: 'schedule' | 'manual';
+  startedBy: string;
+  /** False: record what differs and leave every fix to a person. */
+  autoFix?: boolean;
+  dependencies?: ReconcileDependencies;
+  settings?: Partial<ReconcileSettings>;
+  /** Scheduled runs: run only if the last run started at least this long ago. */
+  everyMs?: number;
+}
+
+/** Orders changed in the window, plus every order with an open diff (to see whether it still differs). */
+async function ordersToCheck(db: Database, window: { from: Date; to: Date }, limit: number) {
+  const rows = await db.execute<OrderToCheck & { inWindow: boolean }>(sql`
+    (select id, status, total_cents as "totalCents", payment_id as "paymentId", paid_at as "paidAt", updated_at as "updatedAt", true as "inWindow"
+       from orders where updated_at >= ${window.from.toISOString()}::timestamptz and updated_at < ${window.to.toISOString()}::timestamptz
+      order by updated_at limit ${limit})
+    union
+    (select o.id, o.status, o.total_cents, o.payment_id, o.paid_at, o.updated_at, false
+       from orders o where o.id in (select order_id from reconciliation_diffs where status = 'open'))`);
+  const byId = new Map<string, OrderToCheck & { inWindow: boolean }>();
+  for (const row of rows) {
+    const order = { ...row, paidAt: row.paidAt ? new Date(row.paidAt) : null, updatedAt: new Date(row.updatedAt) };
+    if (!byId.has(order.id) || order.inWindow) byId.set(order.id, order);
+  }
+  return [...byId.values()];
+}
+
+async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+/**
+ * One reconciliation run: compares the orders changed since the last run with the payment
+ * provider and the warehouse, applies the certain fixes through the order commands (unless
+ * report-only), records every other difference once, and closes diffs that no longer differ.
+ * Takes the reconciliation lease, so a manual run and a scheduled one never overlap.
+ */
+export async function runReconciliation(db: Database, options: RunReconciliationOptions) {
+  const owner = `${options.trigger}:${randomUUID()}`;
+  const run = await runExclusively(db, { job: RECONCILIATION_JOB, owner, everyMs: options.everyMs ?? 0, leaseMs: RUN_LEASE_MS }, () => reconcile(db, options));
+  if (!run) throw new DomainError('CONFLICT', 'A reconciliation run is in progress; its results appear on this page when it finishes.');
+  return run;
+}
+
+/** The scheduler's entry: runs when due and nobody else is running, otherwise returns null. */
+export async function runScheduledReconciliation(db: Database, options: Omit<RunReconciliationOptions, 'trigger' | 'startedBy'> & { everyMs: number }) {
+  try {
+    return await runReconciliation(db, { ...options, trigger: 'schedule', startedBy: 'schedule' });
+  } catch (error) {
+    if (error instanceof DomainError && error.kind === 'CONFLICT') return null;
+    throw error;
+  }
+}
+
+async function reconcile(db: Database, options: RunReconciliationOptions) {
+  const settings = { ...reconcileSettingsFromEnv(), ...options.settings };
+  const dependencies = options.dependencies ?? defaultReconcileDependencies();
+  const autoFix = options.autoFix ?? true;
+  const now = new Date();
+  const [previous] = await db
+    .select({ windowTo: reconciliationRuns.windowTo })
+    .from(reconciliationRuns)
+    .where(eq(reconciliationRuns.status, 'succeeded'))
+    .orderBy(desc(reconciliationRuns.id))
+    .limit(1);
+  const earliest = new Date(now.getTime() - settings.lookbackMs);
+  const from = previous && previous.windowTo > earliest ? previous.windowTo : earliest;
+  const to = new Date(now.getTime() - settings.settleMs);
+
+  const [run] = await db
+    .insert(reconciliationRuns)
+    .values({ trigger: options.trigger, startedBy: options.startedBy, autoFix, windowFrom: from, windowTo: to < from ? from : to })
+    .returning();
+  const started = performance.now();
+  const counts: ReconciliationCounts = { checked: 0, byKind: {}, opened: 0, autoFixed: 0, cleared: 0, unreachable: 0 };
+  try {
+    const orders = await ordersToCheck(db, { from, to: to < from ? from : to }, settings.maxOrders);
+    const windowed = orders.filter((order) => order.inWindow);
+    // With more changes than one run takes, the window ends at the last order taken; the next run goes on from there.
+    const windowTo = windowed.length >= settings.maxOrders ? windowed[windowed.length - 1]!.updatedAt : to < from ? from : to;
+    const context: ReconcileContext = { db, settings, now, ...dependencies };
+
+    await inParallel(orders, CONCURRENCY, async (order) => {
+      let findings: Finding[];
+      try {
+        const providerPayments = await dependencies.payment.paymentsForOrder(order.id);
+        findings = [
+          ...(await reconcilePayments(context, order, providerPayments)),
+          ...(await reconcileShipments(context, order)),
+          ...(await reconcileRefunds(context, order, providerPayments)),
+        ];
+      } catch {
+        counts.unreachable++;
+        return;
+      }
+      counts.checked++;
+      const stillOpen: Finding[] = [];
+      for (const finding of findings) {
+        counts.byKind[finding.kind] = (counts.byKind[finding.kind] ?? 0) + 1;
+        if (autoFix && finding.fix) {
+          const fixed = await tryFix(db, dependencies, run!.id, finding);
+          if (fixed) {
+            counts.autoFixed++;
+            continue;
+          }
+        }
+        stillOpen.push(finding);
+        const { opened } = await recordOpenDiff(db, run!.id, finding);
+        if (opened) counts.opened++;
+      }
+      counts.cleared += await clearSettledDiffs(db, run!.id, order.id, stillOpen);
+    });
+
+    if (counts.opened > 0) {
+      await raiseAlert(db, {
+        kind: 'reconciliation.diffs',
+        severity: 'warning',
+        dedupeKey: 'reconciliation.diffs',
+        title: `Reconciliation found ${counts.opened} new difference(s) to look at`,
+        details: { runId: run!.id, opened: counts.opened, byKind: counts.byKind },
+      });
+    }
+    const [finished] = await db
+      .update(reconciliationRuns)
+      .set({ status: 'succeeded', counts, windowTo, finishedAt: new Date(), durationMs: Math.round(performance.now() - started) })
+      .where(eq(reconciliationRuns.id, run!.id))
+      .returning();
+    return finished!;
+  } catch (error) {
+    await db
+      .update(reconciliationRuns)
+      .set({ status: 'failed', counts, error: error instanceof Error ? error.message : String(error), finishedAt: new Date(), durationMs: Math.round(performance.now() - started) })
+      .where(eq(reconciliationRuns.id, run!.id));
+    throw error;
+  }
+}
+
+/** Applies a finding's fix; a fix that fails leaves the diff open for a person, with the reason. */
+async function tryFix(db: Database, dependencies: ReconcileDependencies, runId: number, finding: Finding): Promise<boolean> {
+  try {
+    const result = await applyReconciliationFix(db, dependencies, { fix: finding.fix!, orderId: finding.orderId, subject: finding.subject }, RECONCILIATION_ACTOR_NAME);
+    const diffId = await recordAutoFixedDiff(db, runId, finding, result);
+    await auditAutomaticFix(db, { diffId, orderId: finding.orderId, fix: finding.fix!, summary: finding.summary, result, ok: true });
+    return true;
+  } catch (error) {
+    finding.summary = `${finding.summary} Automatic fix failed: ${error instanceof Error ? error.message : String(error)}`;
+    return false;
+  }
+}
+
+const RECONCILIATION_ACTOR_NAME = 'reconciliation';
+
+export async function listRuns(db: Database, input: { limit: number }) {
+  return db.select().from(reconciliationRuns).orderBy(desc(reconciliationRuns.id)).limit(input.limit);
+}
