@@ -1,9 +1,9 @@
-import { eq } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
-import { payments } from '@/db/schema';
+import type { OrderStatus } from '@/db/schema';
+import { DomainError } from '@/server/errors';
 import { appendEvent } from '@/server/pipeline/append-event';
-import { orderEvent } from './events';
-import { lockOrder, orderLineItems, setOrderStatus } from './order';
+import { orderEvent, type LineItem } from './events';
 import { startRefund } from './request-refund';
 import { confirmStock } from './stock';
 
@@ -21,24 +21,53 @@ export type PaymentOutcome =
   | { kind: 'refunding'; refundId: string; because: 'order-closed' | 'already-paid' }
   | { kind: 'amount-mismatch'; expectedCents: number };
 
+type LockedOrder = {
+  id: string;
+  status: OrderStatus;
+  userId: string;
+  contactPhone: string;
+  totalCents: number;
+  items: LineItem[];
+};
+
 /**
  * Applies a verified payment notification in one transaction. Locking the order first
  * serialises concurrent duplicates, and the provider's payment id (primary key of
  * `payments`) makes every copy after the first a no-op: exactly one OrderPaid.
+ * This is the hot path of every payment, so it is written for few round trips: one to
+ * lock and read, one to record, one to confirm the stock, two to append the event.
  */
 export async function recordPayment(db: Executor, report: PaymentReport): Promise<PaymentOutcome> {
   return db.transaction(async (tx) => {
-    const order = await lockOrder(tx, report.orderId);
-    const [known] = await tx.select({ id: payments.id }).from(payments).where(eq(payments.id, report.paymentId));
-    if (known) return { kind: 'duplicate' };
+    const [order] = await tx.execute<LockedOrder>(sql`
+      select o.id, o.status, o.user_id as "userId", o.contact_phone as "contactPhone", o.total_cents as "totalCents",
+             (select coalesce(json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity, 'unitPriceCents', i.unit_price_cents) order by i.sku), '[]')
+              from order_items i where i.order_id = o.id) as items
+      from orders o where o.id = ${report.orderId}
+      for update of o`);
+    if (!order) throw new DomainError('NOT_FOUND', `Order ${report.orderId} does not exist.`);
     // A different amount means a tampered or mis-routed notification: change nothing and let a person look.
     if (report.amountCents !== order.totalCents) return { kind: 'amount-mismatch', expectedCents: order.totalCents };
 
-    await tx.insert(payments).values({ id: report.paymentId, orderId: order.id, amountCents: report.amountCents, receivedAt: report.paidAt });
+    const paidAt = report.paidAt.toISOString();
+    const paysOrder = order.status === 'PENDING_PAYMENT';
+    // The payment id decides duplicates, not a read: a read in this statement would use the snapshot taken
+    // before the lock wait, and miss the payment a concurrent copy of this notification just committed.
+    const [recorded] = await tx.execute<{ new: boolean }>(sql`
+      with payment as (
+        insert into payments (id, order_id, amount_cents, received_at) values (${report.paymentId}, ${order.id}, ${report.amountCents}, ${paidAt}::timestamptz)
+        on conflict (id) do nothing
+        returning id
+      ), paid as (
+        update orders set status = 'PAID', paid_at = ${paidAt}::timestamptz, payment_id = ${report.paymentId}, updated_at = now()
+        where id = ${order.id} and ${paysOrder} and exists (select 1 from payment)
+      )
+      select exists (select 1 from payment) as new`);
+    if (!recorded!.new) return { kind: 'duplicate' };
 
-    if (order.status !== 'PENDING_PAYMENT') {
+    if (!paysOrder) {
       const closed = order.status === 'CLOSED';
-      const refundId = await startRefund(tx, order, {
+      const refundId = await startRefund(tx, order.id, {
         paymentId: report.paymentId,
         amountCents: report.amountCents,
         kind: closed ? 'order' : 'extra_payment',
@@ -48,7 +77,6 @@ export async function recordPayment(db: Executor, report: PaymentReport): Promis
     }
 
     await confirmStock(tx, order.id);
-    await setOrderStatus(tx, order.id, 'PAID', { paidAt: report.paidAt, paymentId: report.paymentId });
     await appendEvent(
       tx,
       orderEvent('OrderPaid', {
@@ -57,8 +85,8 @@ export async function recordPayment(db: Executor, report: PaymentReport): Promis
         contactPhone: order.contactPhone,
         paymentId: report.paymentId,
         amountCents: report.amountCents,
-        items: await orderLineItems(tx, order.id),
-        paidAt: report.paidAt.toISOString(),
+        items: order.items,
+        paidAt,
       }),
     );
     return { kind: 'paid' };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Executor } from '@/db/client';
-import { refunds, type Order } from '@/db/schema';
+import { refunds } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { appendEvent } from '@/server/pipeline/append-event';
 import { orderEvent } from './events';
@@ -19,24 +19,24 @@ export async function requestRefund(db: Executor, input: { orderId: string; reas
     const order = await lockOrder(tx, input.orderId);
     requireStatus(order, REFUNDABLE_STATUSES, 'refund');
     if (!order.paymentId) throw new DomainError('CONFLICT', `Order ${order.id} is ${order.status} but has no payment on record.`);
-    const refundId = await startRefund(tx, order, { paymentId: order.paymentId, amountCents: order.totalCents, kind: 'order', reason: input.reason });
+    const refundId = await startRefund(tx, order.id, { paymentId: order.paymentId, amountCents: order.totalCents, kind: 'order', reason: input.reason });
     return { orderId: order.id, refundId, status: 'REFUNDING' as const };
   });
 }
 
 /**
- * Records a refund and appends RefundRequested, with the order row already locked by the caller.
+ * Records a refund and appends RefundRequested; the caller has locked the order row.
  * An `order` refund moves the order to REFUNDING; an `extra_payment` refund (a second payment
  * for an order already paid) leaves the order as it is.
  */
 export async function startRefund(
   tx: Executor,
-  order: Order,
+  orderId: string,
   refund: { paymentId: string; amountCents: number; kind: 'order' | 'extra_payment'; reason: string },
 ): Promise<string> {
   const refundId = `rfd_${randomUUID()}`;
-  await tx.insert(refunds).values({ id: refundId, orderId: order.id, ...refund });
-  if (refund.kind === 'order') await setOrderStatus(tx, order.id, 'REFUNDING', { refundReason: refund.reason });
-  await appendEvent(tx, orderEvent('RefundRequested', { orderId: order.id, refundId, ...refund }));
+  await tx.insert(refunds).values({ id: refundId, orderId, ...refund });
+  if (refund.kind === 'order') await setOrderStatus(tx, orderId, 'REFUNDING', { refundReason: refund.reason });
+  await appendEvent(tx, orderEvent('RefundRequested', { orderId, refundId, ...refund }));
   return refundId;
 }

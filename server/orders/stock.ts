@@ -1,6 +1,5 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
-import { orders } from '@/db/schema';
 
 /**
  * The TCC steps after the try (freeze, in create-order.ts). Each moves the order's units
@@ -10,18 +9,18 @@ import { orders } from '@/db/schema';
 
 type StockState = 'FROZEN' | 'SOLD' | 'RELEASED' | 'RESTOCKED';
 
-async function moveStock(tx: Executor, orderId: string, from: StockState, to: StockState, bucketUpdate: ReturnType<typeof sql>): Promise<boolean> {
-  const flipped = await tx
-    .update(orders)
-    .set({ stockState: to })
-    .where(and(eq(orders.id, orderId), eq(orders.stockState, from)))
-    .returning({ id: orders.id });
-  if (flipped.length === 0) return false;
-  await tx.execute(sql`
-    update skus set ${bucketUpdate}
-    from order_items oi
-    where oi.order_id = ${orderId} and skus.sku = oi.sku`);
-  return true;
+async function moveStock(tx: Executor, orderId: string, from: StockState, to: StockState, bucketUpdate: SQL): Promise<boolean> {
+  // One statement: the state flip and the bucket update cannot be separated, and it is one round trip.
+  const [moved] = await tx.execute<{ flipped: number }>(sql`
+    with flipped as (
+      update orders set stock_state = ${to} where id = ${orderId} and stock_state = ${from} returning id
+    ), moved as (
+      update skus set ${bucketUpdate}
+      from order_items oi join flipped on flipped.id = oi.order_id
+      where skus.sku = oi.sku
+    )
+    select count(*)::int as flipped from flipped`);
+  return moved!.flipped > 0;
 }
 
 /** Confirm: frozen units become sold (payment arrived). */
