@@ -5,6 +5,7 @@ import { startPipeline, type PipelineHandle } from '@/server/pipeline/start-pipe
 import { demoMode } from '@/server/auth/seed-users';
 import { appUrl } from '@/server/integrations/integration-client';
 import { startDemoTraffic } from './demo-traffic';
+import { startOpsJobs } from '@/server/ops/ops-jobs';
 
 interface Runtime {
   pipeline: PipelineHandle | null;
@@ -25,11 +26,14 @@ export function startServerRuntime(): Promise<Runtime> {
     const simulators = getSimulators().start();
     const pipeline = process.env.PIPELINE === 'off' ? null : await startPipeline({ db, consumers });
     const ordersPerMinute = Number(process.env.DEMO_ORDERS_PER_MINUTE ?? 20);
+    // Scheduled reconciliation, alert rules and alert webhooks; leased, so any number of console processes may run this.
+    const opsJobs = process.env.OPS_JOBS === 'off' ? null : startOpsJobs({ db });
     const traffic = demoMode() && ordersPerMinute > 0 ? startDemoTraffic({ appUrl: appUrl(), ordersPerMinute, log: console.log }) : null;
     const runtime: Runtime = {
       pipeline,
       async stop() {
         traffic?.stop();
+        await opsJobs?.stop();
         await pipeline?.stop();
         await simulators.stop();
       },

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '@/db/client';
+import { evaluateAlertRules } from './alert-rules';
+import { deliverDueAlertWebhooks, type AlertWebhookOptions, defaultAlertWebhookOptions } from './alert-webhook';
+import { runScheduledReconciliation } from './reconcile-run';
+import type { ReconcileDependencies, ReconcileSettings } from './reconcile-types';
+import { runExclusively } from './scheduled-jobs';
+
+export interface OpsJobsOptions {
+  db: Database;
+  /** Minutes between reconciliation runs (RECONCILE_EVERY_MINUTES, default 5); 0 turns scheduled runs off. */
+  reconcileEveryMs?: number;
+  alertRulesEveryMs?: number;
+  webhookPollMs?: number;
+  reconcile?: { dependencies?: ReconcileDependencies; settings?: Partial<ReconcileSettings> };
+  webhook?: AlertWebhookOptions;
+  log?: (line: string) => void;
+}
+
+export interface OpsJobsHandle {
+  stop(): Promise<void>;
+}
+
+/**
+ * The ops background jobs: scheduled reconciliation and alert-rule evaluation (each leased,
+ * so exactly one process runs each per period however many run this), and alert webhook
+ * delivery (rows claimed with SKIP LOCKED, so any number of processes may deliver).
+ */
+export function startOpsJobs(options: OpsJobsOptions): OpsJobsHandle {
+  const { db } = options;
+  const log = options.log ?? ((line: string) => console.log(`[ops] ${line}`));
+  const owner = `ops-${randomUUID()}`;
+  const reconcileEveryMs = options.reconcileEveryMs ?? Number(process.env.RECONCILE_EVERY_MINUTES ?? 5) * 60_000;
+  const alertRulesEveryMs = options.alertRulesEveryMs ?? 30_000;
+  const webhookPollMs = options.webhookPollMs ?? 2_000;
+  const timers: NodeJS.Timeout[] = [];
+  const running = new Set<Promise<unknown>>();
+  let stopped = false;
+
+  function every(name: string, intervalMs: number, work: () => Promise<unknown>) {
+    const tick = () => {
+      if (stopped) return;
+      const job = work()
+        .catch((error: unknown) => log(`${name} failed: ${error instanceof Error ? error.message : String(error)}`))
+        .finally(() => {
+          running.delete(job);
+          if (!stopped) timers.push(setTimeout(tick, intervalMs));
+        });
+      running.add(job);
+    };
+    timers.push(setTimeout(tick, Math.min(intervalMs, 1_000)));
+  }
+
+  if (reconcileEveryMs > 0) {
+    // Checking often whether a run is due keeps the period close to `reconcileEveryMs` across processes.
+    every('reconciliation', Math.min(reconcileEveryMs, 15_000), async () => {
+      const run = await runScheduledReconciliation(db, { everyMs: reconcileEveryMs, ...options.reconcile });
+      if (run) log(`reconciliation run ${run.id}: ${run.counts?.checked ?? 0} orders checked, ${run.counts?.autoFixed ?? 0} fixed, ${run.counts?.opened ?? 0} new diffs`);
+    });
+  }
+  every('alert rules', Math.min(alertRulesEveryMs, 10_000), () =>
+    runExclusively(db, { job: 'alert-rules', owner, everyMs: alertRulesEveryMs, leaseMs: 60_000 }, () => evaluateAlertRules(db)),
+  );
+  every('alert webhook', webhookPollMs, () => deliverDueAlertWebhooks(db, options.webhook ?? defaultAlertWebhookOptions));
+
+  return {
+    async stop() {
+      stopped = true;
+      for (const timer of timers) clearTimeout(timer);
+      await Promise.all(running);
+    },
+  };
+}
