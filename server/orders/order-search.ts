@@ -72,7 +72,7 @@ export type StuckOrder = OrderRow & { stage: StuckStage; ageMs: number; reasons:
  * about why. The deadline part is served by orders_status_updated_idx; the failing part
  * starts from the (small) retries and dead_letters tables.
  */
-export async function listStuckOrders(db: Executor, input: { stage?: StuckStage; cursor?: string; limit?: number } = {}) {
+export async function listStuckOrders(db: Executor, input: { stage?: StuckStage; userId?: string; cursor?: string; limit?: number } = {}) {
   const limit = input.limit ?? 50;
   const stages = input.stage ? stuckStages.filter((stage) => stage.stage === input.stage) : stuckStages;
   const statuses = sql.param(stages.map((stage) => stage.status));
@@ -89,7 +89,7 @@ export async function listStuckOrders(db: Executor, input: { stage?: StuckStage;
       select e.key from dead_letters d join events e on e.id = d.event_id where d.status = 'dead' and e.topic = 'orders'
     )
     select ${orderColumns} from orders o join stuck_ids s on s.id = o.id
-    where o.status = any(${statuses}::order_status[])
+    where o.status = any(${statuses}::order_status[]) and (${input.userId ?? null}::text is null or o.user_id = ${input.userId ?? null})
       and (${input.cursor ?? null}::text is null or (o.updated_at, o.id) > ((select updated_at from orders where id = ${input.cursor ?? null}), ${input.cursor ?? ''}))
     order by o.updated_at, o.id
     limit ${limit + 1}`);

@@ -34,7 +34,7 @@ export const ordersRouter = router({
     .query(({ ctx, input }) => searchOrders(ctx.db, input)),
 
   stuck: viewerProcedure
-    .input(z.object({ stage: stage.optional(), cursor: z.string().optional(), limit: z.number().int().min(1).max(200).default(50) }))
+    .input(z.object({ stage: stage.optional(), userId: z.string().trim().optional(), cursor: z.string().optional(), limit: z.number().int().min(1).max(200).default(50) }))
     .query(({ ctx, input }) => listStuckOrders(ctx.db, input)),
 
   get: viewerProcedure.input(z.object({ orderId })).query(({ ctx, input }) => getOrderDetails(ctx.db, input.orderId)),

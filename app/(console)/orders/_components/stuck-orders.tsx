@@ -11,7 +11,7 @@ import { UpdatedAgo } from '@/components/updated-ago';
 import { useUrlFilters } from '@/components/use-url-filters';
 import { StatusBadge } from './status-badge';
 
-const filterKeys = ['stage'] as const;
+const filterKeys = ['stage', 'user'] as const;
 type Stage = 'unpaid past deadline' | 'paid, not at warehouse' | 'fulfilling, not dispatched' | 'refunding too long' | 'refund failed';
 
 export function StuckOrders() {
@@ -19,7 +19,7 @@ export function StuckOrders() {
   const [filters, setFilters] = useUrlFilters(filterKeys);
   const pages = useCursorStack<string>();
   const query = useQuery({
-    ...trpc.orders.stuck.queryOptions({ stage: (filters.stage || undefined) as Stage | undefined, cursor: pages.cursor, limit: 50 }),
+    ...trpc.orders.stuck.queryOptions({ stage: (filters.stage || undefined) as Stage | undefined, userId: filters.user || undefined, cursor: pages.cursor, limit: 50 }),
     placeholderData: keepPreviousData,
     refetchInterval: 5_000,
   });
@@ -42,6 +42,21 @@ export function StuckOrders() {
             ))}
           </select>
         </label>
+        <form
+          className="row"
+          onSubmit={(event) => {
+            event.preventDefault();
+            pages.reset();
+            setFilters({ user: String(new FormData(event.currentTarget).get('user') ?? '').trim() });
+          }}
+          key={filters.user}
+        >
+          <label className="field">
+            User
+            <input name="user" defaultValue={filters.user} placeholder="exact user id" />
+          </label>
+          <button type="submit">Apply</button>
+        </form>
         <div className="stage-counts">
           {pastDeadlineByStage.map((stage) => (
             <span key={stage.stage} className="muted">
