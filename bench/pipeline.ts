@@ -21,6 +21,8 @@ import type { BatchEventHandler, EventHandler } from '@/server/pipeline/types';
 
 const GROUPS = ['points', 'coupons', 'notifications', 'fulfillment', 'analytics'];
 const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
+/** The per-event row-writing handler is round-trip bound, like graphile-worker: same size runs. */
+const PER_EVENT_ROW_EVENTS = Number(process.env.BENCH_PER_EVENT_EVENTS ?? 4_000);
 const GRAPHILE_EVENTS = Number(process.env.BENCH_GRAPHILE_EVENTS ?? 4_000);
 const APPEND_BATCH = 500;
 const LATENCY_RATE = 1_000;
@@ -111,13 +113,13 @@ async function pipelineDrained(db: Database, events: number): Promise<boolean> {
   return row!.consumed >= events * GROUPS.length;
 }
 
-async function pipelineThroughput(kind: HandlerKind): Promise<number> {
+async function pipelineThroughput(kind: HandlerKind, events: number): Promise<number> {
   const database = await freshDatabase();
   const db = createDatabase(database.url, { max: POOL_SIZE, applicationName: 'bench' });
   try {
     const pipeline = await startBenchPipeline(db, kind);
     const started = performance.now();
-    for (let sent = 0; sent < THROUGHPUT_EVENTS; sent += APPEND_BATCH) {
+    for (let sent = 0; sent < events; sent += APPEND_BATCH) {
       await db.transaction((tx) =>
         appendEvents(
           tx,
@@ -125,10 +127,10 @@ async function pipelineThroughput(kind: HandlerKind): Promise<number> {
         ),
       );
     }
-    await waitUntil(() => pipelineDrained(db, THROUGHPUT_EVENTS));
+    await waitUntil(() => pipelineDrained(db, events));
     const seconds = (performance.now() - started) / 1000;
     await pipeline.stop();
-    return (THROUGHPUT_EVENTS * GROUPS.length) / seconds;
+    return (events * GROUPS.length) / seconds;
   } finally {
     await closeDatabase(db);
     await database.drop();
@@ -178,6 +180,7 @@ async function graphileThroughput(kind: 'noop' | 'row'): Promise<number> {
   const pgPool = new pg.Pool({ connectionString: database.url, max: POOL_SIZE });
   // Dropping the run's database terminates idle pool connections; that is expected here.
   pgPool.on('error', () => {});
+  pgPool.on('connect', (client) => client.on('error', () => {}));
   const options = { pgPool, logger };
   try {
     await migrateGraphileWorker(options);
@@ -233,11 +236,11 @@ try {
   await migrateDatabase(templateDb);
   await closeDatabase(templateDb);
 
-  console.log(`Pipeline benchmark: ${GROUPS.length} groups, ${THROUGHPUT_EVENTS.toLocaleString('en')} events per pipeline run, ` +
-    `${GRAPHILE_EVENTS.toLocaleString('en')} per graphile-worker run, ${REPEATS} runs each (medians below)`);
-  const pipelineNoop = await repeat('pipeline no-op', () => pipelineThroughput('noop'));
-  const pipelineRow = await repeat('pipeline row-writing (handler per event)', () => pipelineThroughput('row'));
-  const pipelineRowBatch = await repeat('pipeline row-writing (batch handler)', () => pipelineThroughput('row-batch'));
+  console.log(`Pipeline benchmark: ${GROUPS.length} groups; events per run: ${THROUGHPUT_EVENTS.toLocaleString('en')} (pipeline no-op, batch), ` +
+    `${PER_EVENT_ROW_EVENTS.toLocaleString('en')} (pipeline per-event), ${GRAPHILE_EVENTS.toLocaleString('en')} (graphile-worker); ${REPEATS} runs each, medians below`);
+  const pipelineNoop = await repeat('pipeline no-op', () => pipelineThroughput('noop', THROUGHPUT_EVENTS));
+  const pipelineRow = await repeat('pipeline row-writing (handler per event)', () => pipelineThroughput('row', PER_EVENT_ROW_EVENTS));
+  const pipelineRowBatch = await repeat('pipeline row-writing (batch handler)', () => pipelineThroughput('row-batch', THROUGHPUT_EVENTS));
   const graphileNoop = await repeat('graphile-worker no-op', () => graphileThroughput('noop'));
   const graphileRow = await repeat('graphile-worker row-writing', () => graphileThroughput('row'));
   console.log(`  latency run: ${LATENCY_RATE} events/s for ${LATENCY_SECONDS} s`);

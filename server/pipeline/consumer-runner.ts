@@ -3,12 +3,12 @@ import type { AttemptError } from '@/db/schema';
 import { toAttemptError } from './attempt-error';
 import { claimDueRetries, type ClaimedRetry } from './claim-due-retries';
 import { claimPartitions } from './claim-partitions';
-import { commitOffsets, type OffsetCommit } from './commit-offsets';
+import { commitBatch, type OffsetCommit } from './commit-batch';
 import { completeRetry } from './complete-retry';
 import { deadLetter } from './dead-letter';
 import type { ResolvedConsumer } from './define-consumer';
 import { failRetry } from './fail-retry';
-import { alreadySettled, isProcessed, markProcessed } from './mark-processed';
+import { isProcessed, markProcessed } from './mark-processed';
 import { assignedPartitions } from './partition-assignment';
 import { eventsDeadLettered, eventsHandled, eventsRetried } from './pipeline-metrics';
 import { type BatchEvent, readBatch } from './read-batch';
@@ -142,16 +142,18 @@ export class ConsumerRunner {
    */
   private async runBatch(batch: BatchEvent[], fastPathFailure: HandlerFailed | null): Promise<{ handled: number; failures: number }> {
     const { db, workerId } = this.options;
+    const due = batch.filter((event) => !event.settled && this.subscribes(event));
     return db.transaction(async (tx) => {
-      const wanted = batch.filter((event) => this.subscribes(event));
-      const settled = await alreadySettled(tx, { group: this.group, eventIds: wanted.map((event) => event.id) });
-      const due = wanted.filter((event) => !settled.has(event.id));
       const { handled, failures } = fastPathFailure
         ? await this.handleIsolated(tx, due, fastPathFailure)
         : { handled: await this.handleFast(tx, due), failures: [] };
-      await markProcessed(tx, { group: this.group, eventIds: handled.map((event) => event.id) });
       await this.recordFirstFailures(tx, failures);
-      await commitOffsets(tx, { group: this.group, workerId, commits: offsetCommits(batch, handled) });
+      await commitBatch(tx, {
+        group: this.group,
+        workerId,
+        processedEventIds: handled.map((event) => event.id),
+        commits: offsetCommits(batch, handled),
+      });
       return { handled: handled.length, failures: failures.length };
     });
   }
@@ -201,6 +203,7 @@ export class ConsumerRunner {
 
   private async recordFirstFailures(tx: Transaction, failures: { eventId: string; error: AttemptError }[]): Promise<void> {
     const { consumer } = this.options;
+    if (failures.length === 0) return;
     if (consumer.maxAttempts <= 1) {
       await deadLetter(
         tx,

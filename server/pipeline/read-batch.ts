@@ -5,6 +5,11 @@ import type { PipelineEvent } from './types';
 export interface BatchEvent extends PipelineEvent {
   /** The partition's committed offset when the batch was read; the commit is guarded by it. */
   committedOffset: number;
+  /**
+   * Already processed by the group, or owned by a pending retry: not to be run again.
+   * Read outside the batch's transaction; the processed mark's primary key catches a race.
+   */
+  settled: boolean;
 }
 
 /**
@@ -24,9 +29,12 @@ export async function readBatch(db: Executor, input: { group: string; workerId: 
     partition: number;
     offset: string;
     committedOffset: string;
+    settled: boolean;
   }>(sql`
     select e.id::text as id, e.topic, e.key, e.type, e.payload, e.headers, e.created_at as "createdAt",
-           e.partition, e."offset", o.committed_offset as "committedOffset"
+           e.partition, e."offset", o.committed_offset as "committedOffset",
+           exists (select 1 from processed_events p where p."group" = o."group" and p.event_id = e.id)
+             or exists (select 1 from retries r where r."group" = o."group" and r.event_id = e.id) as settled
     from consumer_offsets o
     join consumer_groups g on g."group" = o."group" and not g.paused
     cross join lateral (
@@ -49,5 +57,6 @@ export async function readBatch(db: Executor, input: { group: string; workerId: 
     partition: row.partition,
     offset: Number(row.offset),
     committedOffset: Number(row.committedOffset),
+    settled: row.settled,
   }));
 }

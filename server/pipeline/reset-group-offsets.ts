@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
-import { LOG_CHANNEL } from './channels';
+import { notifyLogChanged } from './notify-workers';
 
 /** Where to move a group: the first event logged at or after a time, or an offset (clamped to the log). */
 export type OffsetResetTarget = { time: Date } | { offset: number };
@@ -84,7 +84,7 @@ export async function resetGroupOffsets(
       where o."group" = ${input.group} and o.partition = m.partition`);
     await tx.execute(sql`
       update consumer_groups set offsets_reset_at = now(), offsets_reset_by = ${input.actor} where "group" = ${input.group}`);
-    await tx.execute(sql`select pg_notify(${LOG_CHANNEL}, '')`);
+    await notifyLogChanged(tx);
     return result;
   });
 }
