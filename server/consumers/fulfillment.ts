@@ -75,7 +75,9 @@ export function fulfillmentConsumer(dependencies: ConsumerDependencies) {
     group: 'fulfillment',
     topics: ['orders'],
     types: ['OrderPaid', 'RefundRequested'],
-    batchSize: 20,
+    // One event per transaction: a restock locks SKU rows, which must not stay locked while
+    // the rest of a batch waits on the WMS, nor be locked in an order other than SKU order.
+    batchSize: 1,
     maxAttempts: 30,
     backoff: dependencies.backoff,
     handler: (event, { tx }) => (event.type === 'OrderPaid' ? pushShipment(event, tx, dependencies) : compensateFulfilment(event, tx, dependencies)),

@@ -7,6 +7,9 @@ export const timeoutsConsumer = defineConsumer({
   group: 'timeouts',
   topics: ['orders'],
   types: ['OrderPaymentTimeout'],
+  // One close per transaction: releasing stock locks SKU rows, and a batch would hold them
+  // across several orders, in no particular SKU order (deadlocks with create-order).
+  batchSize: 1,
   handler: async (event, { tx }) => {
     await closeUnpaidOrder(tx, parseOrderEvent('OrderPaymentTimeout', event).orderId);
   },

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Executor } from '@/db/client';
 import { orderItems, orders, skus } from '@/db/schema';
 import { DomainError } from '@/server/errors';
-import { appendEvent } from '@/server/pipeline/append-event';
+import { appendEvents } from '@/server/pipeline/append-event';
 import { orderEvent, type LineItem } from './events';
 
 export const createOrderInput = z.object({
@@ -37,6 +37,9 @@ function paymentTimeoutMs(override?: number): number {
  * Creates an order in one transaction: prices from the catalog, stock frozen (TCC try),
  * order PENDING_PAYMENT, and a delayed OrderPaymentTimeout at the payment deadline.
  * When any SKU is short, nothing is frozen and InsufficientStockError names the shortages.
+ *
+ * SKU rows are the hottest rows in a flash sale, so they are locked last: everything else
+ * is written first, and the freeze is the final statement before the commit.
  */
 export async function createOrder(db: Executor, rawInput: CreateOrderInput) {
   const input = createOrderInput.parse(rawInput);
@@ -45,33 +48,17 @@ export async function createOrder(db: Executor, rawInput: CreateOrderInput) {
   const deadline = new Date(Date.now() + paymentTimeoutMs(input.paymentTimeoutMs));
 
   return db.transaction(async (tx) => {
-    // Lock the SKU rows in SKU order first: a single UPDATE would lock them in plan order,
-    // and two orders sharing SKUs could then deadlock.
-    await tx.execute(sql`select 1 from skus where sku in ${requested.map((item) => item.sku)} order by sku for update`);
-    const frozen = await tx.execute<{ sku: string; price_cents: number }>(sql`
-      update skus set available = skus.available - r.quantity, frozen = skus.frozen + r.quantity
-      from (select * from jsonb_to_recordset(${JSON.stringify(requested)}::jsonb) as r(sku text, quantity int)) r
-      where skus.sku = r.sku and skus.available >= r.quantity
-      returning skus.sku, skus.price_cents`);
-
-    if (frozen.length !== requested.length) {
-      const known = await tx
-        .select({ sku: skus.sku, available: skus.available })
-        .from(skus)
-        .where(inArray(skus.sku, requested.map((item) => item.sku)));
-      const unknown = requested.filter((item) => !known.some((row) => row.sku === item.sku));
-      if (unknown.length > 0) throw new DomainError('BAD_REQUEST', `Unknown SKU: ${unknown.map((item) => item.sku).join(', ')}`);
-      const shortages = requested
-        .filter((item) => !frozen.some((row) => row.sku === item.sku))
-        .map((item) => ({ sku: item.sku, requested: item.quantity, available: known.find((row) => row.sku === item.sku)?.available ?? 0 }));
-      // Throwing rolls back the SKUs that were frozen: the try is all or nothing.
-      throw new InsufficientStockError(shortages);
-    }
+    const catalog = await tx
+      .select({ sku: skus.sku, priceCents: skus.priceCents })
+      .from(skus)
+      .where(inArray(skus.sku, requested.map((item) => item.sku)));
+    const unknown = requested.filter((item) => !catalog.some((row) => row.sku === item.sku));
+    if (unknown.length > 0) throw new DomainError('BAD_REQUEST', `Unknown SKU: ${unknown.map((item) => item.sku).join(', ')}`);
 
     const items: LineItem[] = requested.map((item) => ({
       sku: item.sku,
       quantity: item.quantity,
-      unitPriceCents: frozen.find((row) => row.sku === item.sku)!.price_cents,
+      unitPriceCents: catalog.find((row) => row.sku === item.sku)!.priceCents,
     }));
     const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
 
@@ -85,10 +72,31 @@ export async function createOrder(db: Executor, rawInput: CreateOrderInput) {
       paymentDeadline: deadline,
     });
     await tx.insert(orderItems).values(items.map((item) => ({ orderId, ...item })));
-
     // The order row was inserted in this transaction, so it is already locked for the appends.
-    await appendEvent(tx, orderEvent('OrderCreated', { orderId, userId: input.userId, items, totalCents, paymentDeadline: deadline.toISOString() }));
-    await appendEvent(tx, orderEvent('OrderPaymentTimeout', { orderId }, { deliverAt: deadline }));
+    await appendEvents(tx, [
+      orderEvent('OrderCreated', { orderId, userId: input.userId, items, totalCents, paymentDeadline: deadline.toISOString() }),
+      orderEvent('OrderPaymentTimeout', { orderId }, { deliverAt: deadline }),
+    ]);
+
+    // Locked in SKU order first (a plain UPDATE locks in plan order, and two orders sharing SKUs
+    // could deadlock); the UPDATE then runs on a snapshot taken after the locks, so it sees
+    // what the transactions it waited for left available. NO KEY UPDATE, the lock the UPDATE
+    // itself takes: FOR UPDATE would conflict with the key-share locks that the order_items
+    // foreign keys of concurrent orders hold on these rows, and deadlock with them.
+    await tx.execute(sql`select 1 from skus where sku in ${requested.map((item) => item.sku)} order by sku for no key update`);
+    const frozen = await tx.execute<{ sku: string }>(sql`
+      update skus set available = skus.available - r.quantity, frozen = skus.frozen + r.quantity
+      from (select * from jsonb_to_recordset(${JSON.stringify(requested)}::jsonb) as r(sku text, quantity int)) r
+      where skus.sku = r.sku and skus.available >= r.quantity
+      returning skus.sku`);
+    if (frozen.length !== requested.length) {
+      const stock = await tx.select({ sku: skus.sku, available: skus.available }).from(skus).where(inArray(skus.sku, requested.map((item) => item.sku)));
+      const shortages = requested
+        .filter((item) => !frozen.some((row) => row.sku === item.sku))
+        .map((item) => ({ sku: item.sku, requested: item.quantity, available: stock.find((row) => row.sku === item.sku)?.available ?? 0 }));
+      // Throwing rolls back the order and the SKUs already frozen: the try is all or nothing.
+      throw new InsufficientStockError(shortages);
+    }
 
     return { orderId, status: 'PENDING_PAYMENT' as const, totalCents, items, paymentDeadline: deadline };
   });

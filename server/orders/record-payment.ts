@@ -35,7 +35,7 @@ type LockedOrder = {
  * serialises concurrent duplicates, and the provider's payment id (primary key of
  * `payments`) makes every copy after the first a no-op: exactly one OrderPaid.
  * This is the hot path of every payment, so it is written for few round trips: one to
- * lock and read, one to record, one to confirm the stock, two to append the event.
+ * lock and read, one to record, two to append the event, one to confirm the stock.
  */
 export async function recordPayment(db: Executor, report: PaymentReport): Promise<PaymentOutcome> {
   return db.transaction(async (tx) => {
@@ -76,7 +76,6 @@ export async function recordPayment(db: Executor, report: PaymentReport): Promis
       return { kind: 'refunding', refundId, because: closed ? 'order-closed' : 'already-paid' };
     }
 
-    await confirmStock(tx, order.id);
     await appendEvent(
       tx,
       orderEvent('OrderPaid', {
@@ -89,6 +88,8 @@ export async function recordPayment(db: Executor, report: PaymentReport): Promis
         paidAt,
       }),
     );
+    // Last before the commit: the SKU rows are the hot ones, so they stay locked for the shortest time.
+    await confirmStock(tx, order.id);
     return { kind: 'paid' };
   });
 }
