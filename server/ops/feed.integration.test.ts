@@ -5,7 +5,7 @@ import { startPipeline, type PipelineHandle } from '@/server/pipeline/start-pipe
 import { fastPipelineOptions } from '@/server/pipeline/test-support/fast-pipeline';
 import { eventually } from '@/server/orders/test-fixtures';
 import { createTestDatabase } from '@/test/database';
-import { createApiToken, revokeApiToken } from './feed';
+import { createApiToken, newApiToken, revokeApiToken } from './feed';
 import { handleFeedRequest } from './feed-http';
 
 const { db } = await createTestDatabase({ max: 20 });
@@ -31,16 +31,19 @@ describe('event feed', () => {
   it('refuses requests without a live token, and a revoked token', async () => {
     expect((await fetchFeed(null, '')).status).toBe(401);
     expect((await fetchFeed('cvf_not-a-token', '')).status).toBe(401);
-    const { token, id } = await createApiToken(db, { name: 'data team', actor: 'admin@conveyor.demo' });
+    const { token, ...stored } = newApiToken();
+    const { id } = await createApiToken(db, { name: 'data team', ...stored, actor: 'admin@conveyor.demo' });
     expect((await fetchFeed(token, '')).status).toBe(200);
-    const [stored] = await db.execute<{ tokenHash: string }>(sql`select token_hash as "tokenHash" from api_tokens where id = ${id}`);
-    expect(stored!.tokenHash).not.toContain(token.slice(4));
+    const [row] = await db.execute<{ tokenHash: string }>(sql`select token_hash as "tokenHash" from api_tokens where id = ${id}`);
+    expect(row!.tokenHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row!.tokenHash).not.toContain(token.slice(4));
     await revokeApiToken(db, { tokenId: id, actor: 'admin@conveyor.demo' });
     expect((await fetchFeed(token, '')).status).toBe(401);
   });
 
   it('resumes exactly after its cursor, with no gaps or repeats, while events are being written', async () => {
-    const { token } = await createApiToken(db, { name: 'follower', actor: 'admin@conveyor.demo' });
+    const { token, ...stored } = newApiToken();
+    await createApiToken(db, { name: 'follower', ...stored, actor: 'admin@conveyor.demo' });
     const total = 300;
     let writing = true;
     const writer = (async () => {
@@ -80,7 +83,8 @@ describe('event feed', () => {
   });
 
   it('rejects a cursor it did not give out and a limit out of range', async () => {
-    const { token } = await createApiToken(db, { name: 'strict', actor: 'admin@conveyor.demo' });
+    const { token, ...stored } = newApiToken();
+    await createApiToken(db, { name: 'strict', ...stored, actor: 'admin@conveyor.demo' });
     expect((await fetchFeed(token, '?after=garbage')).status).toBe(400);
     expect((await fetchFeed(token, '?limit=5000')).status).toBe(400);
   });

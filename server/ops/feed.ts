@@ -11,14 +11,25 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Creates a feed token. The token is returned once; only its hash is kept. */
-export async function createApiToken(db: Executor, input: { name: string; actor: string }) {
+/** A new token and what is stored of it. The console makes tokens in the browser the same way (see the settings page). */
+export function newApiToken() {
   const token = `${TOKEN_PREFIX}${randomBytes(24).toString('base64url')}`;
+  return { token, tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 6) };
+}
+
+/**
+ * Registers a feed token by its SHA-256. The console generates the token in the admin's
+ * browser and sends only the hash, so the token never reaches the server, its logs or the
+ * audit log (which keeps every mutation's input and result); it is shown to the admin once.
+ */
+export async function createApiToken(db: Executor, input: { name: string; tokenHash: string; prefix: string; actor: string }) {
+  if (!/^[0-9a-f]{64}$/.test(input.tokenHash)) throw new DomainError('BAD_REQUEST', 'tokenHash must be the hex SHA-256 of the token.');
+  if (!input.prefix.startsWith(TOKEN_PREFIX) || input.prefix.length > 16) throw new DomainError('BAD_REQUEST', `prefix must be the token's first characters (${TOKEN_PREFIX}…).`);
   const [row] = await db
     .insert(apiTokens)
-    .values({ name: input.name, tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 6), createdBy: input.actor })
+    .values({ name: input.name, tokenHash: input.tokenHash, prefix: input.prefix, createdBy: input.actor })
     .returning({ id: apiTokens.id, name: apiTokens.name, prefix: apiTokens.prefix, createdAt: apiTokens.createdAt });
-  return { ...row!, token };
+  return row!;
 }
 
 export async function revokeApiToken(db: Executor, input: { tokenId: number; actor: string }) {

@@ -1,10 +1,14 @@
 import { createCallerFactory, router } from './init';
 import { approvalsRouter } from './routers/approvals';
+import { alertsRouter } from './routers/alerts';
+import { apiTokensRouter } from './routers/api-tokens';
 import { auditRouter } from './routers/audit';
 import { deadLettersRouter } from './routers/dead-letters';
 import { failedPushesRouter } from './routers/failed-pushes';
 import { ordersRouter } from './routers/orders';
 import { queuesRouter } from './routers/queues';
+import { reconciliationRouter } from './routers/reconciliation';
+import { reportsRouter } from './routers/reports';
 import { sessionRouter } from './routers/session';
 import { thirdPartiesRouter } from './routers/third-parties';
 import { usersRouter } from './routers/users';
@@ -19,6 +23,10 @@ export const appRouter = router({
   failedPushes: failedPushesRouter,
   queues: queuesRouter,
   thirdParties: thirdPartiesRouter,
+  reconciliation: reconciliationRouter,
+  alerts: alertsRouter,
+  reports: reportsRouter,
+  apiTokens: apiTokensRouter,
 });
 
 export type AppRouter = typeof appRouter;
