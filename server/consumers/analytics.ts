@@ -3,26 +3,49 @@ import type { Transaction } from '@/db/client';
 import { salesFacts } from '@/db/schema';
 import { parseOrderEvent, type LineItem } from '@/server/orders/events';
 import { defineConsumer } from '@/server/pipeline/define-consumer';
+import type { PipelineEvent } from '@/server/pipeline/types';
 
-/** Counts a business fact once (per order and fact), whatever number of events carry it. */
-async function countOnce(tx: Transaction, orderId: string, fact: 'paid' | 'refunded'): Promise<boolean> {
-  const inserted = await tx.insert(salesFacts).values({ orderId, fact }).onConflictDoNothing().returning({ orderId: salesFacts.orderId });
-  return inserted.length > 0;
+type SalesFact = { orderId: string; fact: 'paid' | 'refunded'; at: string; items: LineItem[] };
+
+function salesFact(event: PipelineEvent): SalesFact | null {
+  if (event.type === 'OrderPaid') {
+    const paid = parseOrderEvent('OrderPaid', event);
+    return { orderId: paid.orderId, fact: 'paid', at: paid.paidAt, items: paid.items };
+  }
+  const refunded = parseOrderEvent('RefundSucceeded', event);
+  return refunded.reversesSale ? { orderId: refunded.orderId, fact: 'refunded', at: refunded.refundedAt, items: refunded.items } : null;
 }
 
-async function addToHour(tx: Transaction, at: string, items: LineItem[], column: 'paid' | 'refunded') {
-  const rows = items.map((item) => ({ sku: item.sku, units: item.quantity, cents: item.quantity * item.unitPriceCents }));
-  const increments =
-    column === 'paid'
-      ? sql`orders_paid = sales_hourly.orders_paid + excluded.orders_paid, units_sold = sales_hourly.units_sold + excluded.units_sold, gmv_cents = sales_hourly.gmv_cents + excluded.gmv_cents`
-      : sql`refunds = sales_hourly.refunds + excluded.refunds, refunded_cents = sales_hourly.refunded_cents + excluded.refunded_cents`;
-  const columns = column === 'paid' ? sql`orders_paid, units_sold, gmv_cents` : sql`refunds, refunded_cents`;
-  const values = column === 'paid' ? sql`1, r.units, r.cents` : sql`1, r.cents`;
+/**
+ * Adds facts to the hourly projection, each at most once: `sales_facts` remembers which
+ * (order, fact) pairs were counted, so a replayed or re-emitted event adds nothing.
+ */
+async function project(tx: Transaction, facts: SalesFact[]) {
+  const unique = [...new Map(facts.map((fact) => [`${fact.orderId}:${fact.fact}`, fact])).values()];
+  if (unique.length === 0) return;
+  const counted = await tx
+    .insert(salesFacts)
+    .values(unique.map(({ orderId, fact }) => ({ orderId, fact })))
+    .onConflictDoNothing()
+    .returning({ orderId: salesFacts.orderId, fact: salesFacts.fact });
+  const fresh = new Set(counted.map((row) => `${row.orderId}:${row.fact}`));
+  const rows = unique
+    .filter((fact) => fresh.has(`${fact.orderId}:${fact.fact}`))
+    .flatMap((fact) => fact.items.map((item) => ({ at: fact.at, fact: fact.fact, sku: item.sku, units: item.quantity, cents: item.quantity * item.unitPriceCents })));
+  if (rows.length === 0) return;
   await tx.execute(sql`
-    insert into sales_hourly (hour, sku, ${columns})
-    select date_trunc('hour', ${at}::timestamptz), r.sku, ${values}
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(sku text, units int, cents int)
-    on conflict (hour, sku) do update set ${increments}`);
+    insert into sales_hourly (hour, sku, orders_paid, units_sold, gmv_cents, refunds, refunded_cents)
+    select date_trunc('hour', r.at), r.sku,
+           count(*) filter (where r.fact = 'paid'), coalesce(sum(r.units) filter (where r.fact = 'paid'), 0), coalesce(sum(r.cents) filter (where r.fact = 'paid'), 0),
+           count(*) filter (where r.fact = 'refunded'), coalesce(sum(r.cents) filter (where r.fact = 'refunded'), 0)
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(at timestamptz, fact text, sku text, units int, cents int)
+    group by 1, 2
+    on conflict (hour, sku) do update set
+      orders_paid = sales_hourly.orders_paid + excluded.orders_paid,
+      units_sold = sales_hourly.units_sold + excluded.units_sold,
+      gmv_cents = sales_hourly.gmv_cents + excluded.gmv_cents,
+      refunds = sales_hourly.refunds + excluded.refunds,
+      refunded_cents = sales_hourly.refunded_cents + excluded.refunded_cents`);
 }
 
 /**
@@ -34,12 +57,10 @@ export const analyticsConsumer = defineConsumer({
   topics: ['orders'],
   types: ['OrderPaid', 'RefundSucceeded'],
   handler: async (event, { tx }) => {
-    if (event.type === 'OrderPaid') {
-      const paid = parseOrderEvent('OrderPaid', event);
-      if (await countOnce(tx, paid.orderId, 'paid')) await addToHour(tx, paid.paidAt, paid.items, 'paid');
-      return;
-    }
-    const refunded = parseOrderEvent('RefundSucceeded', event);
-    if (refunded.reversesSale && (await countOnce(tx, refunded.orderId, 'refunded'))) await addToHour(tx, refunded.refundedAt, refunded.items, 'refunded');
+    const fact = salesFact(event);
+    if (fact) await project(tx, [fact]);
+  },
+  handleBatch: async (events, { tx }) => {
+    await project(tx, events.map(salesFact).filter((fact) => fact !== null));
   },
 });
