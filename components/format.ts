@@ -16,7 +16,7 @@ export function formatDuration(ms: number): string {
 
 export function formatTime(date: Date | string | null | undefined): string {
   if (!date) return '—';
-  return new Date(date).toLocaleString();
+  return new Date(date).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
 /** A datetime-local input value as a Date, or undefined when empty or invalid. */

@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
 
 export type Role = 'viewer' | 'support' | 'oncall' | 'admin';
 
@@ -20,4 +20,84 @@ export async function forceMutation(page: Page, path: string, input: Record<stri
 
 export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
+}
+
+export type SimulatorName = 'payment' | 'wms' | 'logistics' | 'sms';
+export interface FaultSettings {
+  latencyMs?: number;
+  jitterMs?: number;
+  failureRate?: number;
+  timeoutRate?: number;
+  lostResponseRate?: number;
+  rejectRate?: number;
+}
+export const healthySimulator: Required<FaultSettings> = { latencyMs: 0, jitterMs: 0, failureRate: 0, timeoutRate: 0, lostResponseRate: 0, rejectRate: 0 };
+
+/** A request context signed in as a role through the auth API, for set-up calls (simulator faults) outside the page under test. */
+export async function signedInRequest(playwright: { request: { newContext(options: { baseURL?: string }): Promise<APIRequestContext> } }, baseURL: string, role: Role) {
+  const request = await playwright.request.newContext({ baseURL });
+  const response = await request.post('/api/auth/sign-in/email', { data: demoAccount(role), headers: { origin: baseURL } });
+  expect(response.ok(), `sign in as ${role}: ${response.status()} ${await response.text()}`).toBeTruthy();
+  return request;
+}
+
+/** Changes a simulator's faults through the admin tRPC procedure (audited like any console change). */
+export async function setSimulator(admin: APIRequestContext, simulator: SimulatorName, settings: FaultSettings) {
+  const response = await admin.post('/api/trpc/thirdParties.updateSimulator', {
+    data: { json: { simulator, ...settings, reason: 'e2e journey sets simulator faults' } },
+  });
+  expect(response.ok(), `set ${simulator} simulator: ${await response.text()}`).toBeTruthy();
+  await waitForSimulator(admin, simulator, settings);
+}
+
+/**
+ * Simulators re-read their settings at most once a second: probe until the change is in
+ * effect, so a journey never races its own fault injection. The probe is a request to a
+ * path that does not exist (or a refund of a payment that does not exist): faults apply
+ * to every request, and it changes nothing.
+ */
+async function waitForSimulator(request: APIRequestContext, simulator: SimulatorName, settings: FaultSettings) {
+  const probe = async () => {
+    const started = Date.now();
+    const response =
+      simulator === 'payment'
+        ? await request.post('/api/sim/payment/refunds', {
+            data: { refundId: `probe-${started}`, paymentId: 'pay_probe_missing', amountCents: 1 },
+            headers: { 'idempotency-key': `probe-${started}-${Math.random()}` },
+          })
+        : await request.get(`/api/sim/${simulator}/probe`);
+    const body = (await response.json().catch(() => ({}))) as { error?: string };
+    return { status: response.status(), error: body.error, ms: Date.now() - started };
+  };
+  await expect(async () => {
+    const seen = await probe();
+    const failing = (settings.failureRate ?? 0) >= 1;
+    expect(seen.status === 503, `${simulator} failing`).toBe(failing);
+    if (!failing && simulator === 'payment') expect(seen.error === 'refund_rejected', 'payment rejecting refunds').toBe((settings.rejectRate ?? 0) >= 1);
+    if (!failing && settings.latencyMs !== undefined) {
+      if (settings.latencyMs > 0) expect(seen.ms).toBeGreaterThanOrEqual(settings.latencyMs * 0.9);
+      else expect(seen.ms).toBeLessThan(500);
+    }
+  }).toPass({ timeout: 15_000 });
+}
+
+/** Places an order through the storefront API for a user unique to the journey. */
+export async function placeOrder(request: APIRequestContext, userId: string, items: { sku: string; quantity: number }[] = [{ sku: 'SKU-MUG', quantity: 1 }]) {
+  const response = await request.post('/api/orders', { data: { userId, items } });
+  expect(response.status(), await response.text()).toBe(201);
+  return (await response.json()) as { orderId: string; totalCents: number };
+}
+
+/** Pays an order at the payment provider simulator, which then notifies the app (signed, redelivered until acknowledged). */
+export async function payOrder(request: APIRequestContext, baseURL: string, order: { orderId: string; totalCents: number }) {
+  const response = await request.post('/api/sim/payment/payments', {
+    data: { orderId: order.orderId, amountCents: order.totalCents, notifyUrl: `${baseURL}/api/payments/notify` },
+    headers: { 'idempotency-key': `pay-${order.orderId}` },
+  });
+  expect(response.ok(), await response.text()).toBeTruthy();
+}
+
+/** A user id no other journey run uses, so journeys never see each other's orders. */
+export function uniqueUser(journey: string) {
+  return `e2e-${journey}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 }

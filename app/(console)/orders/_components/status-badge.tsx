@@ -12,9 +12,9 @@ const tone: Record<OrderStatus, string> = {
   REFUND_FAILED: 'error',
 };
 
-export function StatusBadge({ status }: { status: OrderStatus }) {
+export function StatusBadge({ status, testId }: { status: OrderStatus; testId?: string }) {
   return (
-    <span className={`badge ${tone[status]}`} data-testid="order-status">
+    <span className={`badge ${tone[status]}`} data-testid={testId}>
       {status}
     </span>
   );

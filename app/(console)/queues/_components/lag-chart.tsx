@@ -21,7 +21,7 @@ export function LagChart() {
     refetchInterval: 5_000,
   });
 
-  const { points, groups } = useMemo(() => {
+  const { points, groups, peak } = useMemo(() => {
     const byTime = new Map<number, Record<string, number>>();
     const seen = new Set<string>();
     for (const sample of query.data ?? []) {
@@ -31,7 +31,8 @@ export function LagChart() {
       byTime.set(at, point);
       seen.add(sample.group);
     }
-    return { points: [...byTime.values()].sort((a, b) => a.at! - b.at!), groups: [...seen].sort() };
+    const peak = Math.max(0, ...(query.data ?? []).map((sample) => sample.lag));
+    return { points: [...byTime.values()].sort((a, b) => a.at! - b.at!), groups: [...seen].sort(), peak };
   }, [query.data]);
 
   return (
@@ -59,7 +60,7 @@ export function LagChart() {
       ) : points.length === 0 ? (
         <p className="muted">No lag samples in the last hour yet: the pipeline samples lag every few seconds while it runs.</p>
       ) : (
-        <div className="chart" data-testid="lag-chart">
+        <div className="chart" data-testid="lag-chart" data-peak-lag={peak}>
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={points} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
               <CartesianGrid stroke="#e1e4e8" strokeDasharray="3 3" />

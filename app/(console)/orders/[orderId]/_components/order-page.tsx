@@ -22,7 +22,7 @@ export function OrderPage({ orderId }: { orderId: string }) {
       <header className="page-header">
         <div>
           <h1>
-            Order <span className="mono">{order.id}</span> <StatusBadge status={order.status} />
+            Order <span className="mono">{order.id}</span> <StatusBadge status={order.status} testId="order-status" />
           </h1>
           <p>
             User <span className="mono">{order.userId}</span> · {order.contactPhone} · total {formatMoney(order.totalCents)} · stock {order.stockState.toLowerCase()}

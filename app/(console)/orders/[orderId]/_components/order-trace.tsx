@@ -63,7 +63,7 @@ function GroupState({ trace }: { trace: GroupTrace }) {
     case 'waiting':
       return (
         <li data-group={trace.group} data-state="waiting">
-          <span className="badge">waiting</span> {name}: {delivery.reason === 'not yet in the log' ? 'not sent yet' : 'queued, not handled yet'}
+          <span className="badge">waiting</span> {name}: {delivery.reason === 'not yet in the log' ? 'scheduled, not due yet' : 'queued, not handled yet'}
           {replays}
         </li>
       );

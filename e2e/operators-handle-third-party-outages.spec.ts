@@ -1,0 +1,173 @@
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { healthySimulator, payOrder, placeOrder, screenshot, setSimulator, signedInRequest, signIn, uniqueUser, type SimulatorName } from './support/console';
+
+/*
+ * Journeys that break a third party on purpose. Simulator settings are global to the app,
+ * so these run one after another, and each puts the simulators it touched back to healthy.
+ */
+test.describe.configure({ mode: 'serial' });
+
+let admin: APIRequestContext;
+const touched = new Set<SimulatorName>();
+
+test.beforeAll(async ({ playwright, baseURL }) => {
+  admin = await signedInRequest(playwright, baseURL!, 'admin');
+});
+
+test.afterEach(async () => {
+  for (const simulator of touched) await setSimulator(admin, simulator, healthySimulator);
+  touched.clear();
+});
+
+test.afterAll(async () => {
+  await admin.dispose();
+});
+
+async function breakSimulator(simulator: SimulatorName, settings: Parameters<typeof setSimulator>[2]) {
+  touched.add(simulator);
+  await setSimulator(admin, simulator, settings);
+}
+
+async function confirmWithReason(page: Page, reason: string, confirm: string | RegExp) {
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel(/Reason/).fill(reason);
+  await dialog.getByRole('button', { name: confirm }).click();
+  await expect(dialog).toBeHidden({ timeout: 20_000 });
+}
+
+test('support fixes a stuck order: the warehouse push failed, the agent re-pushes after the WMS recovers', async ({ page, baseURL }) => {
+  test.setTimeout(180_000);
+  await breakSimulator('wms', { failureRate: 1 });
+  const customer = uniqueUser('stuck');
+  const order = await placeOrder(page.request, customer);
+  await payOrder(page.request, baseURL!, order);
+
+  await signIn(page, 'support');
+  await page.goto('/orders?view=stuck');
+  await page.getByLabel('User').fill(customer);
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(new RegExp(`user=${customer}`));
+  const row = page.locator(`tr[data-order-id="${order.orderId}"]`);
+  await expect(row).toBeVisible({ timeout: 30_000 });
+  await expect(row).toContainText('retrying');
+  await expect(row).toContainText('wms create shipment: HTTP 503');
+
+  await row.getByRole('link', { name: order.orderId }).click();
+  await expect(page).toHaveURL(new RegExp(`/orders/${order.orderId}$`));
+  await expect(page.getByTestId('order-status')).toHaveText('PAID');
+  const push = page.locator('[data-event-type="OrderPaid"] li[data-group="fulfillment"]');
+  await expect(push).toHaveAttribute('data-state', 'retrying');
+  await expect(push).toContainText('HTTP 503');
+  // Let a few attempts fail so the next scheduled one is well in the future: the re-push, not the schedule, fixes it.
+  await expect(push).toContainText(/attempt ([4-9]|\d\d) failed/, { timeout: 60_000 });
+  await screenshot(page, 'order-trace-wms-retrying');
+
+  await setSimulator(admin, 'wms', healthySimulator);
+  await page.getByRole('button', { name: 'Re-push to WMS' }).click();
+  await expect(page.getByRole('dialog')).toContainText('Pushes the order to the warehouse again now');
+  await confirmWithReason(page, 'WMS is back; customer asked about the delay', 'Re-push to WMS');
+
+  await expect(page.getByTestId('order-status')).toHaveText(/FULFILLING|SHIPPED/, { timeout: 30_000 });
+  await expect(push).toHaveAttribute('data-state', 'processed');
+  await expect(page.getByTestId('order-actions')).toContainText('orders.repushShipment');
+  await screenshot(page, 'support-fixes-stuck-order');
+
+  await page.goto(`/audit?target=${order.orderId}`);
+  const entry = page.getByTestId('audit-table').locator('tr', { hasText: 'orders.repushShipment' });
+  await expect(entry).toContainText('support@conveyor.demo');
+  await expect(entry).toContainText('WMS is back');
+});
+
+test('on-call drains dead letters: SMS deliveries that gave up are replayed in one go', async ({ page, baseURL }) => {
+  test.setTimeout(180_000);
+  await breakSimulator('sms', { failureRate: 1 });
+  const user = uniqueUser('sms');
+  const orders = [];
+  for (let index = 0; index < 3; index++) {
+    const order = await placeOrder(page.request, user);
+    await payOrder(page.request, baseURL!, order);
+    orders.push(order);
+  }
+
+  await signIn(page, 'oncall');
+  // The notifications group would keep retrying for many minutes; on-call gives these up to dead letters.
+  await page.goto('/failed-pushes?group=notifications&type=OrderPaid');
+  for (const order of orders) {
+    const row = page.locator('[data-testid="failed-pushes-table"] tr', { hasText: order.orderId });
+    await expect(row).toBeVisible({ timeout: 30_000 });
+    await expect(row).toContainText('sms');
+    await row.getByRole('checkbox').check();
+  }
+  await page.getByRole('button', { name: 'Give up selected…' }).click();
+  await expect(page.getByTestId('bulk-count')).toHaveText('3');
+  await confirmWithReason(page, 'SMS gateway outage; replay once it is back', 'Give up');
+
+  await setSimulator(admin, 'sms', healthySimulator);
+  await page.goto('/dead-letters');
+  await page.getByLabel('Group').selectOption('notifications');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page).toHaveURL(/group=notifications/);
+  for (const order of orders) await expect(page.getByTestId('dead-letters-table')).toContainText(order.orderId);
+
+  await page.getByRole('button', { name: 'Replay all matching…' }).click();
+  await expect(page.getByTestId('bulk-preview')).toContainText(orders[0]!.orderId.slice(0, 8));
+  const count = Number(await page.getByTestId('bulk-count').textContent());
+  expect(count).toBeGreaterThanOrEqual(3);
+  await screenshot(page, 'oncall-replays-dead-letters');
+  await confirmWithReason(page, 'SMS gateway recovered', /Replay \d+/);
+
+  await expect(page.getByText('No dead letters match')).toBeVisible({ timeout: 20_000 });
+  for (const order of orders) {
+    await page.goto(`/orders/${order.orderId}`);
+    const sms = page.locator('[data-event-type="OrderPaid"] li[data-group="notifications"]');
+    await expect(sms).toContainText('replayed by oncall@conveyor.demo');
+    await expect(sms).toHaveAttribute('data-state', 'processed', { timeout: 30_000 });
+  }
+});
+
+test('ops watches lag: a slow warehouse makes fulfilment lag rise on the chart, and it drains after recovery', async ({ page, baseURL }) => {
+  test.setTimeout(240_000);
+  await breakSimulator('wms', { latencyMs: 1_500 });
+  const user = uniqueUser('lag');
+  // One after another: concurrent order creation on one SKU can deadlock today (reported to the order domain).
+  for (let index = 0; index < 30; index++) {
+    const order = await placeOrder(page.request, user);
+    await payOrder(page.request, baseURL!, order);
+  }
+
+  await signIn(page, 'viewer');
+  await page.goto('/queues?chartGroup=fulfillment');
+  const lag = page.locator('tr[data-group="fulfillment"] [data-testid="group-lag"]');
+  await expect(async () => expect(Number(await lag.textContent())).toBeGreaterThan(5)).toPass({ timeout: 60_000 });
+  // The chart draws the sampled lag; wait until a sample with the backlog is on it.
+  await expect(page.getByTestId('lag-chart').locator('path.recharts-line-curve')).toBeVisible({ timeout: 30_000 });
+  await expect(async () => expect(Number(await page.getByTestId('lag-chart').getAttribute('data-peak-lag'))).toBeGreaterThan(5)).toPass({ timeout: 30_000 });
+  await screenshot(page, 'ops-watches-lag');
+
+  await setSimulator(admin, 'wms', healthySimulator);
+  await expect(async () => expect(Number(await lag.textContent())).toBe(0)).toPass({ timeout: 120_000 });
+});
+
+test('a refund the provider refuses ends REFUND_FAILED; support retries it after recovery and it becomes REFUNDED', async ({ page, baseURL }) => {
+  test.setTimeout(180_000);
+  const order = await placeOrder(page.request, uniqueUser('refund'));
+  await payOrder(page.request, baseURL!, order);
+
+  await signIn(page, 'support');
+  await page.goto(`/orders/${order.orderId}`);
+  await expect(page.getByTestId('order-status')).toHaveText(/PAID|FULFILLING|SHIPPED/, { timeout: 30_000 });
+
+  await breakSimulator('payment', { rejectRate: 1 });
+  const refund = await page.request.post(`/api/orders/${order.orderId}/refund`, { data: { reason: 'customer changed their mind' } });
+  expect(refund.status(), await refund.text()).toBe(202);
+  await expect(page.getByTestId('order-status')).toHaveText('REFUND_FAILED', { timeout: 30_000 });
+  await expect(page.getByTestId('order-refunds')).toContainText('refund_rejected');
+
+  await setSimulator(admin, 'payment', healthySimulator);
+  await page.getByRole('button', { name: 'Retry refund' }).click();
+  await expect(page.getByRole('dialog')).toContainText('cannot be paid twice');
+  await confirmWithReason(page, 'provider fixed their refund API', 'Retry refund');
+  await expect(page.getByTestId('order-status')).toHaveText('REFUNDED', { timeout: 30_000 });
+  await expect(page.getByTestId('order-actions')).toContainText('orders.retryRefund');
+  await screenshot(page, 'support-retries-refund');
+});
