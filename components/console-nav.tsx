@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import type { Role } from '@/db/schema';
+import { OpenAlertsBadge } from './open-alerts-badge';
 import { useTRPC } from './trpc';
 
 function PendingApprovalsBadge() {
@@ -22,10 +23,13 @@ const sections: { href: string; label: string; adminOnly?: boolean; badge?: () =
   { href: '/dead-letters', label: 'Dead letters' },
   { href: '/failed-pushes', label: 'Failed pushes' },
   { href: '/reconciliation', label: 'Reconciliation' },
+  { href: '/alerts', label: 'Alerts', badge: OpenAlertsBadge },
+  { href: '/reports', label: 'Reports' },
   { href: '/third-parties', label: 'Third parties' },
   { href: '/approvals', label: 'Approvals', badge: PendingApprovalsBadge },
   { href: '/audit', label: 'Audit log' },
   { href: '/users', label: 'Users', adminOnly: true },
+  { href: '/settings', label: 'API tokens', adminOnly: true },
 ];
 
 export function ConsoleNav({ role }: { role: Role }) {

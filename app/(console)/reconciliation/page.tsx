@@ -1,14 +1,21 @@
 import type { Metadata } from 'next';
-import { EmptyState } from '@/components/empty-state';
+import { Suspense } from 'react';
 import { PageHeader } from '@/components/page-header';
+import { LoadingRows } from '@/components/query-state';
+import { ReconciliationView } from './_components/reconciliation-view';
 
 export const metadata: Metadata = { title: 'Reconciliation' };
 
 export default function ReconciliationPage() {
   return (
     <>
-      <PageHeader title="Reconciliation" description="Our records compared with the payment provider and the warehouse." />
-      <EmptyState title="Nothing to show yet">No reconciliation runs yet.</EmptyState>
+      <PageHeader
+        title="Reconciliation"
+        description="Our records compared with the payment provider and the warehouse, every few minutes and on demand. Certain fixes are applied through the order commands; everything else waits here for a person."
+      />
+      <Suspense fallback={<LoadingRows />}>
+        <ReconciliationView />
+      </Suspense>
     </>
   );
 }
