@@ -27,7 +27,13 @@ export const reconciliationRouter = router({
 
   runNow: supportProcedure
     .input(mutationInput({ autoFix: z.boolean().default(true) }))
-    .mutation(({ ctx, input }) => runReconciliation(ctx.db, { trigger: 'manual', startedBy: ctx.actor.email, autoFix: input.autoFix })),
+    .mutation(({ ctx, input }) => runReconciliation(ctx.db, {
+        trigger: 'manual',
+        startedBy: ctx.actor.email,
+        autoFix: input.autoFix,
+        // A person pressing "run now" wants what happened up to now; every fix is idempotent, so an in-flight notification does no harm.
+        settings: { settleMs: 0 },
+      })),
 
   applyFix: supportProcedure
     .meta({ auditTarget: 'diffId' })

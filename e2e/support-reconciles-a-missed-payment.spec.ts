@@ -1,0 +1,41 @@
+import { expect, test } from '@playwright/test';
+import { placeOrder, screenshot, signIn, uniqueUser } from './support/console';
+
+test('support runs reconciliation, finds a payment whose notification never arrived, and applies the fix', async ({ page, baseURL }) => {
+  const order = await placeOrder(page.request, uniqueUser('reconcile'));
+  // The customer pays, but the provider's notifications go to a dead address: our order never hears of it.
+  const paid = await page.request.post('/api/sim/payment/payments', {
+    data: { orderId: order.orderId, amountCents: order.totalCents, notifyUrl: `${baseURL}/api/nowhere` },
+    headers: { 'idempotency-key': `pay-${order.orderId}` },
+  });
+  expect(paid.ok(), await paid.text()).toBeTruthy();
+
+  await signIn(page, 'support');
+  await page.goto('/reconciliation');
+  await page.getByRole('button', { name: 'Run now' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel(/Apply certain fixes automatically/).uncheck();
+  await dialog.getByLabel(/Reason/).fill('customer says they paid but the order is unpaid');
+  await dialog.getByRole('button', { name: 'Run now' }).click();
+  await expect(page.getByTestId('reconciliation-notice')).toContainText(/Run \d+ checked/, { timeout: 30_000 });
+
+  await page.getByLabel('Status').selectOption('open');
+  const row = page.locator(`tr[data-order-id="${order.orderId}"]`);
+  await expect(row).toContainText('payment_not_recorded');
+  await expect(row).toContainText('open');
+  await row.getByRole('button', { name: /#\d+/ }).click();
+  await expect(page.getByRole('heading', { name: 'Ours' })).toBeVisible();
+  await expect(page.locator('tr.diff-detail')).toContainText('PENDING_PAYMENT');
+  await page.getByRole('button', { name: 'Apply fix' }).click();
+  await dialog.getByLabel(/Reason/).fill('provider shows the payment; apply it');
+  await dialog.getByRole('button', { name: 'Apply fix' }).click();
+  await expect(page.getByTestId('reconciliation-notice')).toContainText('Recorded payment');
+
+  await page.getByLabel('Status').selectOption('resolved');
+  await expect(row).toContainText('resolved');
+  await expect(row).toContainText('support@conveyor.demo');
+  await screenshot(page, 'support-reconciles-a-missed-payment');
+
+  await row.getByRole('button', { name: /#\d+/ }).click();
+  await expect(page.locator('tr.diff-detail')).toContainText('Fix applied: Recorded payment');
+});
