@@ -26,11 +26,11 @@ beforeAll(async () => {
     simulators: { hangMs: 1_000, settingsMaxAgeMs: 0, wmsDispatchDelayMs: 10 * 60_000, redeliveryBackoff: { baseMs: 60_000, maxMs: 60_000 } },
     pipeline: fastPipelineOptions,
     consumers: { backoff: { baseMs: 100, maxMs: 400 }, refundAttempts: 3 },
-    clientTimeoutMs: 1_000,
+    clientTimeoutMs: 5_000,
   });
   dependencies = {
     payment: system.payment,
-    wms: createWmsClient({ name: 'wms', baseUrl: `${system.url}/api/sim/wms`, timeoutMs: 1_000 }),
+    wms: createWmsClient({ name: 'wms', baseUrl: `${system.url}/api/sim/wms`, timeoutMs: 5_000 }),
     callbackBaseUrl: () => system.url,
   };
 });
