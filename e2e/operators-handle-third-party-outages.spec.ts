@@ -161,7 +161,7 @@ test('a refund the provider refuses ends REFUND_FAILED; support retries it after
   const refund = await page.request.post(`/api/orders/${order.orderId}/refund`, { data: { reason: 'customer changed their mind' } });
   expect(refund.status(), await refund.text()).toBe(202);
   await expect(page.getByTestId('order-status')).toHaveText('REFUND_FAILED', { timeout: 30_000 });
-  await expect(page.getByTestId('order-refunds')).toContainText('refund_rejected');
+  await expect(page.getByTestId('order-refunds')).toContainText('HTTP 422: simulated refund rejection');
 
   await setSimulator(admin, 'payment', healthySimulator);
   await page.getByRole('button', { name: 'Retry refund' }).click();

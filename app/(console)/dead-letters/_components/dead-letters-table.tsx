@@ -159,7 +159,18 @@ export function DeadLettersTable() {
           <button type="button" disabled={selected.length === 0} onClick={() => open('replay', { ids: selected }, `the ${selected.length} selected dead letter(s)`)}>
             Replay selected ({selected.length})
           </button>
-          <button type="button" className="primary" disabled={rows.length === 0} onClick={() => open('replay', { filter, everything: !filterIsSet } as Selection, 'every dead letter matching the filter')}>
+          <button type="button" className="primary" disabled={rows.length === 0} onClick={() =>
+              open(
+                'replay',
+                { filter, everything: !filterIsSet } as Selection,
+                filterIsSet
+                  ? `every dead letter with ${Object.entries(filter)
+                      .filter(([, value]) => value !== undefined)
+                      .map(([key, value]) => `${key} = ${value instanceof Date ? value.toLocaleString() : String(value)}`)
+                      .join(', ')}`
+                  : 'every dead letter (no filter is set)',
+              )
+            }>
             Replay all matching…
           </button>
           <span className="spacer" />

@@ -80,7 +80,12 @@ export function OrderTrace({ orderId }: { orderId: string }) {
     <div className="trace-grid">
       <section className="panel" aria-label="Trace">
         <div className="row">
-          <h2>Trace: what happened, and where each downstream system is</h2>
+          <div>
+            <h2 style={{ marginBottom: 2 }}>Trace</h2>
+            <p className="muted" style={{ margin: '0 0 10px' }}>
+              Every event of the order, and where each downstream system is with it.
+            </p>
+          </div>
           <span className="spacer" />
           <UpdatedAgo at={query.dataUpdatedAt} />
         </div>
