@@ -19,7 +19,7 @@ test('support runs reconciliation, finds a payment whose notification never arri
   await dialog.getByRole('button', { name: 'Run now' }).click();
   await expect(page.getByTestId('reconciliation-notice')).toContainText(/Run \d+ checked/, { timeout: 30_000 });
 
-  await page.getByLabel('Status').selectOption('open');
+  await page.getByLabel('Diff status').selectOption('open');
   const row = page.locator(`tr[data-order-id="${order.orderId}"]`);
   await expect(row).toContainText('payment_not_recorded');
   await expect(row).toContainText('open');
@@ -31,7 +31,7 @@ test('support runs reconciliation, finds a payment whose notification never arri
   await dialog.getByRole('button', { name: 'Apply fix' }).click();
   await expect(page.getByTestId('reconciliation-notice')).toContainText('Recorded payment');
 
-  await page.getByLabel('Status').selectOption('resolved');
+  await page.getByLabel('Diff status').selectOption('resolved');
   await expect(row).toContainText('resolved');
   await expect(row).toContainText('support@conveyor.demo');
   await screenshot(page, 'support-reconciles-a-missed-payment');

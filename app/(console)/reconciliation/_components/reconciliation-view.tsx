@@ -187,7 +187,7 @@ export function ReconciliationView() {
       <form className="filters panel" onSubmit={(event) => event.preventDefault()}>
         <label className="field">
           Kind
-          <select value={filters.kind} onChange={(event) => setFilters({ kind: event.target.value })}>
+          <select aria-label="Diff kind" value={filters.kind} onChange={(event) => setFilters({ kind: event.target.value })}>
             <option value="">any</option>
             {Object.entries(kinds).map(([name, label]) => (
               <option key={name} value={name}>
@@ -198,7 +198,7 @@ export function ReconciliationView() {
         </label>
         <label className="field">
           Status
-          <select value={filters.status} onChange={(event) => setFilters({ status: event.target.value })}>
+          <select aria-label="Diff status" value={filters.status} onChange={(event) => setFilters({ status: event.target.value })}>
             <option value="">any</option>
             {statuses.map((value) => (
               <option key={value} value={value}>
