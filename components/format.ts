@@ -28,7 +28,7 @@ export function parseDateInput(value: string): Date | undefined {
 
 /** What a consumer group does, in words a support agent uses. */
 export const groupLabels: Record<string, string> = {
-  fulfillment: 'Warehouse push',
+  fulfillment: 'Warehouse',
   notifications: 'Customer SMS',
   points: 'Loyalty points',
   coupons: 'Coupon',
@@ -39,4 +39,24 @@ export const groupLabels: Record<string, string> = {
 
 export function groupLabel(group: string): string {
   return groupLabels[group] ? `${groupLabels[group]} (${group})` : group;
+}
+
+/** Console actions in words, for the order trace; unknown ones show their procedure path. */
+const actionLabels: Record<string, string> = {
+  'orders.repushShipment': 'Re-pushed to the warehouse',
+  'orders.cancelShipment': 'Cancelled the shipment',
+  'orders.releaseStock': 'Released frozen stock',
+  'orders.retryRefund': 'Retried the refund',
+  'orders.markRefundDone': 'Marked the refund done manually',
+  'orders.reversePoints': 'Reversed points',
+  'orders.revokeCoupon': 'Revoked the coupon',
+  'orders.closeOrder': 'Closed the order',
+  'deadLetters.replay': 'Replayed dead letters',
+  'deadLetters.discard': 'Discarded dead letters',
+  'failedPushes.retryNow': 'Retried now',
+  'failedPushes.giveUp': 'Gave up retrying',
+};
+
+export function actionLabel(action: string): string {
+  return actionLabels[action] ?? action;
 }

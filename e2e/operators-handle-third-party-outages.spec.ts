@@ -70,6 +70,7 @@ test('support fixes a stuck order: the warehouse push failed, the agent re-pushe
   await expect(page.getByTestId('order-status')).toHaveText(/FULFILLING|SHIPPED/, { timeout: 30_000 });
   await expect(push).toHaveAttribute('data-state', 'processed');
   await expect(page.getByTestId('order-actions')).toContainText('orders.repushShipment');
+  await expect(page.getByTestId('order-trace')).toContainText('Operator: Re-pushed to the warehouse');
   await screenshot(page, 'support-fixes-stuck-order');
 
   await page.goto(`/audit?target=${order.orderId}`);
@@ -169,5 +170,6 @@ test('a refund the provider refuses ends REFUND_FAILED; support retries it after
   await confirmWithReason(page, 'provider fixed their refund API', 'Retry refund');
   await expect(page.getByTestId('order-status')).toHaveText('REFUNDED', { timeout: 30_000 });
   await expect(page.getByTestId('order-actions')).toContainText('orders.retryRefund');
+  await expect(page.getByTestId('order-trace')).toContainText('Operator: Retried the refund');
   await screenshot(page, 'support-retries-refund');
 });

@@ -21,6 +21,8 @@ test('a viewer sees every ops screen and no action; a forced action is denied an
     await expect(page.locator('[role="status"][aria-busy="true"]')).toHaveCount(0, { timeout: 15_000 });
     await expect(page.locator('.error-box')).toHaveCount(0);
     await expect(page.getByRole('button', { name: actionNames })).toHaveCount(0);
+    if (path === '/third-parties') await screenshot(page, 'viewer-third-parties');
+    if (path === '/orders?view=stuck') await screenshot(page, 'viewer-stuck-orders');
   }
   await page.goto(`/orders/${order.orderId}`);
   await expect(page.getByTestId('order-trace')).toContainText('Payment received');

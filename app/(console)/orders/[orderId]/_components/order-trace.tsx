@@ -2,11 +2,11 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { EmptyState } from '@/components/empty-state';
-import { formatTime, groupLabel } from '@/components/format';
+import { actionLabel, formatTime, groupLabel } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { useTRPC } from '@/components/trpc';
 import { UpdatedAgo } from '@/components/updated-ago';
-import type { GroupTrace } from '@/server/pipeline/key-trace';
+import type { GroupTrace, TracedEvent } from '@/server/pipeline/key-trace';
 
 const eventLabels: Record<string, string> = {
   OrderCreated: 'Order placed',
@@ -72,6 +72,17 @@ function GroupState({ trace }: { trace: GroupTrace }) {
   }
 }
 
+type TraceData = { events: TracedEvent[]; actions: { id: number; at: Date; actorEmail: string | null; action: string; reason: string | null; outcome: string }[] };
+
+/** Events and the operator actions that succeeded, in time order, so a fix shows where it happened. */
+function timeline(data: TraceData) {
+  const entries = [
+    ...data.events.map((event) => ({ kind: 'event' as const, at: event.createdAt.getTime(), event })),
+    ...data.actions.filter((action) => action.outcome === 'ok').map((action) => ({ kind: 'action' as const, at: new Date(action.at).getTime(), action })),
+  ];
+  return entries.sort((a, b) => a.at - b.at);
+}
+
 export function OrderTrace({ orderId }: { orderId: string }) {
   const trpc = useTRPC();
   const query = useQuery({ ...trpc.orders.trace.queryOptions({ orderId }), refetchInterval: 3_000 });
@@ -97,28 +108,43 @@ export function OrderTrace({ orderId }: { orderId: string }) {
           <EmptyState title="No events for this order yet" />
         ) : (
           <ol className="trace" data-testid="order-trace">
-            {query.data.events.map((event) => (
-              <li key={event.id} data-event-type={event.type}>
-                <div className="trace-event">
-                  <strong>{eventLabels[event.type] ?? event.type}</strong> <span className="mono muted">{event.type}</span>
-                  <span className="spacer" />
-                  <span className="muted">{formatTime(event.createdAt)}</span>
-                </div>
-                {event.deliverAt.getTime() > Date.now() && <div className="muted">scheduled for {formatTime(event.deliverAt)}</div>}
-                <ul className="trace-groups">
-                  {event.groups
-                    .filter((group) => group.delivery.state !== 'not subscribed')
-                    .map((group) => (
-                      <GroupState key={group.group} trace={group} />
-                    ))}
-                </ul>
-              </li>
-            ))}
+            {timeline(query.data).map((entry) =>
+              entry.kind === 'action' ? (
+                <li key={`action-${entry.action.id}`} className="trace-action" data-action={entry.action.action}>
+                  <div className="trace-event">
+                    <strong>Operator: {actionLabel(entry.action.action)}</strong> <span className={`badge ${entry.action.outcome}`}>{entry.action.outcome}</span>
+                    <span className="spacer" />
+                    <span className="muted">{formatTime(entry.action.at)}</span>
+                  </div>
+                  <div className="muted">
+                    by {entry.action.actorEmail ?? 'anonymous'}
+                    {entry.action.reason && <> — “{entry.action.reason}”</>}
+                  </div>
+                </li>
+              ) : (
+                <li key={entry.event.id} data-event-type={entry.event.type}>
+                  <div className="trace-event">
+                    <strong>{eventLabels[entry.event.type] ?? entry.event.type}</strong> <span className="mono muted">{entry.event.type}</span>
+                    <span className="spacer" />
+                    <span className="muted">{formatTime(entry.event.createdAt)}</span>
+                  </div>
+                  {entry.event.deliverAt.getTime() > Date.now() && <div className="muted">scheduled for {formatTime(entry.event.deliverAt)}</div>}
+                  <ul className="trace-groups">
+                    {entry.event.groups
+                      .filter((group) => group.delivery.state !== 'not subscribed')
+                      .map((group) => (
+                        <GroupState key={group.group} trace={group} />
+                      ))}
+                  </ul>
+                </li>
+              ),
+            )}
           </ol>
         )}
       </section>
       <section className="panel" aria-label="Operator actions">
-        <h2>Operator actions on this order</h2>
+        <h2>Console actions on this order</h2>
+        <p className="muted" style={{ marginTop: 0 }}>Including refused and failed attempts.</p>
         {query.data && query.data.actions.length === 0 && <p className="muted">No one has acted on this order from the console.</p>}
         <ul className="actions-log" data-testid="order-actions">
           {query.data?.actions.map((action) => (
