@@ -6,6 +6,7 @@
  * Prints a table; writes JSON to bench/results/. Usage: npm run bench:pipeline
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { Logger, makeWorkerUtils, run as runGraphileWorker, runMigrations as migrateGraphileWorker } from 'graphile-worker';
@@ -229,6 +230,7 @@ async function repeat(label: string, measure: () => Promise<number>): Promise<nu
   return results;
 }
 
+const loadAtStart = loadavg().map((load) => Number(load.toFixed(2)));
 try {
   await admin.unsafe(`drop database if exists ${template}`);
   await admin.unsafe(`create database ${template}`);
@@ -263,6 +265,8 @@ try {
     ratioNoop: median(pipelineNoop) / median(graphileNoop),
     latencyMs: { rate: LATENCY_RATE, seconds: LATENCY_SECONDS, ...latency },
     targets: { rowDeliveriesPerSecond: 20_000, ratio: 2, p99Ms: 30 },
+    // The machine is shared: a load average far above the core count makes every figure noisy.
+    loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((load) => Number(load.toFixed(2))) },
   };
   const rate = (value: number) => `${Math.round(value).toLocaleString('en')}/s`;
   console.table({
@@ -286,6 +290,7 @@ try {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `pipeline-${result.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`load average (1, 5, 15 min) at start ${loadAtStart.join(', ')}, at end ${result.loadAverage.atEnd.join(', ')}`);
   console.log(`written ${path.relative(process.cwd(), file)}`);
 } finally {
   await admin.unsafe(`drop database if exists ${template}`);

@@ -1,7 +1,7 @@
 import type { ReservedSql, Sql } from 'postgres';
 import { OUTBOX_CHANNEL } from './channels';
 import { eventsRelayed } from './pipeline-metrics';
-import { msUntilNextDue, relayBatch } from './relay-batch';
+import { relayBatch } from './relay-batch';
 import { WakeSignal } from './wake-signal';
 
 /** Session advisory lock held by the relay leader for as long as its connection lives. */
@@ -73,12 +73,11 @@ export class Relay {
       this.leader = row!.locked;
       if (!this.leader) return this.options.leaderRetryMs;
     }
-    const moved = await relayBatch(this.connection, this.options);
+    const { moved, nextDueInMs } = await relayBatch(this.connection, this.options);
     if (moved > 0) eventsRelayed().inc(moved);
     if (moved === this.options.batchSize) return 0;
-    const dueInMs = await msUntilNextDue(this.connection);
     // At least 1 ms: a due row we could not take (locked by a stuck move) must not spin us.
-    return Math.max(1, Math.min(dueInMs ?? Infinity, this.options.pollIntervalMs));
+    return Math.max(1, Math.min(nextDueInMs ?? Infinity, this.options.pollIntervalMs));
   }
 
   private async resign(): Promise<void> {
