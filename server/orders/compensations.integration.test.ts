@@ -91,9 +91,13 @@ describe('order search and stuck orders', () => {
     const third = await newOrder(userId);
     await db.execute(sql`update orders set status = 'PAID', updated_at = now() - interval '1 hour' where id = ${second.orderId}`);
 
+    await db.execute(sql`update orders set updated_at = now() - interval '1 hour' where id = ${first.orderId}`);
     const stuck = await listStuckOrders(db, { userId });
     expect(stuck.orders.map((order) => [order.id, order.stage])).toEqual([[second.orderId, 'paid, not at warehouse']]);
     expect(stuck.orders[0]!.ageMs).toBeGreaterThan(59 * 60_000);
+    // Unpaid for an hour but still before its payment deadline: not stuck.
+    await db.execute(sql`update orders set payment_deadline = now() - interval '1 hour' where id = ${third.orderId}`);
+    expect((await listStuckOrders(db, { userId })).orders.map((order) => order.id)).toEqual([second.orderId, third.orderId]);
 
     const page1 = await searchOrders(db, { userId, limit: 2 });
     expect(page1.orders.map((order) => order.id)).toEqual([third.orderId, second.orderId]);

@@ -50,7 +50,7 @@ export async function searchOrders(db: Executor, input: OrderSearchFilter & { cu
 
 /** The stages an order can get stuck in, in the order the console lists them, with how long each may take. */
 export const stuckStages = [
-  { stage: 'unpaid past deadline', status: 'PENDING_PAYMENT', label: 'Unpaid past its deadline, not closed', deadlineMs: 2 * 60_000 },
+  { stage: 'unpaid past deadline', status: 'PENDING_PAYMENT', label: 'Unpaid past its payment deadline, not closed', deadlineMs: 2 * 60_000 },
   { stage: 'paid, not at warehouse', status: 'PAID', label: 'Paid, not accepted by the warehouse', deadlineMs: 2 * 60_000 },
   { stage: 'fulfilling, not dispatched', status: 'FULFILLING', label: 'At the warehouse, not dispatched', deadlineMs: 30 * 60_000 },
   { stage: 'refunding too long', status: 'REFUNDING', label: 'Refunding for too long', deadlineMs: 10 * 60_000 },
@@ -58,6 +58,18 @@ export const stuckStages = [
 ] as const satisfies readonly { stage: string; status: OrderStatus; label: string; deadlineMs: number }[];
 
 export type StuckStage = (typeof stuckStages)[number]['stage'];
+
+/**
+ * An unpaid order is late once its own payment deadline plus the stage's grace has passed
+ * (the timeout consumer should have closed it); other stages count from the last change.
+ * Both are served by orders_status_updated_idx's leading status column.
+ */
+function pastStageDeadline(stage: (typeof stuckStages)[number]) {
+  const grace = sql`${stage.deadlineMs} * interval '1 millisecond'`;
+  return stage.status === 'PENDING_PAYMENT'
+    ? sql`(o.status = ${stage.status} and o.payment_deadline < now() - ${grace})`
+    : sql`(o.status = ${stage.status} and o.updated_at < now() - ${grace})`;
+}
 
 export type StuckReason =
   | { kind: 'retrying'; group: string; attempt: number; nextAttemptAt: Date; lastError: string | null }
@@ -76,10 +88,7 @@ export async function listStuckOrders(db: Executor, input: { stage?: StuckStage;
   const limit = input.limit ?? 50;
   const stages = input.stage ? stuckStages.filter((stage) => stage.stage === input.stage) : stuckStages;
   const statuses = sql.param(stages.map((stage) => stage.status));
-  const pastDeadline = sql.join(
-    stages.map((stage) => sql`(o.status = ${stage.status} and o.updated_at < now() - ${stage.deadlineMs} * interval '1 millisecond')`),
-    sql` or `,
-  );
+  const pastDeadline = sql.join(stages.map(pastStageDeadline), sql` or `);
   const rows = await db.execute<OrderRow>(sql`
     with stuck_ids as (
       select o.id from orders o where ${pastDeadline}
@@ -105,7 +114,7 @@ export async function listStuckOrders(db: Executor, input: { stage?: StuckStage;
   const last = page[page.length - 1];
   const counts = await db.execute<{ status: OrderStatus; count: number }>(sql`
     select o.status, count(*)::int as count from orders o
-    where ${sql.join(stuckStages.map((stage) => sql`(o.status = ${stage.status} and o.updated_at < now() - ${stage.deadlineMs} * interval '1 millisecond')`), sql` or `)}
+    where ${sql.join(stuckStages.map(pastStageDeadline), sql` or `)}
     group by o.status`);
   return {
     orders,

@@ -53,11 +53,11 @@ export function ThirdPartiesTable() {
           <tr>
             <th>Third party</th>
             <th>Observed error rate</th>
-            <th>Latency (± jitter)</th>
-            <th>Failure</th>
-            <th>Timeout</th>
-            <th>Lost response</th>
-            <th>Reject</th>
+            <th>Simulated latency</th>
+            <th>Simulated failures</th>
+            <th>Simulated timeouts</th>
+            <th>Simulated lost responses</th>
+            <th>Simulated rejects</th>
             <th />
           </tr>
         </thead>
