@@ -31,21 +31,28 @@ export async function readBatch(db: Executor, input: { group: string; workerId: 
     committedOffset: string;
     settled: boolean;
   }>(sql`
-    select e.id::text as id, e.topic, e.key, e.type, e.payload, e.headers, e.created_at as "createdAt",
-           e.partition, e."offset", o.committed_offset as "committedOffset",
-           exists (select 1 from processed_events p where p."group" = o."group" and p.event_id = e.id)
-             or exists (select 1 from retries r where r."group" = o."group" and r.event_id = e.id) as settled
-    from consumer_offsets o
-    join consumer_groups g on g."group" = o."group" and not g.paused
-    cross join lateral (
-      select * from events
-      where events.partition = o.partition and events."offset" >= o.committed_offset
-      order by events."offset"
+    with chosen as (
+      -- Positions first, on narrow rows: each partition offers up to a full batch, but
+      -- only the chosen ones are fetched whole and checked for processed marks.
+      select o."group", o.partition, o.committed_offset, candidate."offset"
+      from consumer_offsets o
+      join consumer_groups g on g."group" = o."group" and not g.paused
+      cross join lateral (
+        select events."offset" from events
+        where events.partition = o.partition and events."offset" >= o.committed_offset
+        order by events."offset"
+        limit ${input.limit}
+      ) candidate
+      where o."group" = ${input.group} and o.lease_owner = ${input.workerId} and o.lease_expires_at > now()
+      order by candidate."offset" - o.committed_offset, o.partition
       limit ${input.limit}
-    ) e
-    where o."group" = ${input.group} and o.lease_owner = ${input.workerId} and o.lease_expires_at > now()
-    order by e."offset" - o.committed_offset, e.partition
-    limit ${input.limit}`);
+    )
+    select e.id::text as id, e.topic, e.key, e.type, e.payload, e.headers, e.created_at as "createdAt",
+           e.partition, e."offset", c.committed_offset as "committedOffset",
+           exists (select 1 from processed_events p where p."group" = c."group" and p.event_id = e.id)
+             or exists (select 1 from retries r where r."group" = c."group" and r.event_id = e.id) as settled
+    from chosen c join events e on e.partition = c.partition and e."offset" = c."offset"
+    order by c."offset" - c.committed_offset, c.partition`);
   return rows.map((row) => ({
     id: row.id,
     topic: row.topic,
