@@ -2,7 +2,8 @@
 
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import type { FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
+import { useCan } from '@/components/actor';
 import { CursorPager, useCursorStack } from '@/components/cursor-pager';
 import { EmptyState } from '@/components/empty-state';
 import { formatMoney, formatTime, parseDateInput } from '@/components/format';
@@ -11,6 +12,7 @@ import { useTRPC } from '@/components/trpc';
 import { UpdatedAgo } from '@/components/updated-ago';
 import { useUrlFilters } from '@/components/use-url-filters';
 import { orderStatusEnum, type OrderStatus } from '@/db/schema';
+import { BulkCompensation } from './bulk-compensation';
 import { StatusBadge } from './status-badge';
 
 const filterKeys = ['ids', 'user', 'status', 'from', 'to'] as const;
@@ -24,6 +26,8 @@ export function OrderSearch() {
   const trpc = useTRPC();
   const [filters, setFilters] = useUrlFilters(filterKeys);
   const pages = useCursorStack<string>();
+  const canAct = useCan('support');
+  const [selected, setSelected] = useState<string[]>([]);
   const ids = parseIds(filters.ids);
   const status = (orderStatusEnum.enumValues as readonly string[]).includes(filters.status) ? (filters.status as OrderStatus) : undefined;
   const query = useQuery({
@@ -44,6 +48,7 @@ export function OrderSearch() {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     pages.reset();
+    setSelected([]);
     setFilters({
       ids: parseIds(String(form.get('ids') ?? '')).join(','),
       user: String(form.get('user') ?? '').trim(),
@@ -107,9 +112,20 @@ export function OrderSearch() {
               .
             </div>
           )}
+          {canAct && ids.length > 0 && <BulkCompensation orderIds={selected} onDone={() => setSelected([])} />}
           <table className="data" data-testid="orders-table">
             <thead>
               <tr>
+                {canAct && ids.length > 0 && (
+                  <th>
+                    <input
+                      type="checkbox"
+                      aria-label="Select every listed order"
+                      checked={query.data.orders.every((order) => selected.includes(order.id))}
+                      onChange={(event) => setSelected(event.target.checked ? query.data.orders.map((order) => order.id) : [])}
+                    />
+                  </th>
+                )}
                 <th>Order</th>
                 <th>User</th>
                 <th>Status</th>
@@ -121,6 +137,16 @@ export function OrderSearch() {
             <tbody>
               {query.data.orders.map((order) => (
                 <tr key={order.id} data-order-id={order.id}>
+                  {canAct && ids.length > 0 && (
+                    <td>
+                      <input
+                        type="checkbox"
+                        aria-label={`Select order ${order.id}`}
+                        checked={selected.includes(order.id)}
+                        onChange={(event) => setSelected(event.target.checked ? [...selected, order.id] : selected.filter((id) => id !== order.id))}
+                      />
+                    </td>
+                  )}
                   <td className="mono">
                     <Link href={`/orders/${encodeURIComponent(order.id)}`}>{order.id}</Link>
                   </td>
