@@ -36,3 +36,8 @@ export async function recordHeartbeat(
   for (const row of live) liveWorkers.get(row.group)?.push(row.workerId);
   return liveWorkers;
 }
+
+/** Removes a stopping worker from every group, so the others rebalance at their next heartbeat rather than after expiry. */
+export async function forgetWorker(db: Executor, workerId: string): Promise<void> {
+  await db.execute(sql`delete from consumer_workers where worker_id = ${workerId}`);
+}

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { LOG_CHANNEL, RETRIES_DUE } from './channels';
 import { ConsumerRunner } from './consumer-runner';
@@ -9,7 +8,7 @@ import { deleteConsumedEvents } from './delete-consumed-events';
 import { ensurePartitions } from './ensure-partitions';
 import { getLag } from './lag';
 import { groupLag } from './pipeline-metrics';
-import { recordHeartbeat } from './record-heartbeat';
+import { forgetWorker, recordHeartbeat } from './record-heartbeat';
 import { registerConsumerGroup } from './register-consumer-group';
 import { Relay } from './relay';
 import { repeat } from './repeat';
@@ -118,9 +117,7 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
       (stopping ??= (async () => {
         await Promise.all(chores.map((chore) => chore.stop()));
         await Promise.all(runners.map((runner) => runner.stop()));
-        await db
-          .execute(sql`delete from consumer_workers where worker_id = ${workerId}`)
-          .catch(onError);
+        await forgetWorker(db, workerId).catch(onError);
         await listening.unlisten().catch(() => {});
         await relay?.stop();
       })()),
