@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { deadLetterStatusEnum } from '@/db/schema';
 import { DomainError } from '@/server/errors';
+import { bulkReplayNeedsApproval } from '@/server/ops/approval-policies';
 import { getDeadLetter, matchingDeadLetterIds, searchDeadLetters } from '@/server/ops/dead-letter-search';
 import { previewDeadLetterAction, replayDeadLettersPaced } from '@/server/ops/replay-dead-letters-paced';
 import { discardDeadLetters } from '@/server/pipeline/discard-dead-letters';
@@ -52,7 +53,7 @@ export const deadLettersRouter = router({
     .query(({ ctx, input }) => previewDeadLetterAction(ctx.db, scopeOf(input))),
 
   replay: oncallProcedure
-    .meta({ auditTarget: 'ids' })
+    .meta({ auditTarget: 'ids', needsApproval: bulkReplayNeedsApproval })
     .input(mutationInput({ ...selection, expectedCount: z.number().int().min(0).optional() }))
     .mutation(({ ctx, input }) => replayDeadLettersPaced(ctx.db, { filter: scopeOf(input), actor: ctx.actor.email, expectedCount: input.expectedCount })),
 

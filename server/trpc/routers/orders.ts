@@ -12,6 +12,7 @@ import { retryOrderRefund } from '@/server/orders/retry-order-refund';
 import { reversePoints } from '@/server/orders/reverse-points';
 import { revokeCoupon } from '@/server/orders/revoke-coupon';
 import { traceKey } from '@/server/pipeline/key-trace';
+import { manualRefundNeedsApproval } from '@/server/ops/approval-policies';
 import { mutationInput, router, supportProcedure, viewerProcedure } from '../init';
 
 const orderId = z.string().trim().min(1, 'Enter an order id');
@@ -59,6 +60,7 @@ export const ordersRouter = router({
   retryRefund: compensation.input(mutationInput({ orderId })).mutation(({ ctx, input }) => retryOrderRefund(ctx.db, input)),
 
   markRefundDone: compensation
+    .meta({ needsApproval: manualRefundNeedsApproval })
     .input(mutationInput({ orderId, providerReference: z.string().trim().min(4, "Enter the provider's refund reference") }))
     .mutation(({ ctx, input }) => markRefundDone(ctx.db, input)),
 

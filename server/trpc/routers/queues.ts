@@ -4,6 +4,7 @@ import { getLagHistory } from '@/server/pipeline/lag-history';
 import { pauseGroup } from '@/server/pipeline/pause-group';
 import { resetGroupOffsets } from '@/server/pipeline/reset-group-offsets';
 import { resumeGroup } from '@/server/pipeline/resume-group';
+import { offsetResetNeedsApproval } from '@/server/ops/approval-policies';
 import { mutationInput, oncallProcedure, router, viewerProcedure } from '../init';
 
 const group = z.string().trim().min(1, 'Choose a consumer group');
@@ -22,7 +23,7 @@ export const queuesRouter = router({
     .query(({ ctx, input }) => resetGroupOffsets(ctx.db, { group: input.group, to: { time: input.time }, partitions: input.partitions, actor: ctx.actor.email, dryRun: true })),
 
   resetOffsets: oncallProcedure
-    .meta({ auditTarget: 'group' })
+    .meta({ auditTarget: 'group', needsApproval: offsetResetNeedsApproval })
     .input(mutationInput(resetTarget.shape))
     .mutation(({ ctx, input }) => resetGroupOffsets(ctx.db, { group: input.group, to: { time: input.time }, partitions: input.partitions, actor: ctx.actor.email })),
 
