@@ -3,7 +3,8 @@
  * The tRPC layer (server/trpc/init.ts) and route handlers turn `kind` into a status code;
  * `message` is shown to the operator as is, so it says what to do.
  */
-export type DomainErrorKind = 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'PRECONDITION_FAILED';
+/** SERVICE_UNAVAILABLE: a dependency (database, third party) failed; the operator should try again later. */
+export type DomainErrorKind = 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'PRECONDITION_FAILED' | 'SERVICE_UNAVAILABLE';
 
 export class DomainError extends Error {
   constructor(
@@ -21,4 +22,5 @@ export const httpStatusOf: Record<DomainErrorKind, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PRECONDITION_FAILED: 412,
+  SERVICE_UNAVAILABLE: 503,
 };

@@ -2,6 +2,7 @@ import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database, Executor } from '@/db/client';
 import { auditLog, reconciliationDiffs, type ReconciliationDiffStatus } from '@/db/schema';
 import { DomainError } from '@/server/errors';
+import { reconciliationFailure } from './reconcile-errors';
 import { applyReconciliationFix } from './reconcile-fixes';
 import type { Finding, ReconcileDependencies, ReconciliationFix } from './reconcile-types';
 
@@ -146,7 +147,12 @@ export async function applyDiffFix(db: Database, dependencies: ReconcileDependen
   if (peek.status !== 'open') throw new DomainError('CONFLICT', `Diff ${input.diffId} is already ${peek.status.replace('_', '-')} by ${peek.resolvedBy ?? 'someone'}.`);
   if (!peek.fix) throw new DomainError('PRECONDITION_FAILED', `Diff ${input.diffId} (${peek.kind}) has no certain fix: resolve it with a note once you have fixed it by hand.`);
   const fix = peek.fix as ReconciliationFix;
-  const result = await applyReconciliationFix(db, dependencies, { fix, orderId: peek.orderId, subject: peek.subject }, input.actor);
+  let result: string;
+  try {
+    result = await applyReconciliationFix(db, dependencies, { fix, orderId: peek.orderId, subject: peek.subject }, input.actor);
+  } catch (error) {
+    throw reconciliationFailure(error, `applying the fix to diff ${input.diffId}`);
+  }
   const [diff] = await db
     .update(reconciliationDiffs)
     .set({ status: 'resolved', resolvedAt: new Date(), resolvedBy: input.actor, resolution: `Fix applied: ${result} Note: ${input.note}` })

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { reconciliationRuns, type ReconciliationCounts } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { raiseAlert } from './raise-alert';
 import { auditAutomaticFix, clearSettledDiffs, recordAutoFixedDiff, recordOpenDiff } from './reconcile-diffs';
+import { reconciliationFailure } from './reconcile-errors';
 import { applyReconciliationFix } from './reconcile-fixes';
 import { reconcilePayments } from './reconcile-payments';
 import { reconcileRefunds } from './reconcile-refunds';
@@ -21,7 +22,11 @@ import {
 import { runExclusively } from './scheduled-jobs';
 
 export const RECONCILIATION_JOB = 'reconciliation';
-const RUN_LEASE_MS = 15 * 60_000;
+/**
+ * The run's lease is short and renewed while the run works: a process that dies mid-run
+ * blocks the next run for at most RUN_LEASE_MS, not for the longest a run could take.
+ */
+export const RUN_LEASE = { leaseMs: 20_000, heartbeatMs: 5_000 };
 const CONCURRENCY = 4;
 
 export interface RunReconciliationOptions {
@@ -33,6 +38,8 @@ export interface RunReconciliationOptions {
   settings?: Partial<ReconcileSettings>;
   /** Scheduled runs: run only if the last run started at least this long ago. */
   everyMs?: number;
+  /** Tests shorten the lease to see a dead runner taken over quickly. */
+  lease?: { leaseMs: number; heartbeatMs: number };
 }
 
 /** Orders changed in the window, plus every order with an open diff (to see whether it still differs). */
@@ -69,8 +76,13 @@ async function inParallel<T>(items: T[], concurrency: number, work: (item: T) =>
  */
 export async function runReconciliation(db: Database, options: RunReconciliationOptions) {
   const owner = `${options.trigger}:${randomUUID()}`;
-  const run = await runExclusively(db, { job: RECONCILIATION_JOB, owner, everyMs: options.everyMs ?? 0, leaseMs: RUN_LEASE_MS }, () => reconcile(db, options));
-  if (!run) throw new DomainError('CONFLICT', 'A reconciliation run is in progress; its results appear on this page when it finishes.');
+  let run: Awaited<ReturnType<typeof reconcile>> | undefined;
+  try {
+    run = await runExclusively(db, { job: RECONCILIATION_JOB, owner, everyMs: options.everyMs ?? 0, ...(options.lease ?? RUN_LEASE) }, (signal) => reconcile(db, options, signal));
+  } catch (error) {
+    throw reconciliationFailure(error, 'running reconciliation');
+  }
+  if (!run) throw new DomainError('CONFLICT', 'A reconciliation run is in progress; its results appear on this page when it finishes. Try again in a minute.');
   return run;
 }
 
@@ -84,7 +96,24 @@ export async function runScheduledReconciliation(db: Database, options: Omit<Run
   }
 }
 
-async function reconcile(db: Database, options: RunReconciliationOptions) {
+/**
+ * Runs still marked running when this process holds the lease were left by a process that
+ * stopped renewing it (it died or hung): nobody else can be running them, so they are closed.
+ */
+async function closeAbandonedRuns(db: Database) {
+  return db
+    .update(reconciliationRuns)
+    .set({
+      status: 'failed',
+      error: 'Abandoned: the process running it stopped renewing its lease (it probably stopped); a later run took over and checks the same orders.',
+      finishedAt: new Date(),
+    })
+    .where(eq(reconciliationRuns.status, 'running'))
+    .returning({ id: reconciliationRuns.id });
+}
+
+async function reconcile(db: Database, options: RunReconciliationOptions, signal: AbortSignal) {
+  await closeAbandonedRuns(db);
   const settings = { ...reconcileSettingsFromEnv(), ...options.settings };
   const dependencies = options.dependencies ?? defaultReconcileDependencies();
   const autoFix = options.autoFix ?? true;
@@ -113,6 +142,7 @@ async function reconcile(db: Database, options: RunReconciliationOptions) {
     const context: ReconcileContext = { db, settings, now, ...dependencies };
 
     await inParallel(orders, CONCURRENCY, async (order) => {
+      signal.throwIfAborted();
       let findings: Finding[];
       try {
         const providerPayments = await dependencies.payment.paymentsForOrder(order.id);
@@ -152,18 +182,22 @@ async function reconcile(db: Database, options: RunReconciliationOptions) {
         details: { runId: run!.id, opened: counts.opened, byKind: counts.byKind },
       });
     }
+    signal.throwIfAborted();
     const [finished] = await db
       .update(reconciliationRuns)
       .set({ status: 'succeeded', counts, windowTo, finishedAt: new Date(), durationMs: Math.round(performance.now() - started) })
-      .where(eq(reconciliationRuns.id, run!.id))
+      .where(and(eq(reconciliationRuns.id, run!.id), eq(reconciliationRuns.status, 'running')))
       .returning();
-    return finished!;
+    // Closed as abandoned by a run that took over: this one's window must not count as reconciled.
+    if (!finished) throw new DomainError('CONFLICT', `Run ${run!.id} was taken over by another process before it finished; that run's results appear on this page.`);
+    return finished;
   } catch (error) {
+    const failure = reconciliationFailure(error, `running reconciliation (run ${run!.id})`);
     await db
       .update(reconciliationRuns)
-      .set({ status: 'failed', counts, error: error instanceof Error ? error.message : String(error), finishedAt: new Date(), durationMs: Math.round(performance.now() - started) })
-      .where(eq(reconciliationRuns.id, run!.id));
-    throw error;
+      .set({ status: 'failed', counts, error: failure.message, finishedAt: new Date(), durationMs: Math.round(performance.now() - started) })
+      .where(and(eq(reconciliationRuns.id, run!.id), eq(reconciliationRuns.status, 'running')));
+    throw failure;
   }
 }
 
@@ -175,7 +209,7 @@ async function tryFix(db: Database, dependencies: ReconcileDependencies, runId: 
     await auditAutomaticFix(db, { diffId, orderId: finding.orderId, fix: finding.fix!, summary: finding.summary, result, ok: true });
     return true;
   } catch (error) {
-    finding.summary = `${finding.summary} Automatic fix failed: ${error instanceof Error ? error.message : String(error)}`;
+    finding.summary = `${finding.summary} Automatic fix failed: ${reconciliationFailure(error, 'applying it automatically').message}`;
     return false;
   }
 }

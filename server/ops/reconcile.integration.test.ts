@@ -1,7 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, reconciliationDiffs, simRefunds, simShipments } from '@/db/schema';
+import { auditLog, reconciliationDiffs, reconciliationRuns, simRefunds, simShipments } from '@/db/schema';
 import { startOrderSystem, type OrderSystem } from '@/server/consumers/start-order-system';
+import { IntegrationTimeoutError } from '@/server/integrations/integration-client';
 import { createWmsClient } from '@/server/integrations/wms-client';
 import { createOrder } from '@/server/orders/create-order';
 import { requestRefund } from '@/server/orders/request-refund';
@@ -9,7 +10,7 @@ import { countEvents, createSku, eventually, orderRow } from '@/server/orders/te
 import { fastPipelineOptions } from '@/server/pipeline/test-support/fast-pipeline';
 import { createTestDatabase } from '@/test/database';
 import { applyDiffFix } from './reconcile-diffs';
-import { runReconciliation } from './reconcile-run';
+import { RECONCILIATION_JOB, runReconciliation } from './reconcile-run';
 import type { ReconcileDependencies } from './reconcile-types';
 import { claimScheduledJob } from './scheduled-jobs';
 
@@ -123,6 +124,79 @@ describe('reconciliation', () => {
     expect(fixed.resolution).toContain('Recorded payment');
     expect((await orderRow(db, order.orderId)).status).not.toBe('PENDING_PAYMENT');
     await expect(applyDiffFix(db, dependencies, { diffId: diff!.id, note: 'again', actor: 'support@conveyor.demo' })).rejects.toThrow(/already resolved/);
+  });
+
+  it('takes over within seconds from a run whose process stopped renewing its lease, and marks that run abandoned', async () => {
+    // What a process killed mid-run leaves behind: the lease it last renewed and its run row still running.
+    expect(await claimScheduledJob(db, { job: RECONCILIATION_JOB, owner: 'manual:killed-process', everyMs: 0, leaseMs: 2_000 })).toBe(true);
+    const [dead] = await db
+      .insert(reconciliationRuns)
+      .values({ trigger: 'manual', startedBy: 'support@conveyor.demo', windowFrom: new Date(Date.now() - 60_000), windowTo: new Date() })
+      .returning();
+    const diedAt = Date.now();
+
+    // While the lease lasts, "Run now" is refused with words an operator can act on.
+    await expect(reconcile()).rejects.toMatchObject({ name: 'DomainError', kind: 'CONFLICT', message: expect.stringMatching(/in progress.*Try again/) });
+
+    const run = await eventually('a run to take the expired lease over', async () => {
+      try {
+        return await reconcile();
+      } catch (error) {
+        if ((error as { kind?: string }).kind === 'CONFLICT') return undefined;
+        throw error;
+      }
+    }, 10_000);
+    expect(run.status).toBe('succeeded');
+    expect(Date.now() - diedAt).toBeLessThan(8_000);
+    const [abandoned] = await db.select().from(reconciliationRuns).where(eq(reconciliationRuns.id, dead!.id));
+    expect(abandoned).toMatchObject({ status: 'failed', error: expect.stringMatching(/^Abandoned/) });
+    expect(abandoned!.finishedAt).not.toBeNull();
+  });
+
+  it('keeps the lease of a run that outlasts it by renewing it, so nobody runs beside it', async () => {
+    await placeOrder();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const blocked = new Promise<void>((resolve) => (entered = resolve));
+    const slowPayment = Object.create(system.payment) as typeof system.payment;
+    slowPayment.paymentsForOrder = async (orderId) => {
+      entered();
+      await gate;
+      return system.payment.paymentsForOrder(orderId);
+    };
+    const lease = { leaseMs: 1_000, heartbeatMs: 200 };
+    const slow = runReconciliation(db, { trigger: 'manual', startedBy: 'slow@conveyor.demo', dependencies: { ...dependencies, payment: slowPayment }, settings, lease });
+    await blocked;
+    // Three lease lengths later the slow run still holds it.
+    await new Promise((resolve) => setTimeout(resolve, 3 * lease.leaseMs));
+    await expect(runReconciliation(db, { trigger: 'manual', startedBy: 'test@conveyor.demo', dependencies, settings, lease })).rejects.toMatchObject({ kind: 'CONFLICT' });
+    release();
+    expect(await slow).toMatchObject({ status: 'succeeded', startedBy: 'slow@conveyor.demo' });
+    expect(await reconcile()).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('shows an operator what to do, not the raw error, when a fix cannot reach the provider', async () => {
+    const order = await placeOrder();
+    const payment = await system.payment.createPayment({ orderId: order.orderId, amountCents: order.totalCents, notifyUrl: `${system.url}/nowhere` }, `checkout:${order.orderId}`);
+    await reconcile(false);
+    const [diff] = await diffsOf(order.orderId);
+    const unreachable = Object.create(system.payment) as typeof system.payment;
+    unreachable.getPayment = () => Promise.reject(new IntegrationTimeoutError('payment', 'getPayment', 5_000));
+    const attempt = applyDiffFix(db, { ...dependencies, payment: unreachable }, { diffId: diff!.id, note: 'customer called', actor: 'support@conveyor.demo' });
+    await expect(attempt).rejects.toMatchObject({ name: 'DomainError', kind: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/^The payment provider did not answer.*try again in a minute/) });
+    await expect(attempt).rejects.not.toThrow(/getPayment|5000 ms/);
+
+    const broken = Object.create(system.payment) as typeof system.payment;
+    broken.getPayment = () => Promise.reject(Object.assign(new Error('relation "sim_payments" does not exist'), { code: '42P01' }));
+    await expect(applyDiffFix(db, { ...dependencies, payment: broken }, { diffId: diff!.id, note: 'again', actor: 'support@conveyor.demo' })).rejects.toMatchObject({
+      kind: 'SERVICE_UNAVAILABLE',
+      message: expect.not.stringMatching(/relation|sim_payments/),
+    });
+    // Nothing was half-done: the diff is still open, and the fix goes through once the provider answers.
+    const { diff: fixed } = await applyDiffFix(db, dependencies, { diffId: diff!.id, note: 'provider is back', actor: 'support@conveyor.demo' });
+    expect(fixed).toMatchObject({ status: 'resolved' });
+    expect((await orderRow(db, order.orderId)).paymentId).toBe(payment.paymentId);
   });
 
   it('lets exactly one of many processes take a due scheduled run', async () => {

@@ -18,6 +18,15 @@ export async function claimScheduledJob(db: Executor, input: { job: string; owne
   return claimed.length === 1;
 }
 
+/** Extends the lease by `leaseMs` from now, only if `owner` still holds it; false when it was lost (expired and taken). */
+export async function renewScheduledJob(db: Executor, input: { job: string; owner: string; leaseMs: number }): Promise<boolean> {
+  const renewed = await db.execute(sql`
+    update scheduled_jobs set lease_expires_at = now() + ${input.leaseMs} * interval '1 millisecond'
+     where job = ${input.job} and lease_owner = ${input.owner}
+    returning job`);
+  return renewed.length === 1;
+}
+
 /** Gives the lease back, only if still held by `owner`. */
 export async function finishScheduledJob(db: Executor, input: { job: string; owner: string; error?: string | null }) {
   await db.execute(sql`
@@ -25,15 +34,57 @@ export async function finishScheduledJob(db: Executor, input: { job: string; own
      where job = ${input.job} and lease_owner = ${input.owner}`);
 }
 
-/** Runs `work` only if the lease was taken; returns undefined when another process has the job or it is not due. */
-export async function runExclusively<T>(db: Executor, input: { job: string; owner: string; everyMs: number; leaseMs: number }, work: () => Promise<T>): Promise<T | undefined> {
+export interface ExclusiveJob {
+  job: string;
+  owner: string;
+  everyMs: number;
+  leaseMs: number;
+  /**
+   * Renew the lease this often while the work runs, so the lease can be short: a process that
+   * dies stops renewing, and the job is free again `leaseMs` later instead of after a long
+   * worst-case run time. Leave unset for work that always ends well within `leaseMs`.
+   */
+  heartbeatMs?: number;
+}
+
+/** Raised into the work (through its signal) when its lease was lost: another process may now run the job. */
+export class LeaseLostError extends Error {
+  constructor(job: string) {
+    super(`Lost the lease of ${job}: it was not renewed in time and another process may have taken the job over.`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/**
+ * Runs `work` only if the lease was taken; returns undefined when another process has the job
+ * or it is not due. With `heartbeatMs`, the lease is renewed while `work` runs, and `work`'s
+ * signal aborts when a renewal finds the lease gone, so it stops instead of running beside
+ * the process that took over.
+ */
+export async function runExclusively<T>(db: Executor, input: ExclusiveJob, work: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
   if (!(await claimScheduledJob(db, input))) return undefined;
+  const lease = new AbortController();
+  let heartbeat: NodeJS.Timeout | undefined;
+  if (input.heartbeatMs) {
+    heartbeat = setInterval(() => {
+      renewScheduledJob(db, input).then(
+        (held) => {
+          if (!held) lease.abort(new LeaseLostError(input.job));
+        },
+        // A renewal that fails (database briefly unreachable) is retried on the next beat; the lease outlives a few beats.
+        () => {},
+      );
+    }, input.heartbeatMs);
+    heartbeat.unref();
+  }
   try {
-    const result = await work();
+    const result = await work(lease.signal);
     await finishScheduledJob(db, { job: input.job, owner: input.owner });
     return result;
   } catch (error) {
     await finishScheduledJob(db, { job: input.job, owner: input.owner, error: error instanceof Error ? error.message : String(error) });
     throw error;
+  } finally {
+    clearInterval(heartbeat);
   }
 }
