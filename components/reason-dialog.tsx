@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 
 export interface ReasonDialogProps {
   open: boolean;
@@ -20,6 +20,8 @@ export function ReasonDialog({ open, title, preview, confirmLabel, danger, busy,
   const dialog = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState('');
   const [requestId, setRequestId] = useState('');
+  // Unique per dialog: a page may hold several, and each is named by its own title.
+  const titleId = useId();
 
   useEffect(() => {
     if (open) {
@@ -33,14 +35,14 @@ export function ReasonDialog({ open, title, preview, confirmLabel, danger, busy,
 
   const tooShort = reason.trim().length < 3;
   return (
-    <dialog ref={dialog} onCancel={onCancel} aria-labelledby="reason-dialog-title">
+    <dialog ref={dialog} onCancel={onCancel} aria-labelledby={titleId}>
       <form
         onSubmit={(event) => {
           event.preventDefault();
           if (!tooShort && !busy) onConfirm(reason.trim(), requestId);
         }}
       >
-        <h2 id="reason-dialog-title">{title}</h2>
+        <h2 id={titleId}>{title}</h2>
         <div className="notice">{preview}</div>
         <label className="field">
           Reason (kept in the audit log)

@@ -10,6 +10,8 @@ import { ReasonDialog } from '@/components/reason-dialog';
 import { useTRPC } from '@/components/trpc';
 import { UpdatedAgo } from '@/components/updated-ago';
 import { useUrlFilters } from '@/components/use-url-filters';
+import type { AlertRuleView } from '@/server/ops/alert-rules';
+import { EditAlertRuleDialog } from './edit-alert-rule';
 
 const statuses = ['active', 'open', 'acknowledged', 'resolved'] as const;
 type Action = { kind: 'acknowledge' | 'resolve'; alertId: number; title: string };
@@ -18,6 +20,8 @@ export function AlertsView() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const canAct = useCan('oncall');
+  const canEditRules = useCan('admin');
+  const [editing, setEditing] = useState<AlertRuleView | null>(null);
   const [filters, setFilters] = useUrlFilters(['status'] as const);
   const status = (statuses as readonly string[]).includes(filters.status) ? (filters.status as (typeof statuses)[number]) : 'active';
   const [action, setAction] = useState<Action | null>(null);
@@ -127,24 +131,39 @@ export function AlertsView() {
               <th>Threshold</th>
               <th>For</th>
               <th>Changed by</th>
+              {canEditRules && <th />}
             </tr>
           </thead>
           <tbody>
             {rules.data.rules.map((rule) => (
-              <tr key={rule.rule}>
+              <tr key={rule.rule} data-rule={rule.rule}>
                 <td>
                   {rule.label}
                   <div className="muted mono">{rule.rule}</div>
                 </td>
-                <td>{rule.enabled ? 'yes' : 'no'}</td>
+                <td>
+                  <span className={`badge ${rule.enabled ? 'ok' : ''}`}>{rule.enabled ? 'on' : 'off'}</span>
+                </td>
                 <td>{rule.threshold === null ? '—' : `${rule.threshold} ${rule.thresholdUnit}`}</td>
                 <td>{rule.forMinutes === null ? '—' : `${rule.forMinutes} min`}</td>
-                <td className="muted">{rule.updatedBy ?? 'default'}</td>
+                <td className="muted">
+                  {rule.updatedBy ?? 'default'}
+                  {rule.updatedAt && <div>{formatTime(rule.updatedAt)}</div>}
+                </td>
+                {canEditRules && (
+                  <td>
+                    <button type="button" onClick={() => setEditing(rule)}>
+                      Edit…
+                    </button>
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
         </table>
       )}
+
+      <EditAlertRuleDialog key={editing?.rule ?? 'none'} rule={editing} onClose={() => setEditing(null)} />
 
       <ReasonDialog
         open={action !== null}
