@@ -83,9 +83,9 @@ export function ReconciliationView() {
         { onSuccess: (run) => done(`Run ${run.id} checked ${run.counts?.checked ?? 0} orders: ${run.counts?.autoFixed ?? 0} fixed, ${run.counts?.opened ?? 0} new diffs.`) },
       );
     } else if (action.kind === 'fix') {
-      applyFix.mutate({ diffId: action.diffId, reason, requestId }, { onSuccess: (result) => done(`Diff ${result.id}: ${result.result}`) });
+      applyFix.mutate({ diffId: action.diffId, reason, requestId }, { onSuccess: (result) => done(`Diff #${result.id} resolved: ${result.result}`) });
     } else {
-      resolve.mutate({ diffId: action.diffId, status: action.kind, reason, requestId }, { onSuccess: (result) => done(`Diff ${result.id} is ${statusLabel(result.status)}.`) });
+      resolve.mutate({ diffId: action.diffId, status: action.kind, reason, requestId }, { onSuccess: (result) => done(`Diff #${result.id} is ${statusLabel(result.status)}.`) });
     }
   }
 
@@ -267,11 +267,11 @@ export function ReconciliationView() {
                     <td colSpan={6}>
                       <div className="diff-sides">
                         <div>
-                          <h3>Ours</h3>
+                          <h3>Ours, when found</h3>
                           <Values values={diff.ours} />
                         </div>
                         <div>
-                          <h3>Theirs ({diff.kind.startsWith('shipment') ? 'warehouse' : 'payment provider'})</h3>
+                          <h3>Theirs ({diff.kind.startsWith('shipment') ? 'warehouse' : 'payment provider'}), when found</h3>
                           <Values values={diff.theirs} />
                         </div>
                       </div>
