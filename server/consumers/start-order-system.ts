@@ -1,4 +1,4 @@
-import { closeDatabase, type Database } from '@/db/client';
+import { closeDatabase, createDatabase, type Database } from '@/db/client';
 import type { IntegrationName } from '@/server/integrations/integration-client';
 import { createPaymentClient } from '@/server/integrations/payment-client';
 import { routeByPrefix, serveRequestHandler } from '@/server/integrations/serve-simulators';
@@ -53,7 +53,10 @@ export async function startOrderSystem(options: OrderSystemOptions) {
     ...options.consumers,
   };
   const background = simulators.start(50);
-  const pipeline = await startPipeline({ db, consumers: createOrderConsumers(dependencies), ...options.pipeline });
+  // The pipeline gets a pool of its own: its consumers hold a connection for a whole batch,
+  // some of it spent waiting on third parties, and must not leave requests queueing for one.
+  const pipelineDb = createDatabase(options.url, { max: 10, applicationName: 'conveyor-pipeline' });
+  const pipeline = await startPipeline({ db: pipelineDb, consumers: createOrderConsumers(dependencies), ...options.pipeline });
 
   return {
     url: server.url,
@@ -65,6 +68,7 @@ export async function startOrderSystem(options: OrderSystemOptions) {
       await background.stop();
       await server.close();
       await closeDatabase(simulatorDb);
+      await closeDatabase(pipelineDb);
     },
   };
 }
