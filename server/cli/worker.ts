@@ -13,7 +13,7 @@ import { startPipeline } from '@/server/pipeline/start-pipeline';
 const log = (line: string) => console.log(`[worker] ${line}`);
 
 const database = await provideDatabase({ quiet: true });
-const db = createDatabase(database.url, { applicationName: 'conveyor-worker' });
+const db = createDatabase(database.url, { applicationName: process.env.CONVEYOR_APPLICATION_NAME ?? 'conveyor-worker' });
 await migrateDatabase(db);
 const pipeline = await startPipeline({ db, consumers });
 log(`${pipeline.workerId} running ${consumers.length} consumer group(s): ${consumers.map((consumer) => consumer.group).join(', ') || 'none'}`);

