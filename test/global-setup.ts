@@ -1,3 +1,5 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
@@ -23,9 +25,12 @@ function withDatabase(url: string, database: string): string {
  * run in parallel against a real PostgreSQL without seeing each other's rows.
  */
 export default async function setup(project: TestProject) {
-  const embedded = process.env.DATABASE_URL
-    ? null
-    : await startEmbeddedPostgres({ dir: path.resolve('.data/test-postgres'), quiet: true });
+  // A server of this run's own, so two test runs on one machine never stop each other's database.
+  await mkdir(path.resolve('.data'), { recursive: true });
+  const embeddedDir = process.env.DATABASE_URL ? null : mkdtempSync(path.resolve('.data/test-postgres-'));
+  // The server runs as the postgres OS user, which must be able to enter the directory.
+  if (embeddedDir) chmodSync(embeddedDir, 0o755);
+  const embedded = embeddedDir ? await startEmbeddedPostgres({ dir: path.join(embeddedDir, 'data'), quiet: true }) : null;
   const serverUrl = process.env.DATABASE_URL ?? embedded!.adminUrl;
   const templateDatabase = `conveyor_template_${process.pid}`;
 
@@ -45,5 +50,6 @@ export default async function setup(project: TestProject) {
     for (const { datname } of leftovers) await admin.unsafe(`drop database if exists ${datname} with (force)`);
     await admin.end();
     await embedded?.stop();
+    if (embeddedDir) rmSync(embeddedDir, { recursive: true, force: true });
   };
 }
