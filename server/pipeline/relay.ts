@@ -59,7 +59,7 @@ export class Relay {
       } catch (error) {
         if (this.stopped) return;
         this.options.onError(error);
-        await this.resign();
+        await this.resign({ connectionLost: isConnectionLost(error) });
         await this.signal.wait(this.options.leaderRetryMs);
       }
     }
@@ -80,12 +80,26 @@ export class Relay {
     return Math.max(1, Math.min(nextDueInMs ?? Infinity, this.options.pollIntervalMs));
   }
 
-  private async resign(): Promise<void> {
+  private async resign(options: { connectionLost?: boolean } = {}): Promise<void> {
     const connection = this.connection;
     this.connection = null;
     if (!connection) return;
-    if (this.leader) await connection`select pg_advisory_unlock(${RELAY_LEADER_LOCK})`.catch(() => {});
+    // A lost session took its lock with it. Writing to the dead reserved connection is worse than
+    // useless: postgres.js 3.4.9 then throws from a setImmediate (socket null in nextWrite, upstream
+    // porsager/postgres#1208), an uncaught exception that killed workers on every PostgreSQL restart.
+    if (this.leader && !options.connectionLost) await connection`select pg_advisory_unlock(${RELAY_LEADER_LOCK})`.catch(() => {});
     this.leader = false;
     connection.release();
   }
+}
+
+const CONNECTION_LOST_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', '57P01', '57P02', '57P03']);
+
+/** Whether an error (or its cause, as drizzle wraps driver errors) means the session is gone. */
+export function isConnectionLost(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_LOST_CODES.has(code)) return true;
+  }
+  return false;
 }
