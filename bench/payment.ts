@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { closeDatabase, createDatabase, type Database } from '@/db/client';
+import { createDatabase, type Database } from '@/db/client';
 import { startEmbeddedPostgres } from '@/db/embedded';
 import { migrateDatabase } from '@/db/migrate';
 import { createOrderConsumers } from '@/server/consumers';
@@ -288,7 +288,8 @@ async function main() {
   } finally {
     // Children first, so none of them sees its connections cut by the database drop.
     await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill())))));
-    await closeDatabase(db);
+    // Requests the generator gave up on may still be running here; they end with the process
+    // (main's caller exits), not against a closed pool. The drop below cuts their connections.
     await admin.unsafe(`drop database if exists ${databaseName} with (force)`);
     await admin.end();
     await embedded?.stop();
