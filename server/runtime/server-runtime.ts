@@ -1,11 +1,11 @@
-import { getDatabase } from '@/db/client';
-import { consumers } from '@/server/consumers';
-import { getSimulators } from '@/server/integrations/simulators';
-import { startPipeline, type PipelineHandle } from '@/server/pipeline/start-pipeline';
+import { closeDatabase, createDatabase, getDatabase } from '@/db/client';
 import { demoMode } from '@/server/auth/seed-users';
+import { consumers } from '@/server/consumers';
 import { appUrl } from '@/server/integrations/integration-client';
-import { startDemoTraffic } from './demo-traffic';
+import { getSimulators } from '@/server/integrations/simulators';
 import { startOpsJobs } from '@/server/ops/ops-jobs';
+import { startPipeline, type PipelineHandle } from '@/server/pipeline/start-pipeline';
+import { startDemoTraffic } from './demo-traffic';
 
 interface Runtime {
   pipeline: PipelineHandle | null;
@@ -17,14 +17,18 @@ const globalForRuntime = globalThis as unknown as { conveyorRuntime?: Promise<Ru
 /**
  * What the console server runs besides answering requests: the pipeline in-process (unless
  * PIPELINE=off, when `npm run worker` processes do it) and the simulators' own deliveries
- * (notification redelivery, warehouse dispatch), and in demo mode a trickle of customers. The launcher has already migrated the database.
- * Kept on globalThis so a dev-server reload does not start a second copy.
+ * (notification redelivery, warehouse dispatch), and in demo mode a trickle of customers. The
+ * launcher has already migrated the database. Kept on globalThis so a dev-server reload does not
+ * start a second copy.
  */
 export function startServerRuntime(): Promise<Runtime> {
   return (globalForRuntime.conveyorRuntime ??= (async () => {
     const db = getDatabase();
     const simulators = getSimulators().start();
-    const pipeline = process.env.PIPELINE === 'off' ? null : await startPipeline({ db, consumers });
+    // Its own pool: consumers waiting on a slow warehouse must not hold the connections that
+    // payment notifications and console requests need.
+    const pipelineDb = process.env.PIPELINE === 'off' ? null : createDatabase(process.env.DATABASE_URL!, { max: 10, applicationName: 'conveyor-pipeline' });
+    const pipeline = pipelineDb ? await startPipeline({ db: pipelineDb, consumers }) : null;
     const ordersPerMinute = Number(process.env.DEMO_ORDERS_PER_MINUTE ?? 20);
     // Scheduled reconciliation, alert rules and alert webhooks; leased, so any number of console processes may run this.
     const opsJobs = process.env.OPS_JOBS === 'off' ? null : startOpsJobs({ db });
@@ -35,6 +39,7 @@ export function startServerRuntime(): Promise<Runtime> {
         traffic?.stop();
         await opsJobs?.stop();
         await pipeline?.stop();
+        if (pipelineDb) await closeDatabase(pipelineDb);
         await simulators.stop();
       },
     };
