@@ -4,6 +4,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { useState } from 'react';
 import type { Approval } from '@/db/schema';
 import { useActor } from '@/components/actor';
+import { CursorPager, useCursorStack } from '@/components/cursor-pager';
 import { EmptyState } from '@/components/empty-state';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { ReasonDialog } from '@/components/reason-dialog';
@@ -21,10 +22,10 @@ export function ApprovalsTable() {
   const queryClient = useQueryClient();
   const [filters, setFilters] = useUrlFilters(['status'] as const);
   const status = (statuses as readonly string[]).includes(filters.status) ? (filters.status as Approval['status']) : 'pending';
-  const [cursors, setCursors] = useState<number[]>([]);
+  const pages = useCursorStack<number>();
   const [decision, setDecision] = useState<Decision | null>(null);
   const query = useQuery({
-    ...trpc.approvals.list.queryOptions({ status, cursor: cursors[cursors.length - 1], limit: 50 }),
+    ...trpc.approvals.list.queryOptions({ status, cursor: pages.cursor, limit: 50 }),
     placeholderData: keepPreviousData,
     refetchInterval: 5_000,
   });
@@ -44,7 +45,7 @@ export function ApprovalsTable() {
           <select
             value={status}
             onChange={(event) => {
-              setCursors([]);
+              pages.reset();
               setFilters({ status: event.target.value });
             }}
           >
@@ -114,14 +115,7 @@ export function ApprovalsTable() {
               })}
             </tbody>
           </table>
-          <div className="pager">
-            <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-              Newer
-            </button>
-            <button type="button" disabled={!query.data.nextCursor} onClick={() => setCursors([...cursors, query.data.nextCursor!])}>
-              Older
-            </button>
-          </div>
+          <CursorPager stack={pages} nextCursor={query.data.nextCursor} />
         </>
       )}
       <ReasonDialog

@@ -1,7 +1,8 @@
 'use client';
 
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
+import { CursorPager, useCursorStack } from '@/components/cursor-pager';
 import { EmptyState } from '@/components/empty-state';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { useTRPC } from '@/components/trpc';
@@ -20,8 +21,7 @@ function toDate(value: string): Date | undefined {
 export function AuditTable() {
   const trpc = useTRPC();
   const [filters, setFilters] = useUrlFilters(filterKeys);
-  const [cursors, setCursors] = useState<number[]>([]);
-  const cursor = cursors[cursors.length - 1];
+  const pages = useCursorStack<number>();
   const outcome = (outcomes as readonly string[]).includes(filters.outcome) ? (filters.outcome as (typeof outcomes)[number]) : undefined;
 
   const query = useQuery({
@@ -32,7 +32,7 @@ export function AuditTable() {
       outcome,
       from: toDate(filters.from),
       to: toDate(filters.to),
-      cursor,
+      cursor: pages.cursor,
       limit: 50,
     }),
     placeholderData: keepPreviousData,
@@ -42,7 +42,7 @@ export function AuditTable() {
   function applyFilters(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    setCursors([]);
+    pages.reset();
     setFilters(Object.fromEntries(filterKeys.map((key) => [key, String(form.get(key) ?? '').trim()])));
   }
 
@@ -81,7 +81,7 @@ export function AuditTable() {
         <button className="primary" type="submit">
           Filter
         </button>
-        <button type="button" onClick={() => (setCursors([]), setFilters(Object.fromEntries(filterKeys.map((key) => [key, '']))))}>
+        <button type="button" onClick={() => (pages.reset(), setFilters(Object.fromEntries(filterKeys.map((key) => [key, '']))))}>
           Clear
         </button>
         <span className="spacer" />
@@ -126,14 +126,7 @@ export function AuditTable() {
               ))}
             </tbody>
           </table>
-          <div className="pager">
-            <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-              Newer
-            </button>
-            <button type="button" disabled={!query.data.nextCursor} onClick={() => setCursors([...cursors, query.data.nextCursor!])}>
-              Older
-            </button>
-          </div>
+          <CursorPager stack={pages} nextCursor={query.data.nextCursor} />
         </>
       )}
     </>

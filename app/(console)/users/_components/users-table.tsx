@@ -3,6 +3,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { Role } from '@/db/schema';
+import { CursorPager, useCursorStack } from '@/components/cursor-pager';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { ReasonDialog } from '@/components/reason-dialog';
 import { useTRPC } from '@/components/trpc';
@@ -18,9 +19,9 @@ interface PendingChange {
 export function UsersTable() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [cursors, setCursors] = useState<string[]>([]);
+  const pages = useCursorStack<string>();
   const [pending, setPending] = useState<PendingChange | null>(null);
-  const query = useQuery({ ...trpc.users.list.queryOptions({ cursor: cursors[cursors.length - 1], limit: 50 }), placeholderData: keepPreviousData });
+  const query = useQuery({ ...trpc.users.list.queryOptions({ cursor: pages.cursor, limit: 50 }), placeholderData: keepPreviousData });
   const changeRole = useMutation(
     trpc.users.changeRole.mutationOptions({
       onSuccess: async () => {
@@ -68,14 +69,7 @@ export function UsersTable() {
           ))}
         </tbody>
       </table>
-      <div className="pager">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous
-        </button>
-        <button type="button" disabled={!query.data.nextCursor} onClick={() => setCursors([...cursors, query.data.nextCursor!])}>
-          Next
-        </button>
-      </div>
+      <CursorPager stack={pages} nextCursor={query.data.nextCursor} />
       <ReasonDialog
         open={pending !== null}
         title="Change role"
