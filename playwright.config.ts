@@ -36,6 +36,9 @@ export default defineConfig({
       LOGIN_ATTEMPTS_PER_MINUTE: '1000',
       // Journeys make their own orders and set third-party faults; background customers would blur what they assert.
       DEMO_ORDERS_PER_MINUTE: '0',
+      // SMS deliveries give up after a few quick attempts, so a journey sees them reach dead letters.
+      NOTIFICATIONS_MAX_ATTEMPTS: '3',
+      NOTIFICATIONS_RETRY_MAX_MS: '500',
     },
   },
 });

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { smsMessages } from '@/db/schema';
 import { parseOrderEvent } from '@/server/orders/events';
 import { defineConsumer } from '@/server/pipeline/define-consumer';
-import type { PipelineEvent } from '@/server/pipeline/types';
+import type { BackoffPolicy, PipelineEvent } from '@/server/pipeline/types';
 import type { ConsumerDependencies } from './dependencies';
 
 function messageFor(event: PipelineEvent): { orderId: string; kind: string; phone: string; text: string } | null {
@@ -24,6 +24,12 @@ function messageFor(event: PipelineEvent): { orderId: string; kind: string; phon
   }
 }
 
+/** NOTIFICATIONS_RETRY_MAX_MS caps the wait between SMS retries (default: the engine's policy). */
+function notificationRetryBackoff(): BackoffPolicy | undefined {
+  const maxMs = Number(process.env.NOTIFICATIONS_RETRY_MAX_MS);
+  return maxMs > 0 ? { baseMs: Math.min(1_000, maxMs), maxMs } : undefined;
+}
+
 /**
  * Customer SMS through the gateway. One message per order and kind: the ledger row skips a
  * message already sent, and the gateway's idempotency key covers a send whose response was lost.
@@ -35,8 +41,8 @@ export function notificationsConsumer(dependencies: ConsumerDependencies) {
     topics: ['orders'],
     types: ['OrderPaid', 'OrderShipped', 'RefundSucceeded'],
     batchSize: 20,
-    backoff: dependencies.backoff,
-    maxAttempts: 20,
+    backoff: dependencies.backoff ?? notificationRetryBackoff(),
+    maxAttempts: Number(process.env.NOTIFICATIONS_MAX_ATTEMPTS ?? 20),
     handler: async (event, { tx }) => {
       const message = messageFor(event);
       if (!message) return;
