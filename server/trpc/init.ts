@@ -128,6 +128,8 @@ function roleProcedure(required: Role) {
       }
 
       const begun = await beginAuditedAction(ctx.db, { ...attempt, actor });
+      // A repeat of a finished request answers with the first result without running again;
+      // tRPC's result type carries a brand (`marker`) that only next() sets, hence the cast.
       if (begun.kind === 'done') return { ok: true as const, data: begun.result, marker: undefined as never };
       if (begun.kind === 'in-progress') {
         throw new TRPCError({ code: 'CONFLICT', message: 'This request is already being processed; refresh in a moment to see its result.' });

@@ -6,7 +6,8 @@ import { useState, type FormEvent } from 'react';
 import { useCan } from '@/components/actor';
 import { CursorPager, useCursorStack } from '@/components/cursor-pager';
 import { EmptyState } from '@/components/empty-state';
-import { formatTime, groupLabel, groupLabels } from '@/components/format';
+import { ConsumerGroupOptions } from '@/components/consumer-group-options';
+import { formatTime, groupLabel } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { ReasonDialog } from '@/components/reason-dialog';
 import { useTRPC } from '@/components/trpc';
@@ -79,12 +80,7 @@ export function FailedPushesTable() {
         <label className="field">
           Group
           <select name="group" defaultValue={filters.group}>
-            <option value="">any</option>
-            {Object.keys(groupLabels).map((group) => (
-              <option key={group} value={group}>
-                {groupLabel(group)}
-              </option>
-            ))}
+            <ConsumerGroupOptions allLabel="any" />
           </select>
         </label>
         <label className="field">

@@ -3,7 +3,8 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { groupLabel, groupLabels } from '@/components/format';
+import { ConsumerGroupOptions } from '@/components/consumer-group-options';
+import { groupLabel } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { useTRPC } from '@/components/trpc';
 import { UpdatedAgo } from '@/components/updated-ago';
@@ -43,12 +44,7 @@ export function LagChart() {
         <label className="field">
           Group
           <select value={chartGroup} onChange={(event) => setFilters({ chartGroup: event.target.value })} aria-label="Group shown on the chart">
-            <option value="">every group</option>
-            {Object.keys(groupLabels).map((group) => (
-              <option key={group} value={group}>
-                {groupLabel(group)}
-              </option>
-            ))}
+            <ConsumerGroupOptions allLabel="every group" />
           </select>
         </label>
         <UpdatedAgo at={query.dataUpdatedAt} />
