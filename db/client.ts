@@ -18,7 +18,32 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'conveyor' },
   });
-  return drizzle(client, { schema, casing: 'snake_case' }) as Database;
+  return drizzle(preparingStatements(client), { schema, casing: 'snake_case' }) as Database;
+}
+
+/**
+ * drizzle sends every query it did not name as an unnamed statement, so PostgreSQL parses
+ * and plans it on every call; for the pipeline's queries planning cost more than running.
+ * This makes postgres.js prepare them instead: once per connection and query text, then
+ * bind and execute. Transactions and savepoints get a client that does the same.
+ */
+function preparingStatements<T extends object>(client: T): T {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      if (property === 'unsafe') {
+        return (query: string, parameters?: unknown[], options?: object) => value.call(target, query, parameters, { ...options, prepare: true });
+      }
+      if (property === 'begin' || property === 'savepoint') {
+        return (...args: unknown[]) => {
+          const scope = args.pop() as (inner: object) => unknown;
+          return value.call(target, ...args, (inner: object) => scope(preparingStatements(inner)));
+        };
+      }
+      return value;
+    },
+  });
 }
 
 const globalForDb = globalThis as unknown as { conveyorDb?: Database };
