@@ -14,8 +14,8 @@ export const orderStatusEnum = pgEnum('order_status', [
 ]);
 
 /**
- * Where the order's units are in the TCC stock protocol. `skus.frozen` is the sum over
- * FROZEN orders and `skus.sold` over SOLD ones, which is what `npm run verify` checks.
+ * Where the order's units are in the TCC stock protocol. A SKU's frozen stock is the sum
+ * over its FROZEN orders and its sold stock over SOLD ones (see server/orders/stock.ts).
  */
 export const stockStateEnum = pgEnum('stock_state', ['FROZEN', 'SOLD', 'RELEASED', 'RESTOCKED']);
 
@@ -26,7 +26,13 @@ export const refundKindEnum = pgEnum('refund_kind', ['order', 'extra_payment']);
 
 export const shipmentStatusEnum = pgEnum('shipment_status', ['ACCEPTED', 'DISPATCHED', 'CANCELLED']);
 
-/** Stock is split so that available + frozen + sold always equals total (conservation). */
+/**
+ * Stock is split into available / frozen / sold, and available + frozen + sold always
+ * equals total (conservation). Only `available` is a counter here: it is what an order
+ * must be refused on, so it is decremented under the row lock. Frozen and sold are held
+ * by the orders themselves (`orders.stock_state`), so confirming a payment's stock as sold
+ * does not touch these rows: a few best-selling SKUs would otherwise serialise every payment.
+ */
 export const skus = pgTable(
   'skus',
   {
@@ -35,11 +41,9 @@ export const skus = pgTable(
     priceCents: integer('price_cents').notNull(),
     total: integer('total').notNull(),
     available: integer('available').notNull(),
-    frozen: integer('frozen').notNull().default(0),
-    sold: integer('sold').notNull().default(0),
   },
   (table) => [
-    check('skus_stock_non_negative', sql`${table.available} >= 0 and ${table.frozen} >= 0 and ${table.sold} >= 0`),
+    check('skus_available_non_negative', sql`${table.available} >= 0`),
     check('skus_price_positive', sql`${table.priceCents} > 0`),
   ],
 );

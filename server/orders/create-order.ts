@@ -85,7 +85,7 @@ export async function createOrder(db: Executor, rawInput: CreateOrderInput) {
     // foreign keys of concurrent orders hold on these rows, and deadlock with them.
     await tx.execute(sql`select 1 from skus where sku in ${requested.map((item) => item.sku)} order by sku for no key update`);
     const frozen = await tx.execute<{ sku: string }>(sql`
-      update skus set available = skus.available - r.quantity, frozen = skus.frozen + r.quantity
+      update skus set available = skus.available - r.quantity
       from (select * from jsonb_to_recordset(${JSON.stringify(requested)}::jsonb) as r(sku text, quantity int)) r
       where skus.sku = r.sku and skus.available >= r.quantity
       returning skus.sku`);

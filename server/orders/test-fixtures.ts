@@ -4,6 +4,7 @@ import type { Executor } from '@/db/client';
 import { orders, skus } from '@/db/schema';
 import { paymentWebhookSecret, signedHeaders } from '@/server/integrations/webhook-signature';
 import type { PaymentNotificationBody } from './handle-payment-notification';
+import { skuStock } from './stock';
 
 /** Shared by the order and consumer integration tests: unique data per test, signed requests. */
 
@@ -15,8 +16,10 @@ export async function createSku(db: Executor, options: { stock?: number; priceCe
 }
 
 export async function stockOf(db: Executor, sku: string) {
-  const [row] = await db.select({ available: skus.available, frozen: skus.frozen, sold: skus.sold }).from(skus).where(eq(skus.sku, sku));
-  return row!;
+  const [row] = await db.execute<{ available: number; frozen: number; sold: number }>(
+    sql`select available, frozen, sold from ${skuStock} stock where sku = ${sku}`,
+  );
+  return { available: row!.available, frozen: row!.frozen, sold: row!.sold };
 }
 
 export async function orderRow(db: Executor, orderId: string) {
