@@ -4,6 +4,7 @@
  * and the same fan-out on graphile-worker (one job per group per event) on the same
  * server in the same run. Each run gets a fresh database cloned from a migrated template.
  * Prints a table; writes JSON to bench/results/. Usage: npm run bench:pipeline
+ * (BENCH_ONLY=latency runs and prints the latency run alone, for quick comparisons).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -240,6 +241,19 @@ try {
 
   console.log(`Pipeline benchmark: ${GROUPS.length} groups; events per run: ${THROUGHPUT_EVENTS.toLocaleString('en')} (pipeline no-op, batch), ` +
     `${PER_EVENT_ROW_EVENTS.toLocaleString('en')} (pipeline per-event), ${GRAPHILE_EVENTS.toLocaleString('en')} (graphile-worker); ${REPEATS} runs each, medians below`);
+  if (process.env.BENCH_ONLY === 'latency') {
+    const latency = await pipelineLatency();
+    console.log(`latency at ${LATENCY_RATE} events/s: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms (${latency.deliveries.toLocaleString('en')} deliveries)`);
+  } else {
+    await fullRun();
+  }
+} finally {
+  await admin.unsafe(`drop database if exists ${template}`);
+  await admin.end();
+  await provided.stop();
+}
+
+async function fullRun() {
   const pipelineNoop = await repeat('pipeline no-op', () => pipelineThroughput('noop', THROUGHPUT_EVENTS));
   const pipelineRow = await repeat('pipeline row-writing (handler per event)', () => pipelineThroughput('row', PER_EVENT_ROW_EVENTS));
   const pipelineRowBatch = await repeat('pipeline row-writing (batch handler)', () => pipelineThroughput('row-batch', THROUGHPUT_EVENTS));
@@ -292,8 +306,4 @@ try {
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`load average (1, 5, 15 min) at start ${loadAtStart.join(', ')}, at end ${result.loadAverage.atEnd.join(', ')}`);
   console.log(`written ${path.relative(process.cwd(), file)}`);
-} finally {
-  await admin.unsafe(`drop database if exists ${template}`);
-  await admin.end();
-  await provided.stop();
 }
