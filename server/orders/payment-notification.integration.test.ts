@@ -1,10 +1,11 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payments, refunds } from '@/db/schema';
 import { serveRequestHandler, type ServedHandler } from '@/server/integrations/serve-simulators';
 import { createTestDatabase } from '@/test/database';
 import { cancelOrder } from './close-order';
 import { createOrder } from './create-order';
+import { orderEventSchemas } from './events';
 import { handlePaymentNotification } from './handle-payment-notification';
 import { countEvents, createSku, orderRow, paymentNotification, postSignedJson, stockOf } from './test-fixtures';
 
@@ -33,6 +34,29 @@ describe('payment notification', () => {
     expect(await orderRow(db, order.orderId)).toMatchObject({ status: 'PAID', stockState: 'SOLD' });
     expect(await stockOf(db, sku)).toEqual({ available: 8, frozen: 0, sold: 2 });
     expect(await countEvents(db, order.orderId, 'OrderPaid')).toBe(1);
+  });
+
+  it('appends an OrderPaid that consumers can parse, with the order, its items and the payment', async () => {
+    const sku = await createSku(db, { stock: 10, priceCents: 400 });
+    const other = await createSku(db, { stock: 10, priceCents: 100 });
+    const order = await createOrder(db, { userId: 'user-7', contactPhone: '+15550001111', items: [{ sku, quantity: 2 }, { sku: other, quantity: 1 }] });
+    const notification = paymentNotification(order.orderId, 900);
+    await postSignedJson(notifyUrl, notification);
+
+    const [event] = await db.execute<{ payload: unknown }>(sql`select payload from outbox where key = ${order.orderId} and type = 'OrderPaid'
+      union all select payload from events where key = ${order.orderId} and type = 'OrderPaid'`);
+    expect(orderEventSchemas.OrderPaid.parse(event!.payload)).toEqual({
+      orderId: order.orderId,
+      userId: 'user-7',
+      contactPhone: '+15550001111',
+      paymentId: notification.paymentId,
+      amountCents: 900,
+      items: [
+        { sku, quantity: 2, unitPriceCents: 400 },
+        { sku: other, quantity: 1, unitPriceCents: 100 },
+      ].sort((a, b) => a.sku.localeCompare(b.sku)),
+      paidAt: new Date(notification.paidAt).toISOString(),
+    });
   });
 
   it('answers three duplicates, sequential or concurrent, the same way and pays once', async () => {
