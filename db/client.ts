@@ -17,8 +17,18 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     max: options.max ?? Number(process.env.DATABASE_POOL_SIZE ?? 10),
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'conveyor' },
+    backoff: reconnectDelaySeconds,
   });
   return drizzle(preparingStatements(client), { schema, casing: 'snake_case' }) as Database;
+}
+
+/**
+ * How long a connection waits before it reconnects, by failed attempts so far (counted across the
+ * pool). postgres.js's default grows to 20 s, so after a database restart work resumed only
+ * seconds to minutes after the server was back; one second at most keeps that short.
+ */
+function reconnectDelaySeconds(attempts: number): number {
+  return Math.min(0.05 * 2 ** attempts, 1);
 }
 
 /**

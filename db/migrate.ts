@@ -3,18 +3,20 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import type { Database } from './client';
+import { openDedicatedSession } from './dedicated-session';
 
 export const migrationsFolder = path.resolve(process.cwd(), 'db/migrations');
 
 /** Applies committed migrations. An advisory lock keeps concurrent starters (console, workers) from racing. */
 export async function migrateDatabase(db: Database): Promise<void> {
-  const reserved = await db.$client.reserve();
+  // The lock is held by a session of its own, not a reserved pool connection (see dedicated-session.ts);
+  // ending that session releases the lock, also when the server went away meanwhile.
+  const lockSession = openDedicatedSession(db.$client);
   try {
-    await reserved`select pg_advisory_lock(72707001)`;
+    await lockSession`select pg_advisory_lock(72707001)`;
     await migrate(db, { migrationsFolder });
   } finally {
-    await reserved`select pg_advisory_unlock(72707001)`;
-    reserved.release();
+    await lockSession.end({ timeout: 1 });
   }
 }
 

@@ -5,6 +5,7 @@
  * SIGTERM/SIGINT drain gracefully: batches in hand finish and leases are released.
  */
 import { closeDatabase, createDatabase } from '@/db/client';
+import { databaseUnavailableReason, retryWhileDatabaseUnavailable } from '@/db/database-unavailable';
 import { migrateDatabase } from '@/db/migrate';
 import { provideDatabase } from '@/db/provide-database';
 import { consumers } from '@/server/consumers';
@@ -14,8 +15,14 @@ const log = (line: string) => console.log(`[worker] ${line}`);
 
 const database = await provideDatabase({ quiet: true });
 const db = createDatabase(database.url, { applicationName: process.env.CONVEYOR_APPLICATION_NAME ?? 'conveyor-worker' });
-await migrateDatabase(db);
-const pipeline = await startPipeline({ db, consumers });
+// A worker (re)started while PostgreSQL restarts waits for it instead of exiting.
+const pipeline = await retryWhileDatabaseUnavailable(
+  async () => {
+    await migrateDatabase(db);
+    return startPipeline({ db, consumers });
+  },
+  { onRetry: (error) => log(`database unavailable (${databaseUnavailableReason(error)}); starting again`) },
+);
 log(`${pipeline.workerId} running ${consumers.length} consumer group(s): ${consumers.map((consumer) => consumer.group).join(', ') || 'none'}`);
 
 let stopping = false;

@@ -1,4 +1,5 @@
 import { closeDatabase, createDatabase, type Database } from '@/db/client';
+import { retryWhileDatabaseUnavailable } from '@/db/database-unavailable';
 import type { IntegrationName } from '@/server/integrations/integration-client';
 import { createPaymentClient } from '@/server/integrations/payment-client';
 import { routeByPrefix, serveRequestHandler } from '@/server/integrations/serve-simulators';
@@ -56,7 +57,8 @@ export async function startOrderSystem(options: OrderSystemOptions) {
   // The pipeline gets a pool of its own: its consumers hold a connection for a whole batch,
   // some of it spent waiting on third parties, and must not leave requests queueing for one.
   const pipelineDb = createDatabase(options.url, { max: 10, applicationName: 'conveyor-pipeline' });
-  const pipeline = await startPipeline({ db: pipelineDb, consumers: createOrderConsumers(dependencies), ...options.pipeline });
+  // Started while PostgreSQL restarts (npm run chaos restarts both), it waits for the database.
+  const pipeline = await retryWhileDatabaseUnavailable(() => startPipeline({ db: pipelineDb, consumers: createOrderConsumers(dependencies), ...options.pipeline }));
 
   return {
     url: server.url,

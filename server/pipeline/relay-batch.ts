@@ -1,4 +1,4 @@
-import type { ReservedSql } from 'postgres';
+import type { Sql } from 'postgres';
 import { LOG_CHANNEL } from './channels';
 
 export interface RelayBatchResult {
@@ -16,7 +16,7 @@ export interface RelayBatchResult {
  * partitions; each partition's next offset is bumped once per batch and rows get
  * consecutive offsets in (deliverAt, id) order, the order producers of one key appended.
  */
-export async function relayBatch(connection: ReservedSql, options: { batchSize: number; partitions: number }): Promise<RelayBatchResult> {
+export async function relayBatch(connection: Sql, options: { batchSize: number; partitions: number }): Promise<RelayBatchResult> {
   const [row] = await connection<{ moved: number; nextDueInMs: number | null }[]>`
     with due as (
       select id from outbox

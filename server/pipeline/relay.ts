@@ -1,4 +1,5 @@
-import type { ReservedSql, Sql } from 'postgres';
+import type { Sql } from 'postgres';
+import { openDedicatedSession } from '@/db/dedicated-session';
 import { OUTBOX_CHANNEL } from './channels';
 import { eventsRelayed } from './pipeline-metrics';
 import { relayBatch } from './relay-batch';
@@ -22,11 +23,20 @@ export interface RelayOptions {
  * Every pipeline process runs a relay; one holds the leader lock and moves rows. When
  * the leader's process dies its connection closes, PostgreSQL drops the lock, and the
  * next follower to retry becomes leader.
+ *
+ * The lock lives in a session of the relay's own (db/dedicated-session.ts), not in a connection
+ * reserved from the pool: postgres.js wrote the next batch to a reserved connection whose backend
+ * had died (an uncaught exception that killed workers on every PostgreSQL restart,
+ * porsager/postgres#1208), and a reservation made while the server restarts can hang. The
+ * session's client reconnects by itself and reports each close, which is how the relay knows
+ * that the session holding its lock is gone.
  */
 export class Relay {
   private readonly signal = new WakeSignal();
-  private connection: ReservedSql | null = null;
-  private leader = false;
+  private session: Sql | null = null;
+  /** Closes of the session's connection so far; the lock belongs to the session it was taken in. */
+  private sessionCloses = 0;
+  private leaderSession: number | null = null;
   private stopped = false;
   private loop: Promise<void> | null = null;
   private unlisten: (() => Promise<void>) | null = null;
@@ -34,7 +44,7 @@ export class Relay {
   constructor(private readonly options: RelayOptions) {}
 
   get isLeader(): boolean {
-    return this.leader;
+    return this.leaderSession !== null && this.leaderSession === this.sessionCloses;
   }
 
   async start(): Promise<void> {
@@ -59,7 +69,7 @@ export class Relay {
       } catch (error) {
         if (this.stopped) return;
         this.options.onError(error);
-        await this.resign({ connectionLost: isConnectionLost(error) });
+        await this.resign();
         await this.signal.wait(this.options.leaderRetryMs);
       }
     }
@@ -67,39 +77,38 @@ export class Relay {
 
   /** One turn of the loop; returns how long to sleep before the next. */
   private async step(): Promise<number> {
-    this.connection ??= await this.options.sql.reserve();
-    if (!this.leader) {
-      const [row] = await this.connection<{ locked: boolean }[]>`select pg_try_advisory_lock(${RELAY_LEADER_LOCK}) as locked`;
-      this.leader = row!.locked;
-      if (!this.leader) return this.options.leaderRetryMs;
+    const session = (this.session ??= this.openSession());
+    if (!this.isLeader) {
+      this.leaderSession = null;
+      // A close is counted synchronously, before postgres.js reconnects, so a query sent while the
+      // count is unchanged runs in the session that count names.
+      const closes = this.sessionCloses;
+      const [row] = await session<{ locked: boolean }[]>`select pg_try_advisory_lock(${RELAY_LEADER_LOCK}) as locked`;
+      if (!row!.locked || closes !== this.sessionCloses) return this.options.leaderRetryMs;
+      this.leaderSession = closes;
     }
-    const { moved, nextDueInMs } = await relayBatch(this.connection, this.options);
+    const { moved, nextDueInMs } = await relayBatch(session, this.options);
     if (moved > 0) eventsRelayed().inc(moved);
     if (moved === this.options.batchSize) return 0;
     // At least 1 ms: a due row we could not take (locked by a stuck move) must not spin us.
     return Math.max(1, Math.min(nextDueInMs ?? Infinity, this.options.pollIntervalMs));
   }
 
-  private async resign(options: { connectionLost?: boolean } = {}): Promise<void> {
-    const connection = this.connection;
-    this.connection = null;
-    if (!connection) return;
-    // A lost session took its lock with it. Writing to the dead reserved connection is worse than
-    // useless: postgres.js 3.4.9 then throws from a setImmediate (socket null in nextWrite, upstream
-    // porsager/postgres#1208), an uncaught exception that killed workers on every PostgreSQL restart.
-    if (this.leader && !options.connectionLost) await connection`select pg_advisory_unlock(${RELAY_LEADER_LOCK})`.catch(() => {});
-    this.leader = false;
-    connection.release();
+  private openSession(): Sql {
+    const session = openDedicatedSession(this.options.sql, {
+      onClose: () => {
+        // A session already resigned may report its close late; only the current one counts.
+        if (this.session === session) this.sessionCloses++;
+      },
+    });
+    return session;
   }
-}
 
-const CONNECTION_LOST_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', '57P01', '57P02', '57P03']);
-
-/** Whether an error (or its cause, as drizzle wraps driver errors) means the session is gone. */
-export function isConnectionLost(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION_LOST_CODES.has(code)) return true;
+  /** Ends the session, which releases the lock with it, also when the server is gone. */
+  private async resign(): Promise<void> {
+    const session = this.session;
+    this.session = null;
+    this.leaderSession = null;
+    await session?.end({ timeout: 1 }).catch(() => {});
   }
-  return false;
 }

@@ -77,17 +77,25 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
   const runners = consumers.map(
     (consumer) => new ConsumerRunner({ db, consumer, workerId, partitions, leaseMs, pollIntervalMs, onError }),
   );
-  const listening = await db.$client.listen(LOG_CHANNEL, (payload) => {
-    for (const runner of runners) runner.wake({ retriesDue: payload === RETRIES_DUE });
-  });
-
   const groups = runners.map((runner) => runner.group);
   const heartbeat = async () => {
     if (groups.length === 0) return;
     const liveWorkers = await recordHeartbeat(db, { groups, workerId, leaseMs });
     for (const runner of runners) runner.onHeartbeat(liveWorkers.get(runner.group) ?? []);
   };
-  await heartbeat();
+  let listening: { unlisten(): Promise<void> } | null = null;
+  try {
+    listening = await db.$client.listen(LOG_CHANNEL, (payload) => {
+      for (const runner of runners) runner.wake({ retriesDue: payload === RETRIES_DUE });
+    });
+    await heartbeat();
+  } catch (error) {
+    // The database went away while starting: leave nothing running, so the caller can start again.
+    await listening?.unlisten().catch(() => {});
+    await relay?.stop();
+    throw error;
+  }
+  const wakeUps = listening;
   for (const runner of runners) runner.start();
 
   const chores = [
@@ -118,7 +126,7 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
         await Promise.all(chores.map((chore) => chore.stop()));
         await Promise.all(runners.map((runner) => runner.stop()));
         await forgetWorker(db, workerId).catch(onError);
-        await listening.unlisten().catch(() => {});
+        await wakeUps.unlisten().catch(() => {});
         await relay?.stop();
       })()),
   };

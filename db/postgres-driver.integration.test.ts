@@ -1,0 +1,105 @@
+import postgres, { type Sql } from 'postgres';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@/server/pipeline/test-support/wait-for';
+import { createTestDatabase } from '@/test/database';
+
+/**
+ * postgres.js as patched by db/patch-postgres-driver.mjs (porsager/postgres#1208): a
+ * reservation or transaction whose backend died must reject, never write to the dead
+ * connection (an uncaught exception from a timer in 3.4.9), and the pool must serve the
+ * next query on a fresh connection instead of hanging.
+ */
+const { url } = await createTestDatabase({ max: 2 });
+
+let closedConnections = 0;
+let client: Sql;
+let killer: Sql;
+const uncaught: unknown[] = [];
+const recordUncaught = (error: unknown) => uncaught.push(error);
+
+beforeAll(() => {
+  process.on('uncaughtException', recordUncaught);
+  client = postgres(url, { max: 2, onnotice: () => {}, onclose: () => closedConnections++ });
+  killer = postgres(url, { max: 1, onnotice: () => {} });
+});
+
+afterAll(async () => {
+  process.off('uncaughtException', recordUncaught);
+  await client.end({ timeout: 1 });
+  await killer.end({ timeout: 1 });
+});
+
+afterEach(async () => {
+  // A throw from a setImmediate callback lands after the awaited rejection: give it its turn.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(uncaught.map(String)).toEqual([]);
+});
+
+/** Terminates a backend and waits until the client has seen its connection close. */
+async function killBackend(pid: number) {
+  const before = closedConnections;
+  await killer`select pg_terminate_backend(${pid})`;
+  await waitFor(async () => closedConnections > before, { what: 'the client to see the connection close' });
+}
+
+async function answersWithin(ms: number, query: () => Promise<unknown>) {
+  return Promise.race([query(), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))]);
+}
+
+describe('postgres.js on a connection whose backend died', () => {
+  it('rejects the next query of a reservation instead of writing to the dead connection, and release() gives the pool nothing dead', async () => {
+    const reserved = await client.reserve();
+    const [row] = await reserved<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    await killBackend(row!.pid);
+
+    await expect(reserved`select 1`).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    reserved.release();
+
+    for (let n = 0; n < 4; n++) expect(await answersWithin(5_000, () => client`select 1 as one`)).toEqual([{ one: 1 }]);
+    const again = await client.reserve();
+    expect(await answersWithin(5_000, () => again`select 2 as two`)).toEqual([{ two: 2 }]);
+    again.release();
+  });
+
+  it('rejects a transaction whose statement was in flight, without writing its own rollback to the dead connection; the next session starts clean', async () => {
+    // One connection, so the next query must reconnect the very connection that died.
+    const single = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      let pid: number | null = null;
+      const transaction = single.begin(async (tx) => {
+        pid = (await tx<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!.pid;
+        await tx`select pg_sleep(5)`;
+      });
+      await waitFor(async () => pid);
+      await killer`select pg_terminate_backend(${pid})`;
+
+      await expect(transaction).rejects.toThrow();
+      // Not the dead statement's "terminating connection" error handed on to the new session.
+      expect(await answersWithin(5_000, () => single`select 1 as one`)).toEqual([{ one: 1 }]);
+    } finally {
+      await single.end({ timeout: 1 });
+    }
+  });
+
+  it('rejects the next statement of a transaction left idle when its backend died, and every statement after it', async () => {
+    let pid: number | null = null;
+    let resume!: () => void;
+    const idle = new Promise<void>((resolve) => (resume = resolve));
+    const statements: unknown[] = [];
+    const transaction = client.begin(async (tx) => {
+      pid = (await tx<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!.pid;
+      await idle;
+      for (const statement of [tx`select 1`, tx`select 2`]) statements.push(await statement.catch((error: { code?: string }) => error.code));
+      await tx`select 3`;
+    });
+    transaction.catch(() => {});
+    await waitFor(async () => pid);
+    await killBackend(pid!);
+    resume();
+
+    await expect(transaction).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    await waitFor(async () => statements.length === 2, { what: 'both statements to settle' });
+    expect(statements).toEqual(['CONNECTION_CLOSED', 'CONNECTION_CLOSED']);
+    expect(await answersWithin(5_000, () => client`select 1 as one`)).toEqual([{ one: 1 }]);
+  });
+});
