@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
-import { OUTBOX_CHANNEL } from './channels';
+import { relayWakeUp } from './relay-wake-up';
 import type { AppendEventInput } from './types';
 
 /**
  * Appends events to the outbox inside the caller's transaction: they exist if and only if
- * that transaction commits, and the NOTIFY it raises reaches the relay only at commit.
+ * that transaction commits, and the relay's wake-up (relay-wake-up.ts) reaches it only at commit.
  *
  * Per-key order: events with one key are delivered in the order of their outbox ids, and
  * ids are drawn at insert time, not at commit. So a producer must lock the aggregate row
@@ -32,8 +32,9 @@ export async function appendEvents(tx: Executor, inputs: readonly AppendEventInp
       order by e.position
       returning id
     )
-    select id::text as id, pg_notify(${OUTBOX_CHANNEL}, '') from appended order by id`);
-  // Ids are drawn in input order, so ascending ids line up with the inputs.
+    select id::text as id, ${relayWakeUp()} from appended order by appended.id`);
+  // Ids are drawn in input order, so ascending ids line up with the inputs. `appended.id`, the
+  // number: a bare `order by id` sorts the text output column, putting 10 before 9.
   return rows.map((row) => ({ id: row.id }));
 }
 

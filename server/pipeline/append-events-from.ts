@@ -1,12 +1,12 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { OUTBOX_CHANNEL } from './channels';
+import { relayWakeUp } from './relay-wake-up';
 
 /**
  * `appendEvents` for a producer that writes its rows and appends in one statement, for a
  * hot path where every round trip counts: an INSERT ... SELECT into the outbox, to be used
  * as a data-modifying CTE whose rows come from the producer's own CTEs (one event per row
  * of `from`). The statement must also select `notifyAppended` of that CTE so the relay
- * wakes at commit. Nothing here checks the payload against its type's schema: the
+ * wakes at commit (relay-wake-up.ts). Nothing here checks the payload against its type's schema: the
  * producer's tests must.
  */
 export function appendEventsFrom(input: { topic: string; type: string; key: SQL; payload: SQL; from: SQL }): SQL {
@@ -16,7 +16,7 @@ export function appendEventsFrom(input: { topic: string; type: string; key: SQL;
     returning id`;
 }
 
-/** The NOTIFY that wakes the relay, raised once (at commit) if the named CTE appended anything. */
+/** The relay's wake-up, raised once (at commit) if the named CTE appended anything. */
 export function notifyAppended(appended: SQL): SQL {
-  return sql`(select pg_notify(${OUTBOX_CHANNEL}, '') from ${appended} limit 1)`;
+  return sql`(select ${relayWakeUp()} from ${appended} limit 1)`;
 }

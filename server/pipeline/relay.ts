@@ -14,6 +14,10 @@ export interface RelayOptions {
   batchSize: number;
   /** Longest sleep when nothing wakes the relay: the fallback when a NOTIFY is missed. */
   pollIntervalMs: number;
+  /** While rows keep coming the relay polls this often instead of waiting for a NOTIFY. */
+  busyPollMs: number;
+  /** How long after it last moved rows the relay keeps polling at `busyPollMs`. */
+  busyWindowMs: number;
   /** How often a follower tries to become leader: the takeover time after a leader dies. */
   leaderRetryMs: number;
   onError: (error: unknown) => void;
@@ -40,6 +44,7 @@ export class Relay {
   private stopped = false;
   private loop: Promise<void> | null = null;
   private unlisten: (() => Promise<void>) | null = null;
+  private lastMovedAt = 0;
 
   constructor(private readonly options: RelayOptions) {}
 
@@ -88,10 +93,15 @@ export class Relay {
       this.leaderSession = closes;
     }
     const { moved, nextDueInMs } = await relayBatch(session, this.options);
-    if (moved > 0) eventsRelayed().inc(moved);
+    if (moved > 0) {
+      eventsRelayed().inc(moved);
+      this.lastMovedAt = Date.now();
+    }
     if (moved === this.options.batchSize) return 0;
+    // Producers wake the relay once per burst (relay-wake-up.ts): during one, it looks again soon.
+    const busy = Date.now() - this.lastMovedAt < this.options.busyWindowMs;
     // At least 1 ms: a due row we could not take (locked by a stuck move) must not spin us.
-    return Math.max(1, Math.min(nextDueInMs ?? Infinity, this.options.pollIntervalMs));
+    return Math.max(1, Math.min(nextDueInMs ?? Infinity, busy ? this.options.busyPollMs : this.options.pollIntervalMs));
   }
 
   private openSession(): Sql {

@@ -11,6 +11,7 @@ import { groupLag } from './pipeline-metrics';
 import { forgetWorker, recordHeartbeat } from './record-heartbeat';
 import { registerConsumerGroup } from './register-consumer-group';
 import { Relay } from './relay';
+import { RELAY_WAKE_UP_EVERY_MS } from './relay-wake-up';
 import { repeat } from './repeat';
 import { sampleLag } from './sample-lag';
 import type { ConsumerDefinition } from './types';
@@ -70,6 +71,8 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
           batchSize: options.relayBatchSize ?? 1_000,
           pollIntervalMs,
           leaderRetryMs: options.leaderRetryMs ?? 2_000,
+          busyPollMs: 3,
+          busyWindowMs: 20 * RELAY_WAKE_UP_EVERY_MS,
           onError,
         });
   await relay?.start();
