@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isDatabaseUnavailable } from '@/db/database-unavailable';
+import { databaseUnavailableResponse } from '@/server/database-unavailable';
 
 export type RequestHandler = (request: Request) => Promise<Response>;
 
@@ -37,8 +39,9 @@ export async function serveRequestHandler(handler: RequestHandler, options: { po
     toRequest(incoming, origin)
       .then(handler)
       .then((response) => writeResponse(response, outgoing))
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
         if (outgoing.headersSent) return outgoing.destroy();
+        if (isDatabaseUnavailable(error)) return writeResponse(databaseUnavailableResponse(), outgoing);
         outgoing.writeHead(500, { 'content-type': 'application/json' });
         outgoing.end(JSON.stringify({ error: 'internal', message: error instanceof Error ? error.message : String(error) }));
       });

@@ -4,6 +4,7 @@ import { z, ZodError } from 'zod';
 import type { Database } from '@/db/client';
 import type { Role } from '@/db/schema';
 import { hasRole } from '@/server/auth/roles';
+import { asDatabaseUnavailable } from '@/server/database-unavailable';
 import { DomainError } from '@/server/errors';
 import { requestApproval } from '@/server/ops/approvals';
 import { beginAuditedAction, finishAuditedAction, recordRefusedAttempt, type AuditActor } from '@/server/ops/audit';
@@ -49,13 +50,16 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** The single place where a domain error becomes a tRPC code (and so an HTTP status). */
-function toTrpcError(error: DomainError): TRPCError {
+export function toTrpcError(error: DomainError): TRPCError {
   return new TRPCError({ code: error.kind, message: error.message, cause: error });
 }
 
+/** Every procedure runs inside this: counts calls, and turns a database outage into a 503 instead of a 500. */
 const observed = t.middleware(async ({ path, type, next }) => {
   const result = await next();
-  trpcCalls().inc({ path, type, code: result.ok ? 'OK' : result.error.code });
+  const outage = result.ok ? null : asDatabaseUnavailable(result.error);
+  trpcCalls().inc({ path, type, code: result.ok ? 'OK' : outage ? outage.kind : result.error.code });
+  if (outage) throw toTrpcError(outage);
   return result;
 });
 

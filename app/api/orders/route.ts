@@ -1,8 +1,7 @@
 import { getDatabase } from '@/db/client';
 import { handleCreateOrder } from '@/server/orders/storefront-api';
+import { answeringDatabaseOutage } from '@/server/database-unavailable';
 
 export const dynamic = 'force-dynamic';
 
-export function POST(request: Request) {
-  return handleCreateOrder(request, getDatabase());
-}
+export const POST = answeringDatabaseOutage((request: Request) => handleCreateOrder(request, getDatabase()));

@@ -1,7 +1,8 @@
 import { toNextJsHandler } from 'better-auth/next-js';
+import { answeringDatabaseOutage } from '@/server/database-unavailable';
 import { getAuth } from '@/server/auth/auth';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = (request: Request) => toNextJsHandler(getAuth()).GET(request);
-export const POST = (request: Request) => toNextJsHandler(getAuth()).POST(request);
+export const GET = answeringDatabaseOutage((request: Request) => toNextJsHandler(getAuth()).GET(request));
+export const POST = answeringDatabaseOutage((request: Request) => toNextJsHandler(getAuth()).POST(request));

@@ -1,8 +1,7 @@
 import { getDatabase } from '@/db/client';
 import { handleFeedRequest } from '@/server/ops/feed-http';
+import { answeringDatabaseOutage } from '@/server/database-unavailable';
 
 export const dynamic = 'force-dynamic';
 
-export function GET(request: Request) {
-  return handleFeedRequest(request, getDatabase());
-}
+export const GET = answeringDatabaseOutage((request: Request) => handleFeedRequest(request, getDatabase()));

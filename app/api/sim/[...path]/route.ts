@@ -1,11 +1,8 @@
 import { getSimulators } from '@/server/integrations/simulators';
+import { answeringDatabaseOutage } from '@/server/database-unavailable';
 
 export const dynamic = 'force-dynamic';
 
-export function GET(request: Request) {
-  return getSimulators().handler(request);
-}
+const handler = answeringDatabaseOutage((request: Request) => getSimulators().handler(request));
 
-export function POST(request: Request) {
-  return getSimulators().handler(request);
-}
+export { handler as GET, handler as POST };

@@ -1,8 +1,7 @@
 import { getDatabase } from '@/db/client';
 import { handleWmsCallback } from '@/server/orders/handle-wms-callback';
+import { answeringDatabaseOutage } from '@/server/database-unavailable';
 
 export const dynamic = 'force-dynamic';
 
-export function POST(request: Request) {
-  return handleWmsCallback(request, getDatabase());
-}
+export const POST = answeringDatabaseOutage((request: Request) => handleWmsCallback(request, getDatabase()));

@@ -1,0 +1,96 @@
+import { createHmac } from 'node:crypto';
+import net from 'node:net';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { paymentWebhookSecret, signedHeaders, wmsWebhookSecret } from '@/server/integrations/webhook-signature';
+import { DATABASE_UNAVAILABLE_MESSAGE } from './database-unavailable';
+
+/** A port nothing listens on: connecting is refused at once, as when PostgreSQL is down. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const AUTH_SECRET = 'database-unavailable-test-secret-0123456789';
+
+/** A well-signed session cookie, so that better-auth goes to the database to look the session up. */
+function sessionCookie(token = 'session-token-of-a-signed-in-user'): string {
+  const signature = createHmac('sha256', AUTH_SECRET).update(token).digest('base64');
+  return `better-auth.session_token=${encodeURIComponent(`${token}.${signature}`)}`;
+}
+
+type Route = (request: Request, context?: unknown) => Promise<Response>;
+let routes: Record<string, Route>;
+
+beforeAll(async () => {
+  // The routes' process-wide database (db/client.ts getDatabase) points at the dead server.
+  process.env.DATABASE_URL = `postgres://postgres:x@127.0.0.1:${await closedPort()}/conveyor`;
+  process.env.AUTH_SECRET = AUTH_SECRET;
+  routes = {
+    orders: (await import('@/app/api/orders/route')).POST as Route,
+    refund: (await import('@/app/api/orders/[orderId]/refund/route')).POST as Route,
+    notify: (await import('@/app/api/payments/notify/route')).POST as Route,
+    wms: (await import('@/app/api/wms/callback/route')).POST as Route,
+    feed: (await import('@/app/api/feed/events/route')).GET as Route,
+    sim: (await import('@/app/api/sim/[...path]/route')).POST as Route,
+    trpc: (await import('@/app/api/trpc/[trpc]/route')).GET as Route,
+    health: (await import('@/app/api/health/route')).GET as Route,
+    signIn: (await import('@/app/api/auth/[...all]/route')).POST as Route,
+  };
+});
+
+const url = (path: string) => `http://127.0.0.1:3000${path}`;
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  new Request(url(path), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+async function expectUnavailable(response: Response) {
+  const body = await response.json();
+  expect(response.status, JSON.stringify(body)).toBe(503);
+  return body as Record<string, unknown>;
+}
+
+describe('while the database is down', () => {
+  it('the storefront, webhooks, feed, simulators and sign-in answer 503 with a message, not 500', async () => {
+    const payment = JSON.stringify({ type: 'payment.succeeded', paymentId: 'pay_1', orderId: 'ord_1', amountCents: 100, paidAt: new Date().toISOString() });
+    const dispatch = JSON.stringify({ type: 'shipment.dispatched', orderId: 'ord_1', shipmentId: 'shp_1', carrier: 'ups', trackingNumber: '1Z', dispatchedAt: new Date().toISOString() });
+    const requests: [string, Promise<Response>][] = [
+      ['POST /api/orders', routes.orders!(post('/api/orders', { userId: 'u1', items: [{ sku: 'SKU-1', quantity: 1 }] }))],
+      ['POST /api/orders/:id/refund', routes.refund!(post('/api/orders/ord_1/refund', { reason: 'changed my mind' }), { params: Promise.resolve({ orderId: 'ord_1' }) })],
+      ['POST /api/payments/notify', routes.notify!(post('/api/payments/notify', payment, signedHeaders(paymentWebhookSecret(), payment)))],
+      ['POST /api/wms/callback', routes.wms!(post('/api/wms/callback', dispatch, signedHeaders(wmsWebhookSecret(), dispatch)))],
+      ['GET /api/feed/events', routes.feed!(new Request(url('/api/feed/events'), { headers: { authorization: 'Bearer some-token' } }))],
+      ['POST /api/sim/payment/payments', routes.sim!(post('/api/sim/payment/payments', { orderId: 'ord_1', amountCents: 100, notifyUrl: url('/api/payments/notify') }))],
+      ['POST /api/auth/sign-in/email', routes.signIn!(post('/api/auth/sign-in/email', { email: 'oncall@example.test', password: 'correct horse' }, { origin: url('') }))],
+    ];
+    for (const [name, response] of requests) {
+      const body = await expectUnavailable(await response).catch((error: Error) => {
+        throw new Error(`${name}: ${error.message}`);
+      });
+      expect(body, name).toEqual({ error: 'database_unavailable', message: DATABASE_UNAVAILABLE_MESSAGE });
+    }
+  });
+
+  it('tRPC answers 503 SERVICE_UNAVAILABLE with the same message', async () => {
+    const response = await routes.trpc!(new Request(url('/api/trpc/session.me'), { headers: { cookie: sessionCookie() } }));
+    const body = await expectUnavailable(response);
+    expect(JSON.stringify(body)).toContain(DATABASE_UNAVAILABLE_MESSAGE);
+    expect(JSON.stringify(body)).toContain('SERVICE_UNAVAILABLE');
+  });
+
+  it('a procedure whose queries meet the outage, query or audited mutation, fails with SERVICE_UNAVAILABLE', async () => {
+    const { createCaller } = await import('@/server/trpc/root');
+    const { getDatabase } = await import('@/db/client');
+    const caller = createCaller({ db: getDatabase(), actor: { id: 'user-oncall', email: 'oncall@outage.test', role: 'oncall' } });
+    const unavailable = { code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE_MESSAGE };
+    await expect(caller.queues.overview()).rejects.toMatchObject(unavailable);
+    await expect(caller.deadLetters.discard({ ids: [1], reason: 'outage test' })).rejects.toMatchObject(unavailable);
+  });
+
+  it('/api/health answers 503 and says what is wrong in words', async () => {
+    const body = await expectUnavailable(await routes.health!(new Request(url('/api/health'))));
+    expect(body).toMatchObject({ ok: false, database: 'unreachable' });
+    expect(body.message).toMatch(/^The database is not reachable \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)\. Check that PostgreSQL is running/);
+  });
+});
