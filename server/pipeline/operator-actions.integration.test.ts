@@ -71,6 +71,25 @@ describe('operator actions', () => {
     await waitFor(async () => (await rowsOf(sql`select 1 from retries where "group" = 'replay'`)).length === 0);
   });
 
+  it('replaying an event that died twice (again after an offset reset) delivers it once', async () => {
+    const state = { failing: true };
+    await run([flakyConsumer('died-twice', state)]);
+    await db.transaction((tx) => appendEvent(tx, { topic: 'died-twice', key: 'k', type: 'Pushed', payload: {} }));
+    const deadLetterIds = () => rowsOf<{ id: number }>(sql`select id::int as id from dead_letters where "group" = 'died-twice' order by id`);
+    await waitFor(async () => (await deadLetterIds()).length === 1, { what: 'the first dead letter' });
+    await resetGroupOffsets(db, { group: 'died-twice', to: { offset: 0 }, actor: 'oncall@example.com' });
+    const [first, second] = await waitFor(async () => ((await deadLetterIds()).length === 2 ? deadLetterIds() : null), { what: 'the second' });
+
+    state.failing = false;
+    const result = await replayDeadLetters(db, { filter: { group: 'died-twice' }, actor: 'oncall@example.com' });
+    if (result.dryRun) throw new Error('not a dry run');
+    expect(result.replays.map((replay) => replay.deadLetterId)).toEqual([first!.id, second!.id]);
+    expect(new Set(result.replays.map((replay) => replay.retryId)).size).toBe(1);
+    await waitFor(async () => (await effectCounts(db, 'died-twice')).effects === 1, { what: 'the replay to be processed' });
+    await waitFor(async () => (await rowsOf(sql`select 1 from retries where "group" = 'died-twice'`)).length === 0);
+    expect(await effectCounts(db, 'died-twice')).toEqual({ events: 1, effects: 1 });
+  });
+
   it('an offset reset redelivers exactly the dry-run count', async () => {
     let deliveries = 0;
     const consumer = defineConsumer({

@@ -31,11 +31,16 @@ export async function replayDeadLetters(
         from chosen where d.id = chosen.id
         returning d.id, d."group", d.event_id
       ), replays as (
+        -- One delivery per event, linked to its newest dead letter: an event an offset reset
+        -- redelivered can die again, and retries are unique per group and event.
         insert into retries ("group", event_id, attempt, next_attempt_at, replay_of)
-        select "group", event_id, 0, now(), id from marked
-        returning id, replay_of
+        select distinct on ("group", event_id) "group", event_id, 0, now(), id from marked
+        order by "group", event_id, id desc
+        returning id, "group", event_id
       )
-      select replay_of::int as "deadLetterId", id::int as "retryId" from replays order by replay_of`);
+      select m.id::int as "deadLetterId", r.id::int as "retryId"
+      from marked m join replays r on r."group" = m."group" and r.event_id = m.event_id
+      order by m.id`);
     if (replays.length > 0) await notifyRetriesDue(tx);
     return { dryRun: false, replays: [...replays] };
   });

@@ -77,7 +77,10 @@ export async function resetGroupOffsets(
       delete from processed_events pe
       using events e, unnest(${movedPartitions}::int[], ${fromOffsets}::int8[], ${toOffsets}::int8[]) as m(partition, from_offset, to_offset)
       where pe."group" = ${input.group} and pe.event_id = e.id
-        and e.partition = m.partition and e."offset" >= m.to_offset and e."offset" < m.from_offset`);
+        and e.partition = m.partition and e."offset" >= m.to_offset and e."offset" < m.from_offset
+        -- a retry's event stays with the retry (not counted above): with its mark gone the
+        -- retry would run the handler again
+        and not exists (select 1 from retries r where r."group" = pe."group" and r.event_id = pe.event_id)`);
     await tx.execute(sql`
       update consumer_offsets o set committed_offset = m.to_offset, committed_at = now()
       from unnest(${movedPartitions}::int[], ${toOffsets}::int8[]) as m(partition, to_offset)
