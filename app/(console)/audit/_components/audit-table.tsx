@@ -1,22 +1,16 @@
 'use client';
 
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import type { FormEvent } from 'react';
 import { CursorPager, useCursorStack } from '@/components/cursor-pager';
 import { EmptyState } from '@/components/empty-state';
+import { FilterForm } from '@/components/filter-form';
+import { parseDateInput } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { useTRPC } from '@/components/trpc';
-import { UpdatedAgo } from '@/components/updated-ago';
 import { useUrlFilters } from '@/components/use-url-filters';
 
 const filterKeys = ['actor', 'action', 'target', 'outcome', 'from', 'to'] as const;
 const outcomes = ['ok', 'denied', 'error', 'pending'] as const;
-
-function toDate(value: string): Date | undefined {
-  if (!value) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}
 
 export function AuditTable() {
   const trpc = useTRPC();
@@ -30,8 +24,8 @@ export function AuditTable() {
       action: filters.action || undefined,
       target: filters.target || undefined,
       outcome,
-      from: toDate(filters.from),
-      to: toDate(filters.to),
+      from: parseDateInput(filters.from),
+      to: parseDateInput(filters.to),
       cursor: pages.cursor,
       limit: 50,
     }),
@@ -39,16 +33,9 @@ export function AuditTable() {
     refetchInterval: 5_000,
   });
 
-  function applyFilters(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    pages.reset();
-    setFilters(Object.fromEntries(filterKeys.map((key) => [key, String(form.get(key) ?? '').trim()])));
-  }
-
   return (
     <>
-      <form className="filters panel" onSubmit={applyFilters} key={JSON.stringify(filters)}>
+      <FilterForm filters={filters} setFilters={setFilters} pages={pages} updatedAt={query.dataUpdatedAt}>
         <label className="field">
           Actor
           <input name="actor" defaultValue={filters.actor} placeholder="email contains" />
@@ -78,15 +65,7 @@ export function AuditTable() {
           To
           <input name="to" type="datetime-local" defaultValue={filters.to} />
         </label>
-        <button className="primary" type="submit">
-          Filter
-        </button>
-        <button type="button" onClick={() => (pages.reset(), setFilters(Object.fromEntries(filterKeys.map((key) => [key, '']))))}>
-          Clear
-        </button>
-        <span className="spacer" />
-        <UpdatedAgo at={query.dataUpdatedAt} />
-      </form>
+      </FilterForm>
 
       {query.isPending ? (
         <LoadingRows />

@@ -1,17 +1,18 @@
 'use client';
 
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { Fragment, useState, type FormEvent } from 'react';
+import { Fragment, useState } from 'react';
 import { useCan } from '@/components/actor';
+import { BulkActionDialog, BulkOutcome, useBulkAction } from '@/components/bulk-action';
 import { CursorPager, useCursorStack } from '@/components/cursor-pager';
 import { EmptyState } from '@/components/empty-state';
 import { ConsumerGroupOptions } from '@/components/consumer-group-options';
+import { FilterForm } from '@/components/filter-form';
 import { formatTime, groupLabel, parseDateInput } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
-import { ReasonDialog } from '@/components/reason-dialog';
+import { SelectAllCell, SelectRowCell } from '@/components/row-selection';
 import { useTRPC } from '@/components/trpc';
-import { UpdatedAgo } from '@/components/updated-ago';
 import { useUrlFilters } from '@/components/use-url-filters';
 
 const filterKeys = ['group', 'type', 'error', 'key', 'from', 'to', 'status'] as const;
@@ -19,22 +20,16 @@ const statuses = ['dead', 'replayed', 'discarded'] as const;
 type Status = (typeof statuses)[number];
 
 type Selection = { ids: number[] } | { filter: Record<string, unknown> };
-interface PendingAction {
-  kind: 'replay' | 'discard';
-  selection: Selection;
-  description: string;
-}
+type Kind = 'replay' | 'discard';
 
 export function DeadLettersTable() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const canAct = useCan('oncall');
   const [filters, setFilters] = useUrlFilters(filterKeys);
   const pages = useCursorStack<number>();
-  const [selected, setSelected] = useState<number[]>([]);
+  const bulk = useBulkAction<Kind, Selection>({ invalidates: trpc.deadLetters.pathKey() });
+  const { selected, setSelected, pending } = bulk;
   const [expanded, setExpanded] = useState<number | null>(null);
-  const [pending, setPending] = useState<PendingAction | null>(null);
-  const [outcome, setOutcome] = useState<string | null>(null);
   const status: Status = (statuses as readonly string[]).includes(filters.status) ? (filters.status as Status) : 'dead';
 
   const filter = {
@@ -54,53 +49,28 @@ export function DeadLettersTable() {
     ...trpc.deadLetters.preview.queryOptions(pending?.selection ?? { ids: [0] }),
     enabled: pending !== null,
   });
-  const refresh = async () => {
-    setSelected([]);
-    setPending(null);
-    await queryClient.invalidateQueries({ queryKey: trpc.deadLetters.pathKey() });
-  };
   const replay = useMutation(
     trpc.deadLetters.replay.mutationOptions({
-      onSuccess: async (result) => {
-        setOutcome(
+      onSuccess: (result) =>
+        bulk.finish(
           `Replayed ${result.replayed} dead letter(s)` +
             (result.spreadOverMs > 1000 ? `, paced over ${Math.round(result.spreadOverMs / 1000)} s` : '') +
             (result.remaining ? `; ${result.remaining} more match: replay again for the rest.` : '.'),
-        );
-        await refresh();
-      },
+        ),
     }),
   );
-  const discard = useMutation(
-    trpc.deadLetters.discard.mutationOptions({
-      onSuccess: async (result) => {
-        setOutcome(`Discarded ${result.discarded} dead letter(s).`);
-        await refresh();
-      },
-    }),
-  );
+  const discard = useMutation(trpc.deadLetters.discard.mutationOptions({ onSuccess: (result) => bulk.finish(`Discarded ${result.discarded} dead letter(s).`) }));
   const mutation = pending?.kind === 'discard' ? discard : replay;
 
-  function apply(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    pages.reset();
-    setSelected([]);
-    setFilters(Object.fromEntries(filterKeys.map((key) => [key, String(form.get(key) ?? '').trim()])));
-  }
-
-  function open(kind: PendingAction['kind'], selection: Selection, description: string) {
-    replay.reset();
-    discard.reset();
-    setOutcome(null);
-    setPending({ kind, selection, description });
+  function open(kind: Kind, selection: Selection, description: string) {
+    bulk.open({ kind, selection, description }, [replay, discard]);
   }
   const filterIsSet = Object.values(filter).some((value) => value !== undefined);
   const rows = query.data?.rows ?? [];
 
   return (
     <>
-      <form className="filters panel" onSubmit={apply} key={JSON.stringify(filters)}>
+      <FilterForm filters={filters} setFilters={setFilters} pages={pages} onApply={() => setSelected([])} updatedAt={query.dataUpdatedAt}>
         <label className="field">
           Group
           <select name="group" defaultValue={filters.group}>
@@ -135,21 +105,9 @@ export function DeadLettersTable() {
             ))}
           </select>
         </label>
-        <button className="primary" type="submit">
-          Filter
-        </button>
-        <button type="button" onClick={() => (pages.reset(), setFilters(Object.fromEntries(filterKeys.map((key) => [key, '']))))}>
-          Clear
-        </button>
-        <span className="spacer" />
-        <UpdatedAgo at={query.dataUpdatedAt} />
-      </form>
+      </FilterForm>
 
-      {outcome && (
-        <div className="notice" role="status">
-          {outcome}
-        </div>
-      )}
+      <BulkOutcome outcome={bulk.outcome} />
       {canAct && status === 'dead' && (
         <div className="row panel">
           <button type="button" disabled={selected.length === 0} onClick={() => open('replay', { ids: selected }, `the ${selected.length} selected dead letter(s)`)}>
@@ -194,14 +152,7 @@ export function DeadLettersTable() {
             <thead>
               <tr>
                 {canAct && status === 'dead' && (
-                  <th>
-                    <input
-                      type="checkbox"
-                      aria-label="Select every row on this page"
-                      checked={rows.length > 0 && rows.every((row) => selected.includes(row.id))}
-                      onChange={(event) => setSelected(event.target.checked ? rows.map((row) => row.id) : [])}
-                    />
-                  </th>
+                  <SelectAllCell label="Select every row on this page" rowIds={rows.map((row) => row.id)} selected={selected} onChange={setSelected} />
                 )}
                 <th>#</th>
                 <th>Group</th>
@@ -218,14 +169,7 @@ export function DeadLettersTable() {
                 <Fragment key={row.id}>
                   <tr data-dead-letter-id={row.id}>
                     {canAct && status === 'dead' && (
-                      <td>
-                        <input
-                          type="checkbox"
-                          aria-label={`Select dead letter ${row.id}`}
-                          checked={selected.includes(row.id)}
-                          onChange={(event) => setSelected(event.target.checked ? [...selected, row.id] : selected.filter((id) => id !== row.id))}
-                        />
-                      </td>
+                      <SelectRowCell label={`Select dead letter ${row.id}`} id={row.id} selected={selected} onChange={setSelected} />
                     )}
                     <td className="mono">{row.id}</td>
                     <td>{groupLabel(row.group)}</td>
@@ -291,49 +235,39 @@ export function DeadLettersTable() {
         </>
       )}
 
-      <ReasonDialog
-        open={pending !== null}
+      <BulkActionDialog
+        bulk={bulk}
+        preview={preview}
+        mutation={mutation}
         title={pending?.kind === 'discard' ? 'Discard dead letters' : 'Replay dead letters'}
         danger={pending?.kind === 'discard'}
-        preview={
-          pending &&
-          (preview.isPending ? (
-            'Counting what this will touch…'
-          ) : preview.isError ? (
-            <span role="alert">Could not count: {preview.error.message}</span>
-          ) : (
-            <div data-testid="bulk-preview">
-              <p style={{ margin: '0 0 6px' }}>
-                {pending.kind === 'replay' ? 'Re-delivers' : 'Discards (keeps for the record, never replays)'} <strong data-testid="bulk-count">{preview.data.count}</strong> dead
-                letter(s): {pending.description}.
-                {pending.kind === 'replay' &&
-                  ` Replays are paced at ${preview.data.ratePerSecond}/s` + (preview.data.count > preview.data.cap ? `, at most ${preview.data.cap} per request.` : '.')}
-              </p>
-              {preview.data.sample.length > 0 && (
-                <div className="sample">
-                  First {preview.data.sample.length}:
-                  <ul>
-                    {preview.data.sample.map((row) => (
-                      <li key={row.id} className="mono">
-                        #{row.id} {row.group} {row.type} {row.key}
-                      </li>
-                    ))}
-                  </ul>
-                </div>
-              )}
-            </div>
-          ))
-        }
         confirmLabel={pending?.kind === 'discard' ? 'Discard' : preview.data ? `Replay ${preview.data.count}` : 'Replay'}
-        busy={mutation.isPending || preview.isPending}
-        error={mutation.error?.message ?? null}
-        onCancel={() => setPending(null)}
-        onConfirm={(reason, requestId) => {
-          if (!pending) return;
-          if (pending.kind === 'discard') discard.mutate({ ...pending.selection, reason, requestId });
-          else replay.mutate({ ...pending.selection, reason, requestId, expectedCount: preview.data?.count });
+        onConfirm={(action, reason, requestId) => {
+          if (action.kind === 'discard') discard.mutate({ ...action.selection, reason, requestId });
+          else replay.mutate({ ...action.selection, reason, requestId, expectedCount: preview.data?.count });
         }}
-      />
+      >
+        {(action, counted, count) => (
+          <>
+            <p style={{ margin: '0 0 6px' }}>
+              {action.kind === 'replay' ? 'Re-delivers' : 'Discards (keeps for the record, never replays)'} {count} dead letter(s): {action.description}.
+              {action.kind === 'replay' && ` Replays are paced at ${counted.ratePerSecond}/s` + (counted.count > counted.cap ? `, at most ${counted.cap} per request.` : '.')}
+            </p>
+            {counted.sample.length > 0 && (
+              <div className="sample">
+                First {counted.sample.length}:
+                <ul>
+                  {counted.sample.map((row) => (
+                    <li key={row.id} className="mono">
+                      #{row.id} {row.group} {row.type} {row.key}
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            )}
+          </>
+        )}
+      </BulkActionDialog>
     </>
   );
 }

@@ -1,36 +1,30 @@
 'use client';
 
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useState, type FormEvent } from 'react';
 import { useCan } from '@/components/actor';
+import { BulkActionDialog, BulkOutcome, useBulkAction } from '@/components/bulk-action';
 import { CursorPager, useCursorStack } from '@/components/cursor-pager';
 import { EmptyState } from '@/components/empty-state';
 import { ConsumerGroupOptions } from '@/components/consumer-group-options';
+import { FilterForm } from '@/components/filter-form';
 import { formatTime, groupLabel } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
-import { ReasonDialog } from '@/components/reason-dialog';
+import { SelectAllCell, SelectRowCell } from '@/components/row-selection';
 import { useTRPC } from '@/components/trpc';
-import { UpdatedAgo } from '@/components/updated-ago';
 import { useUrlFilters } from '@/components/use-url-filters';
 
 const filterKeys = ['group', 'type', 'key'] as const;
 type Selection = { ids: number[] } | { filter: { group: string } };
-interface PendingAction {
-  kind: 'retryNow' | 'giveUp';
-  selection: Selection;
-  description: string;
-}
+type Kind = 'retryNow' | 'giveUp';
 
 export function FailedPushesTable() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const canAct = useCan('oncall');
   const [filters, setFilters] = useUrlFilters(filterKeys);
   const pages = useCursorStack<number>();
-  const [selected, setSelected] = useState<number[]>([]);
-  const [pending, setPending] = useState<PendingAction | null>(null);
-  const [outcome, setOutcome] = useState<string | null>(null);
+  const bulk = useBulkAction<Kind, Selection>({ invalidates: trpc.failedPushes.pathKey() });
+  const { selected, setSelected, pending } = bulk;
 
   const query = useQuery({
     ...trpc.failedPushes.list.queryOptions({
@@ -42,41 +36,26 @@ export function FailedPushesTable() {
     refetchInterval: 3_000,
   });
   const preview = useQuery({ ...trpc.failedPushes.preview.queryOptions(pending?.selection ?? { ids: [0] }), enabled: pending !== null });
-  const refresh = async () => {
-    setSelected([]);
-    setPending(null);
-    await queryClient.invalidateQueries({ queryKey: trpc.failedPushes.pathKey() });
-  };
   const retryNow = useMutation(
     trpc.failedPushes.retryNow.mutationOptions({
-      onSuccess: async (result) => (setOutcome(`${result.retried} delivery(ies) will be attempted again within seconds.`), await refresh()),
+      onSuccess: (result) => bulk.finish(`${result.retried} delivery(ies) will be attempted again within seconds.`),
     }),
   );
   const giveUp = useMutation(
     trpc.failedPushes.giveUp.mutationOptions({
-      onSuccess: async (result) => (setOutcome(`${result.deadLettered} delivery(ies) moved to dead letters.`), await refresh()),
+      onSuccess: (result) => bulk.finish(`${result.deadLettered} delivery(ies) moved to dead letters.`),
     }),
   );
   const mutation = pending?.kind === 'giveUp' ? giveUp : retryNow;
 
-  function apply(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    pages.reset();
-    setSelected([]);
-    setFilters(Object.fromEntries(filterKeys.map((key) => [key, String(form.get(key) ?? '').trim()])));
-  }
-  function open(kind: PendingAction['kind'], selection: Selection, description: string) {
-    retryNow.reset();
-    giveUp.reset();
-    setOutcome(null);
-    setPending({ kind, selection, description });
+  function open(kind: Kind, selection: Selection, description: string) {
+    bulk.open({ kind, selection, description }, [retryNow, giveUp]);
   }
   const rows = query.data?.rows ?? [];
 
   return (
     <>
-      <form className="filters panel" onSubmit={apply} key={JSON.stringify(filters)}>
+      <FilterForm filters={filters} setFilters={setFilters} pages={pages} onApply={() => setSelected([])} updatedAt={query.dataUpdatedAt}>
         <label className="field">
           Group
           <select name="group" defaultValue={filters.group}>
@@ -91,20 +70,8 @@ export function FailedPushesTable() {
           Order id
           <input name="key" defaultValue={filters.key} placeholder="ord_…" />
         </label>
-        <button className="primary" type="submit">
-          Filter
-        </button>
-        <button type="button" onClick={() => (pages.reset(), setFilters({ group: '', type: '', key: '' }))}>
-          Clear
-        </button>
-        <span className="spacer" />
-        <UpdatedAgo at={query.dataUpdatedAt} />
-      </form>
-      {outcome && (
-        <div className="notice" role="status">
-          {outcome}
-        </div>
-      )}
+      </FilterForm>
+      <BulkOutcome outcome={bulk.outcome} />
       {canAct && (
         <div className="row panel">
           <button type="button" disabled={selected.length === 0} onClick={() => open('retryNow', { ids: selected }, `the ${selected.length} selected`)}>
@@ -135,16 +102,7 @@ export function FailedPushesTable() {
           <table className="data" data-testid="failed-pushes-table">
             <thead>
               <tr>
-                {canAct && (
-                  <th>
-                    <input
-                      type="checkbox"
-                      aria-label="Select every row on this page"
-                      checked={rows.every((row) => selected.includes(row.id))}
-                      onChange={(event) => setSelected(event.target.checked ? rows.map((row) => row.id) : [])}
-                    />
-                  </th>
-                )}
+                {canAct && <SelectAllCell label="Select every row on this page" rowIds={rows.map((row) => row.id)} selected={selected} onChange={setSelected} />}
                 <th>Group</th>
                 <th>Order</th>
                 <th>Event</th>
@@ -158,16 +116,7 @@ export function FailedPushesTable() {
             <tbody>
               {rows.map((row) => (
                 <tr key={row.id} data-retry-id={row.id}>
-                  {canAct && (
-                    <td>
-                      <input
-                        type="checkbox"
-                        aria-label={`Select retry ${row.id}`}
-                        checked={selected.includes(row.id)}
-                        onChange={(event) => setSelected(event.target.checked ? [...selected, row.id] : selected.filter((id) => id !== row.id))}
-                      />
-                    </td>
-                  )}
+                  {canAct && <SelectRowCell label={`Select retry ${row.id}`} id={row.id} selected={selected} onChange={setSelected} />}
                   <td>{groupLabel(row.group)}</td>
                   <td className="mono">
                     <Link href={`/orders/${encodeURIComponent(row.key)}`}>{row.key}</Link>
@@ -202,40 +151,31 @@ export function FailedPushesTable() {
           <CursorPager stack={pages} nextCursor={query.data.nextCursor} />
         </>
       )}
-      <ReasonDialog
-        open={pending !== null}
+      <BulkActionDialog
+        bulk={bulk}
+        preview={preview}
+        mutation={mutation}
         title={pending?.kind === 'giveUp' ? 'Give up: send to dead letters' : 'Retry now'}
         danger={pending?.kind === 'giveUp'}
-        preview={
-          pending &&
-          (preview.isPending ? (
-            'Counting what this will touch…'
-          ) : preview.isError ? (
-            <span role="alert">Could not count: {preview.error.message}</span>
-          ) : (
-            <div data-testid="bulk-preview">
-              <p style={{ margin: '0 0 6px' }}>
-                {pending.kind === 'giveUp'
-                  ? 'Stops retrying and moves to dead letters'
-                  : 'Makes due now (same delivery, the next run counts as the next attempt)'}{' '}
-                <strong data-testid="bulk-count">{preview.data.count}</strong> delivery(ies): {pending.description}. Those running at this moment are left alone.
-              </p>
-              <ul className="sample">
-                {preview.data.sample.map((row) => (
-                  <li key={row.id} className="mono">
-                    {row.group} {row.type} {row.key} — attempt {row.attempt}: {row.lastError}
-                  </li>
-                ))}
-              </ul>
-            </div>
-          ))
-        }
         confirmLabel={pending?.kind === 'giveUp' ? 'Give up' : 'Retry now'}
-        busy={mutation.isPending || preview.isPending}
-        error={mutation.error?.message ?? null}
-        onCancel={() => setPending(null)}
-        onConfirm={(reason, requestId) => pending && mutation.mutate({ ...pending.selection, reason, requestId })}
-      />
+        onConfirm={(action, reason, requestId) => mutation.mutate({ ...action.selection, reason, requestId })}
+      >
+        {(action, counted, count) => (
+          <>
+            <p style={{ margin: '0 0 6px' }}>
+              {action.kind === 'giveUp' ? 'Stops retrying and moves to dead letters' : 'Makes due now (same delivery, the next run counts as the next attempt)'}{' '}
+              {count} delivery(ies): {action.description}. Those running at this moment are left alone.
+            </p>
+            <ul className="sample">
+              {counted.sample.map((row) => (
+                <li key={row.id} className="mono">
+                  {row.group} {row.type} {row.key} — attempt {row.attempt}: {row.lastError}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </BulkActionDialog>
     </>
   );
 }

@@ -2,14 +2,15 @@
 
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useCan } from '@/components/actor';
 import { CursorPager, useCursorStack } from '@/components/cursor-pager';
 import { EmptyState } from '@/components/empty-state';
+import { FilterForm } from '@/components/filter-form';
 import { formatMoney, formatTime, parseDateInput } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
+import { SelectAllCell, SelectRowCell } from '@/components/row-selection';
 import { useTRPC } from '@/components/trpc';
-import { UpdatedAgo } from '@/components/updated-ago';
 import { useUrlFilters } from '@/components/use-url-filters';
 import { orderStatusEnum, type OrderStatus } from '@/db/schema';
 import { BulkCompensation } from './bulk-compensation';
@@ -44,23 +45,17 @@ export function OrderSearch() {
     refetchInterval: 5_000,
   });
 
-  function apply(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    pages.reset();
-    setSelected([]);
-    setFilters({
-      ids: parseIds(String(form.get('ids') ?? '')).join(','),
-      user: String(form.get('user') ?? '').trim(),
-      status: String(form.get('status') ?? ''),
-      from: String(form.get('from') ?? ''),
-      to: String(form.get('to') ?? ''),
-    });
-  }
-
   return (
     <>
-      <form className="filters panel" onSubmit={apply} key={JSON.stringify(filters)}>
+      <FilterForm
+        filters={filters}
+        setFilters={setFilters}
+        pages={pages}
+        onApply={() => setSelected([])}
+        normalize={(values) => ({ ...values, ids: parseIds(values.ids).join(',') })}
+        submitLabel="Search"
+        updatedAt={query.dataUpdatedAt}
+      >
         <label className="field wide">
           Order ids (paste one or many)
           <textarea name="ids" rows={2} defaultValue={ids.join('\n')} placeholder="ord_… (spaces, commas or one per line)" />
@@ -86,15 +81,7 @@ export function OrderSearch() {
           Created before
           <input name="to" type="datetime-local" defaultValue={filters.to} />
         </label>
-        <button className="primary" type="submit">
-          Search
-        </button>
-        <button type="button" onClick={() => (pages.reset(), setFilters({ ids: '', user: '', status: '', from: '', to: '' }))}>
-          Clear
-        </button>
-        <span className="spacer" />
-        <UpdatedAgo at={query.dataUpdatedAt} />
-      </form>
+      </FilterForm>
 
       {query.isPending ? (
         <LoadingRows label="Loading orders…" />
@@ -117,14 +104,7 @@ export function OrderSearch() {
             <thead>
               <tr>
                 {canAct && ids.length > 0 && (
-                  <th>
-                    <input
-                      type="checkbox"
-                      aria-label="Select every listed order"
-                      checked={query.data.orders.every((order) => selected.includes(order.id))}
-                      onChange={(event) => setSelected(event.target.checked ? query.data.orders.map((order) => order.id) : [])}
-                    />
-                  </th>
+                  <SelectAllCell label="Select every listed order" rowIds={query.data.orders.map((order) => order.id)} selected={selected} onChange={setSelected} />
                 )}
                 <th>Order</th>
                 <th>User</th>
@@ -137,16 +117,7 @@ export function OrderSearch() {
             <tbody>
               {query.data.orders.map((order) => (
                 <tr key={order.id} data-order-id={order.id}>
-                  {canAct && ids.length > 0 && (
-                    <td>
-                      <input
-                        type="checkbox"
-                        aria-label={`Select order ${order.id}`}
-                        checked={selected.includes(order.id)}
-                        onChange={(event) => setSelected(event.target.checked ? [...selected, order.id] : selected.filter((id) => id !== order.id))}
-                      />
-                    </td>
-                  )}
+                  {canAct && ids.length > 0 && <SelectRowCell label={`Select order ${order.id}`} id={order.id} selected={selected} onChange={setSelected} />}
                   <td className="mono">
                     <Link href={`/orders/${encodeURIComponent(order.id)}`}>{order.id}</Link>
                   </td>
