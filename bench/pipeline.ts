@@ -6,9 +6,11 @@
  * Prints a table; writes JSON to bench/results/. Usage: npm run bench:pipeline
  * (BENCH_ONLY=latency runs and prints the latency run alone, for quick comparisons).
  */
+import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { Logger, makeWorkerUtils, run as runGraphileWorker, runMigrations as migrateGraphileWorker } from 'graphile-worker';
 import pg from 'pg';
@@ -34,6 +36,11 @@ const POOL_SIZE = 20;
 
 /** noop: does nothing; row: one insert per event; row-batch: the same rows, one multi-row insert per batch. */
 type HandlerKind = 'noop' | 'row' | 'row-batch';
+
+if (process.argv[2] === 'producer') {
+  await produceAtFixedRate(process.argv[3]!, Number(process.argv[4]), Number(process.argv[5]));
+  process.exit(0);
+}
 
 const provided = await provideDatabase({ quiet: true });
 const serverUrl = withDatabase(provided.url, 'postgres');
@@ -139,38 +146,48 @@ async function pipelineThroughput(kind: HandlerKind, events: number): Promise<nu
   }
 }
 
-/** Appends one event per transaction on a fixed schedule; latency is handler time minus the event's commit-side creation time. */
+/** The producer side of the latency run: one event per transaction on a fixed schedule. */
+async function produceAtFixedRate(url: string, rate: number, total: number): Promise<void> {
+  const producer = createDatabase(url, { max: POOL_SIZE, applicationName: 'bench-producer' });
+  const started = performance.now();
+  const inFlight = new Set<Promise<unknown>>();
+  let appended = 0;
+  while (appended < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
+    for (; appended < due; appended++) {
+      const n = appended;
+      const append = producer
+        .transaction((tx) => appendEvent(tx, { topic: 'orders', key: `order-${n}`, type: 'OrderPaid', payload: { n } }))
+        .finally(() => inFlight.delete(append));
+      inFlight.add(append);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(inFlight);
+  await closeDatabase(producer);
+}
+
+/**
+ * Latency is handler time minus the event's commit-side creation time. The producer runs in
+ * a process of its own, as the order API does: in this one it would take the event loop
+ * the pipeline is measured on.
+ */
 async function pipelineLatency(): Promise<{ p50: number; p99: number; max: number; deliveries: number }> {
   const database = await freshDatabase();
   const db = createDatabase(database.url, { max: POOL_SIZE, applicationName: 'bench' });
-  // Producers are the order API's connections in real life, not the workers' pool.
-  const producer = createDatabase(database.url, { max: POOL_SIZE, applicationName: 'bench-producer' });
   const latencies: number[] = [];
   const total = LATENCY_RATE * LATENCY_SECONDS;
   const warmUp = LATENCY_RATE; // the first second: JIT and connection warm-up
-  let appended = 0;
   try {
     const pipeline = await startBenchPipeline(db, 'row-batch', (createdAt) => latencies.push(Date.now() - createdAt.getTime()));
-    const started = performance.now();
-    const inFlight = new Set<Promise<unknown>>();
-    while (appended < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * LATENCY_RATE));
-      for (; appended < due; appended++) {
-        const n = appended;
-        const append = producer
-          .transaction((tx) => appendEvent(tx, { topic: 'orders', key: `order-${n}`, type: 'OrderPaid', payload: { n } }))
-          .finally(() => inFlight.delete(append));
-        inFlight.add(append);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-    await Promise.all(inFlight);
+    const producer = fork(fileURLToPath(import.meta.url), ['producer', database.url, String(LATENCY_RATE), String(total)], { execArgv: process.execArgv });
+    const exitCode = await new Promise<number | null>((resolve) => producer.once('exit', resolve));
+    if (exitCode !== 0) throw new Error(`the producer exited with ${exitCode}`);
     await waitUntil(() => pipelineDrained(db, total));
     await pipeline.stop();
     const measured = latencies.slice(warmUp * GROUPS.length).sort((a, b) => a - b);
     return { p50: percentile(measured, 50), p99: percentile(measured, 99), max: measured[measured.length - 1]!, deliveries: measured.length };
   } finally {
-    await closeDatabase(producer);
     await closeDatabase(db);
     await database.drop();
   }
