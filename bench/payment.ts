@@ -329,7 +329,8 @@ async function main() {
     console.log('rate req/s | after p50 | after p99 | before p50 | before p99 | p99 before/after');
     for (const rate of rates) {
       const stats = (design: string) => {
-        const sorted = [...results.find((entry) => entry.design === design && entry.rate === rate)!.result.latenciesMs].sort((a, b) => a - b);
+        // A design left out with --designs has no figures: NaN, printed as such.
+        const sorted = [...(results.find((entry) => entry.design === design && entry.rate === rate)?.result.latenciesMs ?? [])].sort((a, b) => a - b);
         return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
       };
       const after = stats('after');
