@@ -259,7 +259,7 @@ export class ConsumerRunner {
 }
 
 /** Per partition in the batch: move the committed offset past the last event read. */
-function offsetCommits(batch: BatchEvent[], handled: BatchEvent[]): OffsetCommit[] {
+export function offsetCommits(batch: BatchEvent[], handled: BatchEvent[]): OffsetCommit[] {
   const commits = new Map<number, OffsetCommit>();
   for (const event of batch) {
     const commit = commits.get(event.partition) ?? { partition: event.partition, from: event.committedOffset, to: event.offset + 1, handled: 0 };

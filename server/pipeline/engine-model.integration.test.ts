@@ -9,8 +9,9 @@ import { appendEvents } from './append-event';
 import { toAttemptError } from './attempt-error';
 import { type ClaimedRetry, claimDueRetries } from './claim-due-retries';
 import { claimPartitions } from './claim-partitions';
-import { commitBatch, type OffsetCommit } from './commit-batch';
+import { commitBatch } from './commit-batch';
 import { completeRetry } from './complete-retry';
+import { offsetCommits } from './consumer-runner';
 import { deadLetter } from './dead-letter';
 import { defineConsumer } from './define-consumer';
 import { ensurePartitions } from './ensure-partitions';
@@ -232,17 +233,6 @@ function isUniqueViolation(error: unknown): boolean {
   return false;
 }
 
-/** As ConsumerRunner: per partition in the batch, move the committed offset past the last event read. */
-function offsetCommits(batch: BatchEvent[], handled: BatchEvent[]): OffsetCommit[] {
-  const commits = new Map<number, OffsetCommit>();
-  for (const event of batch) {
-    const commit = commits.get(event.partition) ?? { partition: event.partition, from: event.committedOffset, to: event.offset + 1, handled: 0 };
-    commit.to = Math.max(commit.to, event.offset + 1);
-    commits.set(event.partition, commit);
-  }
-  for (const event of handled) commits.get(event.partition)!.handled++;
-  return [...commits.values()];
-}
 
 /**
  * ConsumerRunner's batch transaction (its path with one savepoint per event): effects,
@@ -861,71 +851,57 @@ class WorkerTurnCommand extends EngineCommand {
   }
 }
 
-/** A batch read, then something happens before its commit: the guards must refuse it or the model must agree it still holds. */
-class InterruptedBatchCommand extends EngineCommand {
-  private readonly read: ReadCommand;
-  private readonly interruption: EngineCommand[];
-  private readonly handle: HandleCommand;
+/** A first step, then other commands, then the step that completes the first: the engine must refuse or the model agree. */
+abstract class InterruptedCommand extends EngineCommand {
   constructor(
-    readonly slot: number,
-    readonly limit: number,
-    readonly failMask: number,
-    readonly interruptedBy: 'lease expiry' | 'takeover' | 'offset reset',
+    private readonly first: EngineCommand,
+    private readonly interruption: EngineCommand[],
+    private readonly last: EngineCommand,
   ) {
     super();
-    const other = (slot + 1) % WORKER_SLOTS;
-    this.read = new ReadCommand(slot, limit);
-    this.interruption = {
-      'lease expiry': [new TickCommand(11)],
-      takeover: [new StallCommand(slot), new ClaimCommand(other, true), new BatchCommand(other, 4, 0)],
-      'offset reset': [new ResetCommand('all', 0)],
-    }[interruptedBy];
-    this.handle = new HandleCommand(slot, failMask, false);
   }
   check(m: Readonly<Model>) {
-    return this.read.check(m);
+    return this.first.check(m);
   }
   toString() {
-    return `${this.read}, then ${this.interruption.join(' + ')}, then ${this.handle}`;
+    return `${this.first}, then ${this.interruption.join(' + ')}, then ${this.last}`;
   }
   async step(m: Model, r: Real) {
-    await this.read.step(m, r);
-    if (!this.handle.check(m)) return;
+    await this.first.step(m, r);
+    if (!this.last.check(m)) return;
     for (const command of this.interruption) if (command.check(m)) await command.step(m, r);
-    await this.handle.step(m, r);
+    await this.last.step(m, r);
+  }
+}
+
+/** A batch read, then something happens before its commit: the guards must refuse it or the model must agree it still holds. */
+class InterruptedBatchCommand extends InterruptedCommand {
+  constructor(slot: number, limit: number, failMask: number, interruptedBy: 'lease expiry' | 'takeover' | 'offset reset') {
+    const other = (slot + 1) % WORKER_SLOTS;
+    super(
+      new ReadCommand(slot, limit),
+      {
+        'lease expiry': [new TickCommand(11)],
+        takeover: [new StallCommand(slot), new ClaimCommand(other, true), new BatchCommand(other, 4, 0)],
+        'offset reset': [new ResetCommand('all', 0)],
+      }[interruptedBy],
+      new HandleCommand(slot, failMask, false),
+    );
   }
 }
 
 /** Retries claimed, then their lock lapses (and maybe another worker runs them) before the first worker runs them. */
-class InterruptedRetriesCommand extends EngineCommand {
-  private readonly claim: ClaimRetriesCommand;
-  private readonly interruption: EngineCommand[];
-  private readonly runRetries: RunRetriesCommand;
-  constructor(
-    readonly slot: number,
-    readonly failMask: number,
-    readonly interruptedBy: 'lock expiry' | 'takeover',
-  ) {
-    super();
+class InterruptedRetriesCommand extends InterruptedCommand {
+  constructor(slot: number, failMask: number, interruptedBy: 'lock expiry' | 'takeover') {
     const other = (slot + 1) % WORKER_SLOTS;
-    this.claim = new ClaimRetriesCommand(slot);
-    this.interruption = {
-      'lock expiry': [new TickCommand(11)],
-      takeover: [new TickCommand(11), new RetryStepCommand(other, 0)],
-    }[interruptedBy];
-    this.runRetries = new RunRetriesCommand(slot, failMask, false);
-  }
-  check(m: Readonly<Model>) {
-    return this.claim.check(m);
-  }
-  toString() {
-    return `${this.claim}, then ${this.interruption.join(' + ')}, then ${this.runRetries}`;
-  }
-  async step(m: Model, r: Real) {
-    await this.claim.step(m, r);
-    if (!this.runRetries.check(m)) return;
-    for (const command of this.interruption) if (command.check(m)) await command.step(m, r);
-    await this.runRetries.step(m, r);
+    super(
+      new ClaimRetriesCommand(slot),
+      {
+        'lock expiry': [new TickCommand(11)],
+        takeover: [new TickCommand(11), new RetryStepCommand(other, 0)],
+      }[interruptedBy],
+      new RunRetriesCommand(slot, failMask, false),
+    );
   }
 }
 
