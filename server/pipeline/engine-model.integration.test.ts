@@ -759,52 +759,43 @@ class RunRetriesCommand extends EngineCommand {
   }
 }
 
-/** Read then handle at once, as ConsumerRunner.handleLogBatch does. */
-class BatchCommand extends EngineCommand {
-  private readonly read: ReadCommand;
-  private readonly handle: HandleCommand;
+/**
+ * A first step, then (for an interrupted one) other commands, then the step that completes
+ * the first if it still can: the engine must refuse it or the model must agree.
+ */
+abstract class SequenceCommand extends EngineCommand {
   constructor(
-    readonly slot: number,
-    readonly limit: number,
-    readonly failMask: number,
+    private readonly first: EngineCommand,
+    private readonly interruption: EngineCommand[],
+    private readonly last: EngineCommand,
   ) {
     super();
-    this.read = new ReadCommand(slot, limit);
-    this.handle = new HandleCommand(slot, failMask, false);
   }
   check(m: Readonly<Model>) {
-    return this.read.check(m);
+    return this.first.check(m);
   }
   toString() {
-    return `${this.read} + ${this.handle}`;
+    return this.interruption.length ? `${this.first}, then ${this.interruption.join(' + ')}, then ${this.last}` : `${this.first} + ${this.last}`;
   }
   async step(m: Model, r: Real) {
-    await this.read.step(m, r);
-    if (this.handle.check(m)) await this.handle.step(m, r);
+    await this.first.step(m, r);
+    if (!this.last.check(m)) return;
+    for (const command of this.interruption) if (command.check(m)) await command.step(m, r);
+    await this.last.step(m, r);
+  }
+}
+
+/** Read then handle at once, as ConsumerRunner.handleLogBatch does. */
+class BatchCommand extends SequenceCommand {
+  constructor(slot: number, limit: number, failMask: number) {
+    super(new ReadCommand(slot, limit), [], new HandleCommand(slot, failMask, false));
   }
 }
 
 /** Claim due retries then run them, as ConsumerRunner.handleDueRetries does. */
-class RetryStepCommand extends EngineCommand {
-  private readonly claim: ClaimRetriesCommand;
-  private readonly runRetries: RunRetriesCommand;
-  constructor(
-    readonly slot: number,
-    readonly failMask: number,
-  ) {
-    super();
-    this.claim = new ClaimRetriesCommand(slot);
-    this.runRetries = new RunRetriesCommand(slot, failMask, false);
-  }
-  check(m: Readonly<Model>) {
-    return this.claim.check(m);
-  }
-  toString() {
-    return `${this.claim} + ${this.runRetries}`;
-  }
-  async step(m: Model, r: Real) {
-    await this.claim.step(m, r);
-    if (this.runRetries.check(m)) await this.runRetries.step(m, r);
+class RetryStepCommand extends SequenceCommand {
+  constructor(slot: number, failMask: number) {
+    super(new ClaimRetriesCommand(slot), [], new RunRetriesCommand(slot, failMask, false));
   }
 }
 
@@ -851,31 +842,8 @@ class WorkerTurnCommand extends EngineCommand {
   }
 }
 
-/** A first step, then other commands, then the step that completes the first: the engine must refuse or the model agree. */
-abstract class InterruptedCommand extends EngineCommand {
-  constructor(
-    private readonly first: EngineCommand,
-    private readonly interruption: EngineCommand[],
-    private readonly last: EngineCommand,
-  ) {
-    super();
-  }
-  check(m: Readonly<Model>) {
-    return this.first.check(m);
-  }
-  toString() {
-    return `${this.first}, then ${this.interruption.join(' + ')}, then ${this.last}`;
-  }
-  async step(m: Model, r: Real) {
-    await this.first.step(m, r);
-    if (!this.last.check(m)) return;
-    for (const command of this.interruption) if (command.check(m)) await command.step(m, r);
-    await this.last.step(m, r);
-  }
-}
-
 /** A batch read, then something happens before its commit: the guards must refuse it or the model must agree it still holds. */
-class InterruptedBatchCommand extends InterruptedCommand {
+class InterruptedBatchCommand extends SequenceCommand {
   constructor(slot: number, limit: number, failMask: number, interruptedBy: 'lease expiry' | 'takeover' | 'offset reset') {
     const other = (slot + 1) % WORKER_SLOTS;
     super(
@@ -891,7 +859,7 @@ class InterruptedBatchCommand extends InterruptedCommand {
 }
 
 /** Retries claimed, then their lock lapses (and maybe another worker runs them) before the first worker runs them. */
-class InterruptedRetriesCommand extends InterruptedCommand {
+class InterruptedRetriesCommand extends SequenceCommand {
   constructor(slot: number, failMask: number, interruptedBy: 'lock expiry' | 'takeover') {
     const other = (slot + 1) % WORKER_SLOTS;
     super(
