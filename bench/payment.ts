@@ -7,15 +7,15 @@
  * (50, 60, 100, 500 ms).
  *
  * Processes, as deployed: this one serves the web endpoints (payment notify, WMS callback);
- * a `worker` child runs the pipeline (relay + consumers) at lower CPU priority, as a worker
- * tier would; a `third-parties` child serves the simulators and the slow services of the
- * "before" design; a `generator` child fires signed notifications open-loop, so a slow
+ * a `worker` child runs the pipeline (relay + consumers) and a `third-parties` child serves
+ * the simulators and the slow services of the "before" design, both (with their database
+ * sessions) on the CPU the web tier leaves idle, as on machines of their own
+ * (background-tier.ts); a `generator` child fires signed notifications open-loop, so a slow
  * server cannot slow the offered rate down. Uses DATABASE_URL's server, else an embedded
  * one under .data/bench-postgres, in a throw-away database.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
-import { setPriority } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -33,11 +33,12 @@ import { createSimulators, simulatorDatabase } from '@/server/integrations/simul
 import { createSmsClient } from '@/server/integrations/sms-client';
 import { paymentWebhookSecret, signedHeaders } from '@/server/integrations/webhook-signature';
 import { createWmsClient } from '@/server/integrations/wms-client';
-import { handlePaymentNotification } from '@/server/orders/handle-payment-notification';
+import { handlePaymentNotification, paymentNotificationRoute } from '@/server/orders/handle-payment-notification';
 import { handleWmsCallback } from '@/server/orders/handle-wms-callback';
 import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
 import { getLag } from '@/server/pipeline/lag';
 import { startPipeline } from '@/server/pipeline/start-pipeline';
+import { backgroundTier, type BackgroundTier } from './background-tier';
 
 interface Target {
   orderId: string;
@@ -125,8 +126,6 @@ async function runJob(job: Job): Promise<JobResult> {
 // ---------------------------------------------------------------------------------------
 
 async function serveThirdParties(databaseUrl: string) {
-  // Other companies' machines in real life: on this one they must not take the web tier's CPU.
-  setPriority(process.pid, 10);
   const simulators = createSimulators({ db: simulatorDatabase(databaseUrl), wmsDispatchDelayMs: 1_000 });
   const delays: Record<string, number> = { '/slow/points': 50, '/slow/coupons': 60, '/slow/sms': 100, '/slow/wms': 500 };
   const slow = async (request: Request) => {
@@ -143,8 +142,6 @@ async function serveThirdParties(databaseUrl: string) {
 // ---------------------------------------------------------------------------------------
 
 async function runWorker(databaseUrl: string, thirdPartiesUrl: string, webUrl: string) {
-  // A worker tier yields the CPU to the web tier; on one machine, that is a process priority.
-  setPriority(process.pid, 10);
   const db = createDatabase(databaseUrl, { max: 12, applicationName: 'bench-worker' });
   const endpoint = (name: IntegrationName) => ({ name, baseUrl: `${thirdPartiesUrl}/api/sim/${name}`, timeoutMs: 5_000 });
   await startPipeline({
@@ -202,29 +199,28 @@ async function seedPendingOrders(db: Database, phase: string, count: number): Pr
       from (select sku, count(*)::int as units from planned group by sku) f where skus.sku = f.sku
     )
     select id, total_cents from inserted`);
+  // Statistics as a live table has them (autovacuum would take a while to notice a bulk
+  // insert): without them the planner takes a table of thousands of orders for a tiny one.
+  await db.execute(sql`analyze orders, order_items`);
   return rows.map((row) => ({ orderId: row.id, amountCents: row.total_cents }));
 }
 
 /**
  * On one machine the worker tier's share of the database is the CPU of its sessions, so
- * they get the worker's priority too: every session of this database but the web tier's.
+ * they join the background tier too: every session of this database but the web tier's.
  * Only for the embedded server, whose process ids are this machine's.
  */
-function deprioritiseOtherTiersSessions(db: Database): () => void {
-  const reniced = new Set<number>();
+function backgroundOtherTiersSessions(db: Database, tier: BackgroundTier): () => void {
+  const added = new Set<number>();
   const timer = setInterval(() => {
     db.execute<{ pid: number }>(sql`
       select pid from pg_stat_activity
       where datname = current_database() and backend_type = 'client backend' and application_name <> 'bench-web'`)
       .then((rows) => {
         for (const { pid } of rows) {
-          if (reniced.has(pid)) continue;
-          reniced.add(pid);
-          try {
-            setPriority(pid, 10);
-          } catch {
-            // a session that just ended
-          }
+          if (added.has(pid)) continue;
+          added.add(pid);
+          tier.add(pid);
         }
       })
       .catch(() => {});
@@ -244,7 +240,8 @@ async function waitForConsumers(db: Database, timeoutMs: number): Promise<number
 }
 
 function startChild(childRole: Role, args: string[] = []): Promise<{ child: ChildProcess; url?: string }> {
-  const child = fork(fileURLToPath(import.meta.url), [childRole, ...args], { execArgv: process.execArgv });
+  // A session of its own (detached), so that, with autogroup scheduling, it does not share the web tier's CPU share.
+  const child = fork(fileURLToPath(import.meta.url), [childRole, ...args], { execArgv: process.execArgv, detached: true });
   return new Promise((resolve, reject) => {
     child.once('message', (message) => resolve({ child, url: (message as { url?: string }).url }));
     child.once('exit', (code) => reject(new Error(`${childRole} exited with ${code} before it was ready`)));
@@ -277,28 +274,29 @@ async function main() {
   const db = createDatabase(databaseUrl, { max: 40, applicationName: 'bench-web' });
   const children: ChildProcess[] = [];
   const stops: (() => void)[] = [];
+  const background = backgroundTier(`conveyor-bench-${process.pid}`);
+  stops.push(() => background.close());
 
   try {
     await migrateDatabase(db);
     await seedCatalog(db);
     const thirdParties = await startChild('third-parties', [databaseUrl]);
     children.push(thirdParties.child);
+    background.add(thirdParties.child.pid!);
     const web = await serveRequestHandler(
       routeByPrefix({
-        '/api/payments/notify': (request) => handlePaymentNotification(request, db),
         '/api/wms/callback': (request) => handleWmsCallback(request, db),
         '/bench/notify-inline': inlineNotificationHandler(db, thirdParties.url!),
       }),
+      { plainRoutes: { '/api/payments/notify': paymentNotificationRoute(db) } },
     );
     const worker = await startChild('worker', [databaseUrl, thirdParties.url!, web.url]);
     children.push(worker.child);
+    background.add(worker.child.pid!);
     const generator = await startChild('generator');
     children.push(generator.child);
-    if (embedded) {
-      const stop = deprioritiseOtherTiersSessions(db);
-      stops.push(stop);
-      console.log('worker tier, third parties and their database sessions run at nice 10; the web tier and its sessions at 0');
-    }
+    if (embedded) stops.push(backgroundOtherTiersSessions(db, background));
+    console.log(`worker tier, third parties${embedded ? ' and their database sessions' : ''} run on the CPU the web tier leaves idle: ${background.mechanism}`);
 
     const results: { design: string; rate: number; result: JobResult }[] = [];
     const phase = async (design: 'after' | 'before', rate: number, seconds: number, record = true) => {
@@ -341,7 +339,7 @@ async function main() {
     }
     await web.close();
   } finally {
-    for (const stop of stops) stop();
+    for (const stop of stops.reverse()) stop();
     // Children first, so none of them sees its connections cut by the database drop.
     await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill())))));
     // Requests the generator gave up on may still be running here; they end with the process
@@ -351,6 +349,9 @@ async function main() {
     await embedded?.stop();
   }
 }
+
+// Detached children outlive a parent that crashed unless they leave with it.
+if (role) process.on('disconnect', () => process.exit(1));
 
 if (role === 'generator') {
   process.on('message', (job: Job) => void runJob(job).then((result) => process.send!(result)));

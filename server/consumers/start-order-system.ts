@@ -7,7 +7,7 @@ import { createSimulators, simulatorDatabase, type SimulatorOptions } from '@/se
 import { createSmsClient } from '@/server/integrations/sms-client';
 import { createWmsClient } from '@/server/integrations/wms-client';
 import { storefrontHandler } from '@/server/orders/storefront-api';
-import { handlePaymentNotification } from '@/server/orders/handle-payment-notification';
+import { paymentNotificationRoute } from '@/server/orders/handle-payment-notification';
 import { handleWmsCallback } from '@/server/orders/handle-wms-callback';
 import { startPipeline, type StartPipelineOptions } from '@/server/pipeline/start-pipeline';
 import type { ConsumerDependencies } from './dependencies';
@@ -39,10 +39,9 @@ export async function startOrderSystem(options: OrderSystemOptions) {
     routeByPrefix({
       '/api/sim': simulators.handler,
       '/api/orders': storefrontHandler(db),
-      '/api/payments/notify': (request) => handlePaymentNotification(request, db),
       '/api/wms/callback': (request) => handleWmsCallback(request, db),
     }),
-    { port: options.port },
+    { port: options.port, plainRoutes: { '/api/payments/notify': paymentNotificationRoute(db) } },
   );
   const timeoutMs = options.clientTimeoutMs ?? 2_000;
   const endpoint = (name: IntegrationName) => ({ name, baseUrl: `${server.url}/api/sim/${name}`, timeoutMs });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payments, refunds } from '@/db/schema';
@@ -6,18 +7,13 @@ import { createTestDatabase } from '@/test/database';
 import { cancelOrder } from './close-order';
 import { createOrder } from './create-order';
 import { orderEventSchemas } from './events';
-import { handlePaymentNotification } from './handle-payment-notification';
+import { handlePaymentNotification, paymentNotificationRoute } from './handle-payment-notification';
+import { recordPayment } from './record-payment';
+import { OUTBOX_CHANNEL } from '@/server/pipeline/channels';
+import { RELAY_WAKE_UP_EVERY_MS } from '@/server/pipeline/relay-wake-up';
 import { countEvents, createSku, orderRow, paymentNotification, postSignedJson, stockOf } from './test-fixtures';
 
 const { db } = await createTestDatabase();
-let server: ServedHandler;
-let notifyUrl: string;
-
-beforeAll(async () => {
-  server = await serveRequestHandler((request) => handlePaymentNotification(request, db));
-  notifyUrl = `${server.url}/api/payments/notify`;
-});
-afterAll(() => server.close());
 
 async function pendingOrder(quantity = 2) {
   const sku = await createSku(db, { stock: 10, priceCents: 1_250 });
@@ -25,7 +21,20 @@ async function pendingOrder(quantity = 2) {
   return { sku, order };
 }
 
-describe('payment notification', () => {
+// The Next.js route mounts the fetch handler; the order-system server (and the benchmark) the plain node:http route.
+describe.each([
+  { endpoint: 'fetch handler', serve: () => serveRequestHandler((request) => handlePaymentNotification(request, db)) },
+  { endpoint: 'plain node:http route', serve: () => serveRequestHandler(async () => new Response(null, { status: 404 }), { plainRoutes: { '/api/payments/notify': paymentNotificationRoute(db) } }) },
+])('payment notification through the $endpoint', ({ serve }) => {
+  let server: ServedHandler;
+  let notifyUrl: string;
+
+  beforeAll(async () => {
+    server = await serve();
+    notifyUrl = `${server.url}/api/payments/notify`;
+  });
+  afterAll(() => server.close());
+
   it('marks the order paid, confirms the frozen stock and appends one OrderPaid', async () => {
     const { sku, order } = await pendingOrder();
     const answer = await postSignedJson(notifyUrl, paymentNotification(order.orderId, 2_500));
@@ -149,4 +158,68 @@ describe('payment notification', () => {
     const [refund] = await db.select().from(refunds).where(eq(refunds.paymentId, second.paymentId));
     expect(refund).toMatchObject({ kind: 'extra_payment', amountCents: 2_500 });
   });
+
+  it('pays fifty orders notified at the same moment in shared statements, each with its own payment and OrderPaid', async () => {
+    const orders = await Promise.all(Array.from({ length: 50 }, () => pendingOrder(1)));
+    const reports = orders.map(({ order }) => ({ paymentId: `pay_${order.orderId}`, orderId: order.orderId, amountCents: 1_250, paidAt: new Date() }));
+    const outcomes = await Promise.all(reports.map((report) => recordPayment(db, report)));
+
+    expect(outcomes).toEqual(reports.map(() => ({ kind: 'paid' })));
+    const events = await db.execute<{ key: string; payment_id: string; transaction: string }>(sql`
+      select key, payload->>'paymentId' as payment_id, xmin::text as transaction from outbox
+      where type = 'OrderPaid' and key in ${orders.map(({ order }) => order.orderId)}`);
+    expect(events.map((event) => [event.key, event.payment_id]).sort()).toEqual(reports.map((report) => [report.orderId, report.paymentId]).sort());
+    // Rows written by one statement share its transaction id: fewer transactions than payments.
+    expect(new Set(events.map((event) => event.transaction)).size).toBeLessThan(50);
+    for (const { order } of orders) expect(await orderRow(db, order.orderId)).toMatchObject({ status: 'PAID', stockState: 'SOLD', paymentId: `pay_${order.orderId}` });
+  });
+
+  it('answers a duplicate, a second payment and a wrong amount that share a statement with a first payment each as such', async () => {
+    const { order } = await pendingOrder();
+    const { order: other } = await pendingOrder();
+    const first = { paymentId: `pay_${randomUUID()}`, orderId: order.orderId, amountCents: 2_500, paidAt: new Date() };
+    const second = { ...first, paymentId: `pay_${randomUUID()}` };
+    const outcomes = await Promise.all([
+      recordPayment(db, first),
+      recordPayment(db, first),
+      recordPayment(db, second),
+      recordPayment(db, { paymentId: `pay_${randomUUID()}`, orderId: other.orderId, amountCents: 1, paidAt: new Date() }),
+    ]);
+
+    expect(outcomes).toEqual([
+      { kind: 'paid' },
+      { kind: 'duplicate' },
+      { kind: 'refunding', refundId: expect.any(String), because: 'already-paid' },
+      { kind: 'amount-mismatch', expectedCents: 2_500 },
+    ]);
+    expect(await countEvents(db, order.orderId, 'OrderPaid')).toBe(1);
+    expect(await orderRow(db, order.orderId)).toMatchObject({ status: 'PAID', paymentId: first.paymentId });
+    expect(await orderRow(db, other.orderId)).toMatchObject({ status: 'PENDING_PAYMENT', stockState: 'FROZEN' });
+  });
+
+  it('wakes the relay once the payment has committed', async () => {
+    const { order } = await pendingOrder();
+    let wokeUp: () => void;
+    const wakeUp = new Promise<void>((resolve) => (wokeUp = resolve));
+    const listener = await db.$client.listen(OUTBOX_CHANNEL, () => wokeUp());
+    // Wake-ups are at most one per RELAY_WAKE_UP_EVERY_MS per process: let the previous tests' window pass.
+    await new Promise((resolve) => setTimeout(resolve, RELAY_WAKE_UP_EVERY_MS + 1));
+    try {
+      await postSignedJson(notifyUrl, paymentNotification(order.orderId, 2_500));
+      await Promise.race([wakeUp, new Promise((_, reject) => setTimeout(() => reject(new Error('no wake-up within 5 s')), 5_000))]);
+    } finally {
+      await listener.unlisten();
+    }
+  });
+});
+
+it('the plain node:http route answers 405 for anything but a POST, saying what to send', async () => {
+  const server = await serveRequestHandler(async () => new Response(null, { status: 404 }), { plainRoutes: { '/api/payments/notify': paymentNotificationRoute(db) } });
+  try {
+    const response = await fetch(`${server.url}/api/payments/notify?probe=1`);
+    expect(response.status).toBe(405);
+    expect(await response.json()).toEqual({ error: 'method_not_allowed', message: 'GET is not allowed here: POST a JSON body' });
+  } finally {
+    await server.close();
+  }
 });

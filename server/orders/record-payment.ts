@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm';
-import type { Executor } from '@/db/client';
+import type { Database, Executor } from '@/db/client';
+import { createGroupCommit, type GroupCommit } from '@/db/group-commit';
 import type { OrderStatus } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { appendEvent } from '@/server/pipeline/append-event';
-import { appendEventsFrom, notifyAppended } from '@/server/pipeline/append-events-from';
+import { appendEventsFrom } from '@/server/pipeline/append-events-from';
+import { wakeRelayAfterCommit } from '@/server/pipeline/relay-wake-up';
 import { ORDERS_TOPIC, orderEvent, type LineItem } from './events';
 import { startRefund } from './request-refund';
 import { confirmStock } from './stock';
@@ -33,56 +35,113 @@ type LockedOrder = {
 
 /**
  * Applies a verified payment notification atomically. The common case, the first
- * notification for an unpaid order of the right amount, is one statement (so one round
- * trip, its own transaction): `payOrderInOneStatement`. Anything else (a duplicate, an
- * amount mismatch, a closed order, no such order) takes the general path, a transaction
- * that works out which and answers for it. Either way the order row is locked first, which
- * serialises concurrent copies, and the provider's payment id (primary key of `payments`)
- * makes every copy after the first a no-op: exactly one OrderPaid.
+ * notification for an unpaid order of the right amount, is one statement shared with the
+ * notifications arriving at the same moment: `payOrdersInOneStatement`, through a group
+ * commit per database. Anything else (a duplicate, an amount mismatch, a closed order, no
+ * such order) takes the general path, a transaction that works out which and answers for
+ * it. Either way the order row is locked first, which serialises concurrent copies, and the
+ * provider's payment id (primary key of `payments`) makes every copy after the first a
+ * no-op: exactly one OrderPaid.
  */
-export async function recordPayment(db: Executor, report: PaymentReport): Promise<PaymentOutcome> {
-  if (await payOrderInOneStatement(db, report)) return { kind: 'paid' };
+export async function recordPayment(db: Database, report: PaymentReport): Promise<PaymentOutcome> {
+  if (await paymentGroupCommit(db).submit(report)) return { kind: 'paid' };
   return recordPaymentInTransaction(db, report);
 }
 
 /**
- * Order PAID, payment recorded, frozen stock confirmed as sold and OrderPaid appended, in
- * one statement, if the order is unpaid, the amount is right and the payment is new.
- * Returns false, having changed nothing, otherwise. The locking read returns the row as
- * the last committed transaction left it, so a copy that waited for another sees it PAID.
+ * Statements in flight per database before notifications queue for a shared one. Few: on
+ * two cores, more concurrent statements only wait for each other's CPU, while a queued
+ * notification rides the next statement for free.
  */
-async function payOrderInOneStatement(db: Executor, report: PaymentReport): Promise<boolean> {
-  const paidAt = report.paidAt.toISOString();
-  const [row] = await db.execute<{ paid: boolean }>(sql`
-    with target as (
-      select id from orders
-      where id = ${report.orderId} and status = 'PENDING_PAYMENT' and total_cents = ${report.amountCents}
-      for update
-    ), payment as (
-      insert into payments (id, order_id, amount_cents, received_at)
-      select ${report.paymentId}, target.id, ${report.amountCents}, ${paidAt}::timestamptz from target
-      on conflict (id) do nothing
-      returning order_id
-    ), paid as (
-      update orders set status = 'PAID', paid_at = ${paidAt}::timestamptz, payment_id = ${report.paymentId}, updated_at = now(),
-        stock_state = case when stock_state = 'FROZEN' then 'SOLD'::stock_state else stock_state end
-      from payment where orders.id = payment.order_id
-      returning orders.id, orders.user_id, orders.contact_phone
-    ), appended as (${appendEventsFrom({
-      topic: ORDERS_TOPIC,
-      type: 'OrderPaid',
-      key: sql`paid.id`,
-      // The OrderPaid schema of events.ts, built here; the payment tests parse it with that schema.
-      payload: sql`jsonb_build_object(
-        'orderId', paid.id, 'userId', paid.user_id, 'contactPhone', paid.contact_phone,
-        'paymentId', ${report.paymentId}::text, 'amountCents', ${report.amountCents}::int,
-        'items', (select jsonb_agg(jsonb_build_object('sku', i.sku, 'quantity', i.quantity, 'unitPriceCents', i.unit_price_cents) order by i.sku)
-                  from order_items i where i.order_id = paid.id),
-        'paidAt', ${paidAt}::text)`,
-      from: sql`paid`,
-    })})
-    select exists (select 1 from appended) as paid, ${notifyAppended(sql`appended`)} as notified`);
-  return row!.paid;
+const PAYMENT_STATEMENTS_IN_FLIGHT = 4;
+const PAYMENTS_PER_STATEMENT = 100;
+
+const groupCommits = new WeakMap<Database, GroupCommit<PaymentReport, boolean>>();
+
+function paymentGroupCommit(db: Database): GroupCommit<PaymentReport, boolean> {
+  let groupCommit = groupCommits.get(db);
+  if (!groupCommit) {
+    groupCommit = createGroupCommit({ run: (reports) => payOrdersInOneStatement(db, reports), maxInFlight: PAYMENT_STATEMENTS_IN_FLIGHT, maxBatchSize: PAYMENTS_PER_STATEMENT });
+    groupCommits.set(db, groupCommit);
+  }
+  return groupCommit;
+}
+
+const isDeadlock = (error: unknown) => (error as { code?: string } | null)?.code === '40P01';
+
+/**
+ * For each report: order PAID, payment recorded, frozen stock confirmed as sold and
+ * OrderPaid appended, if the order is unpaid, the amount is right and the payment is new;
+ * all in one statement, its own transaction. Answers, per report, whether it paid; a report
+ * that did not changed nothing and takes the general path. So do a second report for an
+ * order or payment already in this statement, which the general path then answers as the
+ * duplicate or second payment it is, and every report of a statement that deadlocked with
+ * another (possible only when one payment id is reported for two orders). Orders are
+ * locked in id order, so two statements never wait for each other in a cycle over orders;
+ * the locking read returns a row as the last committed transaction left it, so a copy that
+ * waited for another sees it PAID.
+ */
+async function payOrdersInOneStatement(db: Database, reports: PaymentReport[]): Promise<boolean[]> {
+  const orderIds = new Set<string>();
+  const paymentIds = new Set<string>();
+  const inBatch = reports.map((report) => {
+    if (orderIds.has(report.orderId) || paymentIds.has(report.paymentId)) return false;
+    orderIds.add(report.orderId);
+    paymentIds.add(report.paymentId);
+    return true;
+  });
+  const batch = reports.filter((_, index) => inBatch[index]);
+  let rows: { payment_id: string }[];
+  try {
+    rows = await db.execute<{ payment_id: string }>(sql`
+      with reported as (
+        select * from unnest(
+          ${sql.param(batch.map((report) => report.paymentId))}::text[],
+          ${sql.param(batch.map((report) => report.orderId))}::text[],
+          ${sql.param(batch.map((report) => report.amountCents))}::int[],
+          ${sql.param(batch.map((report) => report.paidAt.toISOString()))}::text[]
+        ) as r(payment_id, order_id, amount_cents, paid_at)
+      ), target as (
+        select o.id, r.payment_id, r.amount_cents, r.paid_at from orders o join reported r on r.order_id = o.id
+        -- The id list again, for the planner: one primary-key lookup per order. The status is
+        -- compared as text so the planner cannot also scan the status index, which lists every
+        -- unpaid order and costs more than the whole statement otherwise.
+        where o.id = any(${sql.param(batch.map((report) => report.orderId))}::text[])
+          and o.status::text = 'PENDING_PAYMENT' and o.total_cents = r.amount_cents
+        order by o.id
+        for update of o
+      ), payment as (
+        insert into payments (id, order_id, amount_cents, received_at)
+        select payment_id, id, amount_cents, paid_at::timestamptz from target
+        on conflict (id) do nothing
+        returning id, order_id
+      ), paid as (
+        update orders set status = 'PAID', paid_at = target.paid_at::timestamptz, payment_id = target.payment_id, updated_at = now(),
+          stock_state = case when stock_state = 'FROZEN' then 'SOLD'::stock_state else stock_state end
+        from payment join target on target.id = payment.order_id
+        where orders.id = payment.order_id and orders.id = any(${sql.param(batch.map((report) => report.orderId))}::text[])
+        returning orders.id, orders.user_id, orders.contact_phone, target.payment_id, target.amount_cents, target.paid_at
+      ), appended as (${appendEventsFrom({
+        topic: ORDERS_TOPIC,
+        type: 'OrderPaid',
+        key: sql`paid.id`,
+        // The OrderPaid schema of events.ts, built here; the payment tests parse it with that schema.
+        payload: sql`jsonb_build_object(
+          'orderId', paid.id, 'userId', paid.user_id, 'contactPhone', paid.contact_phone,
+          'paymentId', paid.payment_id, 'amountCents', paid.amount_cents,
+          'items', (select jsonb_agg(jsonb_build_object('sku', i.sku, 'quantity', i.quantity, 'unitPriceCents', i.unit_price_cents) order by i.sku)
+                    from order_items i where i.order_id = paid.id),
+          'paidAt', paid.paid_at)`,
+        from: sql`paid`,
+      })})
+      select paid.payment_id from paid`);
+  } catch (error) {
+    if (isDeadlock(error)) return reports.map(() => false);
+    throw error;
+  }
+  if (rows.length > 0) wakeRelayAfterCommit(db);
+  const paid = new Set(rows.map((row) => row.payment_id));
+  return reports.map((report, index) => inBatch[index]! && paid.has(report.paymentId));
 }
 
 async function recordPaymentInTransaction(db: Executor, report: PaymentReport): Promise<PaymentOutcome> {

@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import type { Database } from '@/db/client';
 import { OUTBOX_CHANNEL } from './channels';
 
 /**
@@ -13,13 +14,29 @@ export const RELAY_WAKE_UP_EVERY_MS = 5;
 
 let lastWakeUpAt = 0;
 
+function wakeUpDue(): boolean {
+  const now = Date.now();
+  if (now - lastWakeUpAt < RELAY_WAKE_UP_EVERY_MS) return false;
+  lastWakeUpAt = now;
+  return true;
+}
+
 /**
  * What an appending statement selects so the relay wakes at its commit: `pg_notify` for the
  * first append of each `RELAY_WAKE_UP_EVERY_MS` in this process, `null` for the others.
  */
 export function relayWakeUp(): SQL {
-  const now = Date.now();
-  if (now - lastWakeUpAt < RELAY_WAKE_UP_EVERY_MS) return sql`null`;
-  lastWakeUpAt = now;
-  return sql`pg_notify(${OUTBOX_CHANNEL}, '')`;
+  return wakeUpDue() ? sql`pg_notify(${OUTBOX_CHANNEL}, '')` : sql`null`;
+}
+
+/**
+ * The wake-up for a producer whose appending statement has already committed, sent as a
+ * statement of its own. For the hot path of the web tier: a transaction that notifies
+ * waits at commit for every other notifying one, the relay's own included, and a worker's
+ * commit must never hold up a payment. Not awaited: if it fails, the relay's fallback poll
+ * finds the events a moment later.
+ */
+export function wakeRelayAfterCommit(db: Database): void {
+  if (!wakeUpDue()) return;
+  db.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, '')`).catch(() => {});
 }
