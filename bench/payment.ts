@@ -15,7 +15,6 @@
  * one under .data/bench-postgres, in a throw-away database.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { Agent, request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +38,7 @@ import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
 import { getLag } from '@/server/pipeline/lag';
 import { startPipeline } from '@/server/pipeline/start-pipeline';
 import { backgroundTier, type BackgroundTier } from './background-tier';
+import { keepAliveClient } from './keep-alive-client';
 
 interface Target {
   orderId: string;
@@ -72,24 +72,10 @@ function ready(message: Record<string, unknown> = {}) {
 // generator: fires signed notifications open-loop and times each answer.
 // ---------------------------------------------------------------------------------------
 
-// node:http rather than fetch: on two cores the generator's own CPU is taken from the server it measures.
-const keepAlive = new Agent({ keepAlive: true, maxSockets: 1_024 });
-
-function post(url: string, headers: Record<string, string>, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(url, { method: 'POST', agent: keepAlive, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, timeout: 30_000 }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-      response.on('error', reject);
-    });
-    outgoing.on('timeout', () => outgoing.destroy(Object.assign(new Error('no answer within 30 s'), { name: 'TimeoutError' })));
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
-}
-
 async function runJob(job: Job): Promise<JobResult> {
   const secret = paymentWebhookSecret();
+  const url = new URL(job.url);
+  const client = keepAliveClient(url.origin, { timeoutMs: 30_000 });
   const total = Math.min(job.targets.length, Math.round(job.rate * job.durationSeconds));
   const latenciesMs: number[] = [];
   const errors: Record<string, number> = {};
@@ -102,7 +88,7 @@ async function runJob(job: Job): Promise<JobResult> {
     const body = JSON.stringify({ type: 'payment.succeeded', paymentId: `pay_${target.orderId}`, orderId: target.orderId, amountCents: target.amountCents, paidAt: new Date().toISOString() });
     const sentAt = performance.now();
     try {
-      const status = await post(job.url, signedHeaders(secret, body), body);
+      const status = await client.post(url.pathname, signedHeaders(secret, body), body);
       latenciesMs.push(performance.now() - sentAt);
       if (status === 200) ok++;
       else errors[`http ${status}`] = (errors[`http ${status}`] ?? 0) + 1;
@@ -159,6 +145,9 @@ async function runWorker(databaseUrl: string, thirdPartiesUrl: string, webUrl: s
 // ---------------------------------------------------------------------------------------
 // web (this process): notify endpoints, seeding, phases, report.
 // ---------------------------------------------------------------------------------------
+
+/** Seconds each phase runs at its rate before it is measured (see `phase`). */
+const WARM_UP_SECONDS = 2;
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -299,24 +288,31 @@ async function main() {
     console.log(`worker tier, third parties${embedded ? ' and their database sessions' : ''} run on the CPU the web tier leaves idle: ${background.mechanism}`);
 
     const results: { design: string; rate: number; result: JobResult }[] = [];
-    const phase = async (design: 'after' | 'before', rate: number, seconds: number, record = true) => {
-      const targets = await seedPendingOrders(db, `${design}_${rate}_${record ? 'm' : 'w'}`, Math.round(rate * seconds));
+    /**
+     * One rate: first `WARM_UP_SECONDS` at that rate, not recorded, then the measured
+     * seconds, back to back. Without it the first second of a phase measures the start-up of
+     * the measurement (the generator opening a hundred-odd connections, its own event loop
+     * stalling 50-150 ms at a time) more than the server.
+     */
+    const phase = async (design: 'after' | 'before', rate: number, seconds: number) => {
+      const targets = await seedPendingOrders(db, `${design}_${rate}`, Math.round(rate * (WARM_UP_SECONDS + seconds)));
       await waitForConsumers(db, 120_000);
       const notifyUrl = `${web.url}${design === 'after' ? '/api/payments/notify' : '/bench/notify-inline'}`;
+      const warmUp = targets.splice(0, Math.round(rate * WARM_UP_SECONDS));
+      await runInGenerator(generator.child, { url: notifyUrl, rate, durationSeconds: WARM_UP_SECONDS, targets: warmUp });
       const loopDelay = monitorEventLoopDelay({ resolution: 10 });
       loopDelay.enable();
       const result = await runInGenerator(generator.child, { url: notifyUrl, rate, durationSeconds: seconds, targets });
       loopDelay.disable();
-      if (record) results.push({ design, rate, result });
+      results.push({ design, rate, result });
       const sorted = [...result.latenciesMs].sort((a, b) => a - b);
       console.log(
-        `${record ? '' : '(warm-up) '}${design.padEnd(6)} ${String(rate).padStart(5)} req/s: sent ${result.sent} in ${result.seconds.toFixed(1)} s, ok ${result.ok}, ` +
+        `${design.padEnd(6)} ${String(rate).padStart(5)} req/s: sent ${result.sent} in ${result.seconds.toFixed(1)} s, ok ${result.ok}, ` +
           `p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${percentile(sorted, 100).toFixed(1)} ms, ` +
-          `errors ${JSON.stringify(result.errors)}; consumer lag right after ${await totalLag(db)}; web event loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms`,
+          `errors ${JSON.stringify(result.errors)}; consumer lag right after ${await totalLag(db)}; web event loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms max ${(loopDelay.max / 1e6).toFixed(0)}`,
       );
     };
 
-    await phase('after', 200, 3, false);
     for (const rate of rates) await phase('after', rate, durationSeconds);
     const drainStarted = Date.now();
     const leftover = await waitForConsumers(db, 300_000);

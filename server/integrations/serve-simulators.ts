@@ -29,8 +29,10 @@ async function toRequest(incoming: IncomingMessage, origin: string): Promise<Req
 }
 
 async function writeResponse(response: Response, outgoing: ServerResponse) {
-  outgoing.writeHead(response.status, Object.fromEntries(response.headers));
-  outgoing.end(Buffer.from(await response.arrayBuffer()));
+  const body = Buffer.from(await response.arrayBuffer());
+  // The whole body is in hand, so its length is known: no chunked encoding for clients to undo.
+  outgoing.writeHead(response.status, { ...Object.fromEntries(response.headers), 'content-length': body.length });
+  outgoing.end(body);
 }
 
 /**

@@ -1,0 +1,74 @@
+import { connect, type Socket } from 'node:net';
+
+/**
+ * The payment benchmark's HTTP/1.1 client: POSTs over a pool of keep-alive connections, one
+ * request per connection at a time, answering with the status code. It reads only what our
+ * servers send back (a status line, headers with Content-Length, a body) and spends about a
+ * third of node:http's CPU per request, which on a two-core machine is CPU the server under
+ * test gets back. Anything it does not understand fails the request, never the run.
+ */
+export function keepAliveClient(origin: string, options: { timeoutMs: number }) {
+  const { hostname, port } = new URL(origin);
+  const idle: Connection[] = [];
+
+  class Connection {
+    readonly socket: Socket;
+    private received: Buffer = Buffer.alloc(0);
+    private waiting: { resolve: (status: number) => void; reject: (error: Error) => void; timer: NodeJS.Timeout } | null = null;
+
+    constructor() {
+      this.socket = connect({ host: hostname, port: Number(port), noDelay: true });
+      this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
+      this.socket.on('error', (error) => this.fail(error));
+      this.socket.on('close', () => this.fail(new Error('connection closed')));
+    }
+
+    send(request: Buffer): Promise<number> {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => this.fail(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), { name: 'TimeoutError' })), options.timeoutMs);
+        this.waiting = { resolve, reject, timer };
+        this.socket.write(request);
+      });
+    }
+
+    private receive(chunk: Buffer) {
+      this.received = this.received.length === 0 ? chunk : Buffer.concat([this.received, chunk]);
+      const headerEnd = this.received.indexOf('\r\n\r\n');
+      if (headerEnd === -1) return;
+      const head = this.received.subarray(0, headerEnd).toString('latin1');
+      const status = Number(head.slice(9, 12));
+      const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+      if (!length || !Number.isInteger(status)) return this.fail(new Error(`unreadable answer: ${head.split('\r\n')[0]}`));
+      const end = headerEnd + 4 + Number(length[1]);
+      if (this.received.length < end) return;
+      this.received = this.received.subarray(end);
+      const waiting = this.waiting;
+      this.waiting = null;
+      if (!waiting) return;
+      clearTimeout(waiting.timer);
+      idle.push(this);
+      waiting.resolve(status);
+    }
+
+    private fail(error: Error) {
+      const waiting = this.waiting;
+      this.waiting = null;
+      const index = idle.indexOf(this);
+      if (index !== -1) idle.splice(index, 1);
+      this.socket.destroy();
+      if (waiting) {
+        clearTimeout(waiting.timer);
+        waiting.reject(error);
+      }
+    }
+  }
+
+  return {
+    post(path: string, headers: Record<string, string>, body: string): Promise<number> {
+      const payload = Buffer.from(body);
+      const head = [`POST ${path} HTTP/1.1`, `host: ${hostname}:${port}`, `content-length: ${payload.length}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+      const request = Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), payload]);
+      return (idle.pop() ?? new Connection()).send(request);
+    },
+  };
+}
