@@ -1,3 +1,5 @@
+import { causes, hasErrorCode } from './error-code';
+
 /**
  * Error codes meaning the database could not be reached or the session to it was lost, as
  * opposed to a query it refused: postgres.js connection codes, socket errors, and the SQLSTATEs
@@ -18,17 +20,9 @@ const UNAVAILABLE_CODES = new Set([
   '57P03',
 ]);
 
-function* causes(error: unknown): Generator<unknown> {
-  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) yield current;
-}
-
 /** Whether an error (or its cause, as drizzle wraps driver errors) means the database is unavailable. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (const current of causes(error)) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-  }
-  return false;
+  return hasErrorCode(error, UNAVAILABLE_CODES);
 }
 
 /** The driver's own words for why (e.g. "connect ECONNREFUSED 127.0.0.1:5432"), without drizzle's "Failed query: …". */

@@ -10,8 +10,8 @@ import { cancelOrder } from './close-order';
 import { createOrder } from './create-order';
 import { orderEventSchemas } from './events';
 import { handlePaymentNotification, paymentNotificationRoute } from './handle-payment-notification';
-import { recordPayment } from './record-payment';
-import { countEvents, createSku, orderRow, paymentNotification, postSignedJson, stockOf } from './test-fixtures';
+import { recordPayment, type PaymentOutcome } from './record-payment';
+import { countEvents, createSku, eventually, orderRow, paymentNotification, postSignedJson, stockOf } from './test-fixtures';
 
 const { db } = await createTestDatabase();
 
@@ -197,6 +197,36 @@ describe('recording payments that arrive together', () => {
     expect(await countEvents(db, order.orderId, 'OrderPaid')).toBe(1);
     expect(await orderRow(db, order.orderId)).toMatchObject({ status: 'PAID', paymentId: first.paymentId });
     expect(await orderRow(db, other.orderId)).toMatchObject({ status: 'PENDING_PAYMENT', stockState: 'FROZEN' });
+  });
+
+  it('pays through the general path when its shared statement is chosen as a deadlock victim', async () => {
+    const { order } = await pendingOrder();
+    const { order: other } = await pendingOrder();
+    const paymentId = `pay_${randomUUID()}`;
+    const rolledBack = new Error('roll back the competing transaction');
+    let outcome: Promise<PaymentOutcome> | undefined;
+    // A competing transaction holds an uncommitted payment with the same id, so the shared statement,
+    // having locked the order, waits on it; then the competitor asks for that order. The statement
+    // waited first, so its deadlock check runs first and it is the one PostgreSQL aborts.
+    await db
+      .transaction(async (tx) => {
+        await tx.execute(sql`insert into payments (id, order_id, amount_cents, received_at) values (${paymentId}, ${other.orderId}, 2500, now())`);
+        outcome = recordPayment(db, { paymentId, orderId: order.orderId, amountCents: 2_500, paidAt: new Date() });
+        await eventually('the shared statement to wait for the uncommitted payment', async () => {
+          const waiting = await db.execute(sql`
+            select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%with reported as%'`);
+          return waiting.length > 0 ? true : undefined;
+        });
+        await tx.execute(sql`select id from orders where id = ${order.orderId} for update`);
+        throw rolledBack;
+      })
+      .catch((error: unknown) => {
+        if (error !== rolledBack) throw error;
+      });
+
+    await expect(outcome).resolves.toEqual({ kind: 'paid' });
+    expect(await countEvents(db, order.orderId, 'OrderPaid')).toBe(1);
+    expect(await orderRow(db, order.orderId)).toMatchObject({ status: 'PAID', paymentId });
   });
 
   it('wakes the relay once the payment has committed', async () => {

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database, Executor } from '@/db/client';
+import { hasErrorCode } from '@/db/error-code';
 import { createGroupCommit, type GroupCommit } from '@/db/group-commit';
 import type { OrderStatus } from '@/db/schema';
 import { DomainError } from '@/server/errors';
@@ -55,6 +56,7 @@ export async function recordPayment(db: Database, report: PaymentReport): Promis
  */
 const PAYMENT_STATEMENTS_IN_FLIGHT = 4;
 const PAYMENTS_PER_STATEMENT = 100;
+const DEADLOCK_DETECTED = '40P01';
 
 const groupCommits = new WeakMap<Database, GroupCommit<PaymentReport, boolean>>();
 
@@ -66,8 +68,6 @@ function paymentGroupCommit(db: Database): GroupCommit<PaymentReport, boolean> {
   }
   return groupCommit;
 }
-
-const isDeadlock = (error: unknown) => (error as { code?: string } | null)?.code === '40P01';
 
 /**
  * For each report: order PAID, payment recorded, frozen stock confirmed as sold and
@@ -136,7 +136,7 @@ async function payOrdersInOneStatement(db: Database, reports: PaymentReport[]): 
       })})
       select paid.payment_id from paid`);
   } catch (error) {
-    if (isDeadlock(error)) return reports.map(() => false);
+    if (hasErrorCode(error, DEADLOCK_DETECTED)) return reports.map(() => false);
     throw error;
   }
   if (rows.length > 0) wakeRelayAfterCommit(db);
