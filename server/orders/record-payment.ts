@@ -105,7 +105,7 @@ async function payOrdersInOneStatement(db: Database, reports: PaymentReport[]): 
         select o.id, r.payment_id, r.amount_cents, r.paid_at from orders o join reported r on r.order_id = o.id
         -- The id list again, for the planner: one primary-key lookup per order. The status is
         -- compared as text so the planner cannot also scan the status index, which lists every
-        -- unpaid order and costs more than the whole statement otherwise.
+        -- unpaid order: a cost that grows with their number.
         where o.id = any(${sql.param(batch.map((report) => report.orderId))}::text[])
           and o.status::text = 'PENDING_PAYMENT' and o.total_cents = r.amount_cents
         order by o.id
