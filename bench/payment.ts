@@ -128,7 +128,7 @@ async function serveThirdParties(databaseUrl: string) {
 // ---------------------------------------------------------------------------------------
 
 async function runWorker(databaseUrl: string, thirdPartiesUrl: string, webUrl: string) {
-  const db = createDatabase(databaseUrl, { max: 12, applicationName: 'bench-worker' });
+  const db = createDatabase(databaseUrl, { max: 16, applicationName: 'bench-worker' });
   const endpoint = (name: IntegrationName) => ({ name, baseUrl: `${thirdPartiesUrl}/api/sim/${name}`, timeoutMs: 5_000 });
   await startPipeline({
     db,

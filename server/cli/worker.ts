@@ -14,7 +14,8 @@ import { startPipeline } from '@/server/pipeline/start-pipeline';
 const log = (line: string) => console.log(`[worker] ${line}`);
 
 const database = await provideDatabase({ quiet: true });
-const db = createDatabase(database.url, { applicationName: process.env.CONVEYOR_APPLICATION_NAME ?? 'conveyor-worker' });
+// One connection per consumer runner (fulfilment runs four), plus heartbeats, lag sampling and the relay.
+const db = createDatabase(database.url, { max: Number(process.env.DATABASE_POOL_SIZE ?? 16), applicationName: process.env.CONVEYOR_APPLICATION_NAME ?? 'conveyor-worker' });
 // A worker (re)started while PostgreSQL restarts waits for it instead of exiting.
 const pipeline = await retryWhileDatabaseUnavailable(
   async () => {

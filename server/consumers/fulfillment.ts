@@ -78,6 +78,9 @@ export function fulfillmentConsumer(dependencies: ConsumerDependencies) {
     // One event per transaction: a restock locks SKU rows, which must not stay locked while
     // the rest of a batch waits on the WMS, nor be locked in an order other than SKU order.
     batchSize: 1,
+    // Each push waits on the WMS, so one runner alone drains about 30 orders a second; four
+    // push at once, each on its own share of the partitions (order per key still holds).
+    concurrency: 4,
     maxAttempts: 30,
     backoff: dependencies.backoff,
     handler: (event, { tx }) => (event.type === 'OrderPaid' ? pushShipment(event, tx, dependencies) : compensateFulfilment(event, tx, dependencies)),

@@ -55,7 +55,7 @@ export async function startOrderSystem(options: OrderSystemOptions) {
   const background = simulators.start(50);
   // The pipeline gets a pool of its own: its consumers hold a connection for a whole batch,
   // some of it spent waiting on third parties, and must not leave requests queueing for one.
-  const pipelineDb = createDatabase(options.url, { max: 10, applicationName: 'conveyor-pipeline' });
+  const pipelineDb = createDatabase(options.url, { max: 16, applicationName: 'conveyor-pipeline' });
   // Started while PostgreSQL restarts (npm run chaos restarts both), it waits for the database.
   const pipeline = await retryWhileDatabaseUnavailable(() => startPipeline({ db: pipelineDb, consumers: createOrderConsumers(dependencies), ...options.pipeline }));
 

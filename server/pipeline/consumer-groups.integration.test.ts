@@ -162,6 +162,59 @@ describe('consumer groups', () => {
     expect(deliveredAt! - deliverAt.getTime()).toBeLessThan(1_000);
   });
 
+  it('a group with concurrency 3 runs three handlers at once, each on its own partitions, and keeps every key in order', async () => {
+    const seen = new Map<string, number[]>();
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let allThreeIn!: () => void;
+    const threeAtOnce = new Promise<void>((resolve) => (allThreeIn = resolve));
+    await run([
+      defineConsumer({
+        group: 'concurrent',
+        types: ['Step'],
+        topics: ['concurrent'],
+        batchSize: 1,
+        concurrency: 3,
+        handler: async (event, { tx, group }) => {
+          inFlight++;
+          mostInFlight = Math.max(mostInFlight, inFlight);
+          if (inFlight === 3) allThreeIn();
+          // Stands in for a slow third party: a handler waits until three are in flight (or
+          // gives up after 2 s, which a single runner always would).
+          await Promise.race([threeAtOnce, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+          await recordEffect(tx, group, event);
+          seen.set(event.key, [...(seen.get(event.key) ?? []), (event.payload as { n: number }).n]);
+          inFlight--;
+        },
+      }),
+    ]);
+    const keys = Array.from({ length: 40 }, (_, index) => `key-${index}`);
+    for (const n of [0, 1, 2]) {
+      await db.transaction((tx) => appendEvents(tx, keys.map((key) => ({ topic: 'concurrent', key, type: 'Step', payload: { n } }))));
+    }
+    await waitFor(async () => (await effectCounts(db, 'concurrent')).events === 120, { what: '120 events handled', timeoutMs: 30_000 });
+
+    expect(mostInFlight).toBe(3);
+    expect(await effectCounts(db, 'concurrent')).toEqual({ events: 120, effects: 120 });
+    for (const key of keys) expect(seen.get(key), key).toEqual([0, 1, 2]);
+    const workerId = pipeline!.workerId;
+    const workers = await db.execute<{ workerId: string }>(sql`select worker_id as "workerId" from consumer_workers where "group" = 'concurrent' order by 1`);
+    expect(workers.map((row) => row.workerId)).toEqual([workerId, `${workerId}/2`, `${workerId}/3`]);
+    const owners = await db.execute<{ owner: string }>(sql`select distinct lease_owner as owner from consumer_offsets where "group" = 'concurrent' and lease_expires_at > now()`);
+    expect(owners).toHaveLength(3);
+
+    await pipeline!.stop();
+    pipeline = null;
+    const left = await db.execute(sql`select 1 from consumer_workers where worker_id like ${`${workerId}%`}`);
+    expect(left).toHaveLength(0);
+  });
+
+  it('refuses a concurrency that is not a whole number of at least 1', () => {
+    const consumer = { group: 'bad', types: ['X'], handler: async () => {} };
+    expect(() => defineConsumer({ ...consumer, concurrency: 0 })).toThrow(/concurrency must be a whole number of at least 1, not 0/);
+    expect(() => defineConsumer({ ...consumer, concurrency: 1.5 })).toThrow(/not 1.5/);
+  });
+
   it('a redelivered event whose processed mark committed is not handled again', async () => {
     // Effect and processed mark committed, offset not (e.g. an offset moved back by hand):
     // the redelivery must not run the handler. The process-crash variant is in worker-processes.

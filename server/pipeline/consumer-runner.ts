@@ -56,6 +56,10 @@ export class ConsumerRunner {
     return this.options.consumer.group;
   }
 
+  get workerId(): string {
+    return this.options.workerId;
+  }
+
   start(): void {
     this.loop = this.run();
   }

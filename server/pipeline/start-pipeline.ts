@@ -77,12 +77,23 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
         });
   await relay?.start();
 
-  const runners = consumers.map(
-    (consumer) => new ConsumerRunner({ db, consumer, workerId, partitions, leaseMs, pollIntervalMs, onError }),
+  // A group with concurrency n gets n runners here, each a worker of the group in its own
+  // right (`workerId`, then `workerId/2`, ...), so partition assignment shares the
+  // partitions among them exactly as among processes.
+  const runners = consumers.flatMap((consumer) =>
+    Array.from({ length: consumer.concurrency }, (_, index) =>
+      new ConsumerRunner({ db, consumer, workerId: runnerWorkerId(workerId, index), partitions, leaseMs, pollIntervalMs, onError }),
+    ),
   );
-  const groups = runners.map((runner) => runner.group);
+  const groups = consumers.map((consumer) => consumer.group);
+  const extraRunnerWorkerIds = [...new Set(runners.map((runner) => runner.workerId))].filter((id) => id !== workerId);
   const heartbeat = async () => {
-    if (groups.length === 0) return;
+    if (runners.length === 0) return;
+    for (const runnerWorker of extraRunnerWorkerIds) {
+      const itsGroups = runners.filter((runner) => runner.workerId === runnerWorker).map((runner) => runner.group);
+      await recordHeartbeat(db, { groups: itsGroups, workerId: runnerWorker, leaseMs });
+    }
+    // Last, so that its answer counts the runners just recorded; it covers every group, as each has a first runner.
     const liveWorkers = await recordHeartbeat(db, { groups, workerId, leaseMs });
     for (const runner of runners) runner.onHeartbeat(liveWorkers.get(runner.group) ?? []);
   };
@@ -128,9 +139,13 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
       (stopping ??= (async () => {
         await Promise.all(chores.map((chore) => chore.stop()));
         await Promise.all(runners.map((runner) => runner.stop()));
-        await forgetWorker(db, workerId).catch(onError);
+        for (const runnerWorker of [workerId, ...extraRunnerWorkerIds]) await forgetWorker(db, runnerWorker).catch(onError);
         await wakeUps.unlisten().catch(() => {});
         await relay?.stop();
       })()),
   };
+}
+
+function runnerWorkerId(workerId: string, index: number): string {
+  return index === 0 ? workerId : `${workerId}/${index + 1}`;
 }

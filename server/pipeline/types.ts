@@ -67,6 +67,12 @@ export interface ConsumerDefinition {
   maxAttempts?: number;
   backoff?: BackoffPolicy;
   batchSize?: number;
+  /**
+   * Runners of this group in each worker process (default 1). Each leases its own share of
+   * the partitions, so a group whose handler waits on a slow third party handles that many
+   * batches at once. Order per key still holds: a partition belongs to one runner at a time.
+   */
+  concurrency?: number;
 }
 
 export type { Executor };

@@ -27,7 +27,7 @@ export function startServerRuntime(): Promise<Runtime> {
     const simulators = getSimulators().start();
     // Its own pool: consumers waiting on a slow warehouse must not hold the connections that
     // payment notifications and console requests need.
-    const pipelineDb = process.env.PIPELINE === 'off' ? null : createDatabase(process.env.DATABASE_URL!, { max: 10, applicationName: 'conveyor-pipeline' });
+    const pipelineDb = process.env.PIPELINE === 'off' ? null : createDatabase(process.env.DATABASE_URL!, { max: 16, applicationName: 'conveyor-pipeline' });
     const pipeline = pipelineDb ? await startPipeline({ db: pipelineDb, consumers }) : null;
     const ordersPerMinute = Number(process.env.DEMO_ORDERS_PER_MINUTE ?? 20);
     // Scheduled reconciliation, alert rules and alert webhooks; leased, so any number of console processes may run this.
