@@ -38,6 +38,7 @@ import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
 import { getLag } from '@/server/pipeline/lag';
 import { startPipeline } from '@/server/pipeline/start-pipeline';
 import { backgroundTier, type BackgroundTier } from './background-tier';
+import { startAtFixedRate } from './fixed-rate';
 import { keepAliveClient } from './keep-alive-client';
 
 interface Target {
@@ -80,8 +81,6 @@ async function runJob(job: Job): Promise<JobResult> {
   const latenciesMs: number[] = [];
   const errors: Record<string, number> = {};
   let ok = 0;
-  let sent = 0;
-  const inFlight: Promise<void>[] = [];
   const started = performance.now();
 
   const fire = async (target: Target) => {
@@ -98,13 +97,8 @@ async function runJob(job: Job): Promise<JobResult> {
     }
   };
 
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - started) / 1_000) * job.rate));
-    for (; sent < due; sent++) inFlight.push(fire(job.targets[sent]!));
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  await Promise.all(inFlight);
-  return { sent, ok, errors, latenciesMs, seconds: (performance.now() - started) / 1_000 };
+  await startAtFixedRate(job.rate, total, (index) => fire(job.targets[index]!));
+  return { sent: total, ok, errors, latenciesMs, seconds: (performance.now() - started) / 1_000 };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import { appendEvent, appendEvents } from '@/server/pipeline/append-event';
 import { defineConsumer } from '@/server/pipeline/define-consumer';
 import { startPipeline } from '@/server/pipeline/start-pipeline';
 import type { BatchEventHandler, EventHandler } from '@/server/pipeline/types';
+import { startAtFixedRate } from './fixed-rate';
 
 const GROUPS = ['points', 'coupons', 'notifications', 'fulfillment', 'analytics'];
 const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -149,21 +150,7 @@ async function pipelineThroughput(kind: HandlerKind, events: number): Promise<nu
 /** The producer side of the latency run: one event per transaction on a fixed schedule. */
 async function produceAtFixedRate(url: string, rate: number, total: number): Promise<void> {
   const producer = createDatabase(url, { max: POOL_SIZE, applicationName: 'bench-producer' });
-  const started = performance.now();
-  const inFlight = new Set<Promise<unknown>>();
-  let appended = 0;
-  while (appended < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
-    for (; appended < due; appended++) {
-      const n = appended;
-      const append = producer
-        .transaction((tx) => appendEvent(tx, { topic: 'orders', key: `order-${n}`, type: 'OrderPaid', payload: { n } }))
-        .finally(() => inFlight.delete(append));
-      inFlight.add(append);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  await Promise.all(inFlight);
+  await startAtFixedRate(rate, total, (n) => producer.transaction((tx) => appendEvent(tx, { topic: 'orders', key: `order-${n}`, type: 'OrderPaid', payload: { n } })));
   await closeDatabase(producer);
 }
 

@@ -35,13 +35,10 @@ export function createGroupCommit<Item, Result>(options: GroupCommitOptions<Item
     inFlight++;
     Promise.resolve()
       .then(() => options.run(batch.map((entry) => entry.item)))
-      .then(
-        (results) => {
-          if (results.length !== batch.length) throw new Error(`group commit: ${results.length} results for ${batch.length} items`);
-          batch.forEach((entry, index) => entry.resolve(results[index]!));
-        },
-        (error: unknown) => batch.forEach((entry) => entry.reject(error)),
-      )
+      .then((results) => {
+        if (results.length !== batch.length) throw new Error(`group commit: ${results.length} results for ${batch.length} items`);
+        batch.forEach((entry, index) => entry.resolve(results[index]!));
+      })
       .catch((error: unknown) => batch.forEach((entry) => entry.reject(error)))
       .finally(() => {
         inFlight--;

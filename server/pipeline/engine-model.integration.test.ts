@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { ReservedSql } from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Database } from '@/db/client';
+import { hasErrorCode } from '@/db/error-code';
 import type { AttemptError } from '@/db/schema';
 import { createTestDatabase } from '@/test/database';
 import { appendEvents } from './append-event';
@@ -226,13 +227,7 @@ const saw = (situation: string, times = 1) => {
 
 class WorkerCrashed extends Error {}
 
-function isUniqueViolation(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
-    if ((current as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
-}
-
+const UNIQUE_VIOLATION = '23505';
 
 /**
  * ConsumerRunner's batch transaction (its path with one savepoint per event): effects,
@@ -268,7 +263,7 @@ async function commitLogBatch(db: Database, workerId: string, batch: BatchEvent[
     return 'committed';
   } catch (error) {
     if (error instanceof WorkerCrashed) return 'crashed';
-    if (error instanceof LeaseLostError || isUniqueViolation(error)) return 'refused';
+    if (error instanceof LeaseLostError || hasErrorCode(error, UNIQUE_VIOLATION)) return 'refused';
     throw error;
   }
 }
