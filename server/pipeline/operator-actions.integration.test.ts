@@ -3,9 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@/test/database';
 import { appendEvent, appendEvents } from './append-event';
 import { defineConsumer } from './define-consumer';
+import { deleteConsumedEvents } from './delete-consumed-events';
 import { discardDeadLetters } from './discard-dead-letters';
 import { giveUpRetries } from './give-up-retries';
+import { getLag } from './lag';
 import { pauseGroup } from './pause-group';
+import { registerConsumerGroup } from './register-consumer-group';
 import { replayDeadLetters } from './replay-dead-letters';
 import { resetGroupOffsets } from './reset-group-offsets';
 import { resumeGroup } from './resume-group';
@@ -18,6 +21,8 @@ import type { ConsumerDefinition } from './types';
 
 const { db } = await createTestDatabase();
 await createEffectsTable(db);
+/** For retention, which deletes only what every group of a database has consumed. */
+const { db: retentionDb } = await createTestDatabase();
 
 let pipeline: PipelineHandle | null = null;
 afterEach(async () => {
@@ -182,5 +187,30 @@ describe('operator actions', () => {
 
     expect(await resumeGroup(db, { group: 'paused', actor: 'oncall@example.com' })).toEqual({ group: 'paused', changed: true });
     await waitFor(async () => (await effectCounts(db, 'paused')).effects === 1, { what: 'delivery after resume' });
+  });
+
+  it('after retention, an offset reset and a new group start at the first event kept, and read to the end of the log', async () => {
+    const quiet = (group: string) => defineConsumer({ group, types: '*', topics: ['kept'], maxAttempts: 1, handler: async () => {} });
+    pipeline = await startPipeline({ db: retentionDb, consumers: [quiet('kept')], ...fastPipelineOptions, partitions: 1 });
+    await retentionDb.transaction((tx) =>
+      appendEvents(tx, [1, 2, 3].map((n) => ({ topic: 'kept', key: `k${n}`, type: 'Pushed', payload: {} }))),
+    );
+    const lagOf = async (group: string) => (await getLag(retentionDb, { group }))[0]!.lag;
+    const logged = async () => (await retentionDb.execute(sql`select 1 from events`)).length;
+    await waitFor(async () => (await logged()) === 3 && (await lagOf('kept')) === 0, { what: 'the three events consumed' });
+    await pipeline.stop();
+    pipeline = null;
+    await retentionDb.execute(sql`update events set logged_at = now() - interval '30 days'`);
+    // The partition's last event stays: reading it is how a group moved back reaches the end.
+    expect(await deleteConsumedEvents(retentionDb, { olderThanDays: 7 })).toBe(2);
+
+    // Offsets 0 and 1 are gone: rewinding to 0 lands on 2, the first event kept.
+    const rewind = await resetGroupOffsets(retentionDb, { group: 'kept', to: { offset: 0 }, actor: 'oncall@example.com' });
+    expect(rewind.partitions).toEqual([{ partition: 0, from: 3, to: 2, redelivered: 1, skipped: 0 }]);
+    await registerConsumerGroup(retentionDb, { ...quiet('late'), maxAttempts: 1 }, 1);
+    expect([await lagOf('kept'), await lagOf('late')]).toEqual([1, 1]);
+
+    pipeline = await startPipeline({ db: retentionDb, consumers: [quiet('kept'), quiet('late')], ...fastPipelineOptions, partitions: 1 });
+    await waitFor(async () => (await lagOf('kept')) === 0 && (await lagOf('late')) === 0, { what: 'both groups to read to the end of the log' });
   });
 });

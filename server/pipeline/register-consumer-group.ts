@@ -18,8 +18,12 @@ export async function registerConsumerGroup(
     values (${consumer.group}, ${types}::text[], ${topics}::text[], ${consumer.maxAttempts})
     on conflict ("group") do update
       set types = excluded.types, topics = excluded.topics, max_attempts = excluded.max_attempts, registered_at = now()`);
+  // The first event each partition still holds, else its end: offset 0 on a partition whose
+  // early events retention deleted would be lag that no worker can consume.
   await db.execute(sql`
-    insert into consumer_offsets ("group", partition)
-    select ${consumer.group}, generate_series(0, ${partitions}::int - 1)
+    insert into consumer_offsets ("group", partition, committed_offset)
+    select ${consumer.group}, p.partition, coalesce((select min(e."offset") from events e where e.partition = p.partition), p.next_offset)
+    from log_partitions p
+    where p.partition < ${partitions}::int
     on conflict do nothing`);
 }

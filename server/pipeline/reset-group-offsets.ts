@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { notifyLogChanged } from './notify-workers';
 
-/** Where to move a group: the first event logged at or after a time, or an offset (clamped to the log). */
+/** Where to move a group: the first event logged at or after a time, or the first event kept at or after an offset. */
 export type OffsetResetTarget = { time: Date } | { offset: number };
 
 export type PartitionOffsetReset = {
@@ -39,10 +39,15 @@ export async function resetGroupOffsets(
     const partitions = await tx.execute<PartitionOffsetReset>(sql`
       with targets as (
         select o.partition, o.committed_offset as from_offset,
-               case when ${time}::timestamptz is not null
-                 then coalesce((select min(e."offset") from events e where e.partition = o.partition and e.logged_at >= ${time}::timestamptz), p.next_offset)
-                 else least(greatest(${offset}::int8, 0), p.next_offset)
-               end as to_offset
+               -- The first event still in the log at or after the target, else the end of the
+               -- log: an offset that retention deleted the events behind would show as lag that
+               -- no worker can ever consume.
+               coalesce(
+                 (select min(e."offset") from events e
+                  where e.partition = o.partition
+                    and case when ${time}::timestamptz is not null then e.logged_at >= ${time}::timestamptz else e."offset" >= ${offset}::int8 end),
+                 p.next_offset
+               ) as to_offset
         from consumer_offsets o join log_partitions p on p.partition = o.partition
         where o."group" = ${input.group}
           and (${input.partitions ? sql.param(input.partitions) : null}::int[] is null or o.partition = any(${input.partitions ? sql.param(input.partitions) : null}::int[]))
