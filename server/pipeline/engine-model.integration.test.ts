@@ -15,11 +15,15 @@ import { completeRetry } from './complete-retry';
 import { offsetCommits } from './consumer-runner';
 import { deadLetter } from './dead-letter';
 import { defineConsumer } from './define-consumer';
+import { deleteConsumedEvents } from './delete-consumed-events';
+import { discardDeadLetters } from './discard-dead-letters';
 import { ensurePartitions } from './ensure-partitions';
 import { failRetry } from './fail-retry';
+import { giveUpRetries } from './give-up-retries';
 import { LeaseLostError } from './lease-lost-error';
 import { isProcessed, markProcessed } from './mark-processed';
 import { assignedPartitions } from './partition-assignment';
+import { pauseGroup } from './pause-group';
 import { type BatchEvent, readBatch } from './read-batch';
 import { forgetWorker, recordHeartbeat } from './record-heartbeat';
 import { registerConsumerGroup } from './register-consumer-group';
@@ -27,22 +31,28 @@ import { relayBatch } from './relay-batch';
 import { releasePartitions } from './release-partitions';
 import { replayDeadLetters } from './replay-dead-letters';
 import { resetGroupOffsets } from './reset-group-offsets';
+import { resumeGroup } from './resume-group';
+import { retryNow } from './retry-now';
 import { scheduleRetries } from './schedule-retries';
 import { createEffectsTable, recordEffect } from './test-support/effects';
 
 /**
  * The engine as a model. Random interleavings of commands (append, relay, claim, read,
  * handle with failing events, crash before commit, retries, lease and lock expiry, stalls,
- * takeovers, stop/restart, dead-letter replay, offset reset) drive the real queue-state
- * functions, the ones ConsumerRunner and the relay call, against a real PostgreSQL. A small
- * in-memory model predicts every answer and, after each command, the whole queue state:
- * outbox, log, offsets and leases, live workers, processed marks, retries (with backoff),
- * dead letters, and the effect rows handlers wrote in their transactions, so "handled twice"
- * is counted on real rows. Then faults stop, everything drains, and the promises are checked
- * on the rows: every committed append is logged once without gaps, every event the group
- * subscribes to is handled exactly once (plus once per processed mark an offset reset
- * removed) or is dead-lettered after exactly maxAttempts, attempts never exceed it, and
- * every replayed dead letter was delivered again.
+ * takeovers, stop/restart, and the operator's actions: dead-letter replay and discard, offset
+ * reset, pause and resume, retry now, give up, and retention) drive the real queue-state
+ * functions, the ones ConsumerRunner, the relay and the console call, against a real
+ * PostgreSQL. A small in-memory model predicts every answer and, after each command, the
+ * whole queue state: outbox, log, offsets and leases, whether the group is paused, live
+ * workers, processed marks, retries (with backoff), dead letters, and the effect rows
+ * handlers wrote in their transactions, so "handled twice" is counted on real rows. Then
+ * faults stop, everything drains, and the promises are checked on the rows: every committed
+ * append is logged once without gaps (or was removed by retention after the group handled
+ * or ignored it), every event the group subscribes to is handled exactly once (plus once per
+ * processed mark an offset reset removed) or is dead-lettered after exactly maxAttempts (or
+ * fewer, when an operator gave up), attempts never exceed it, every replayed dead letter was
+ * delivered again, no discarded one was, and a paused group handled nothing but what its
+ * workers had in hand when it was paused.
  *
  * The batch and retry transactions are ConsumerRunner's, rebuilt here from the same
  * functions (its savepoint-per-event path; its no-savepoint fast path is covered by
@@ -50,12 +60,15 @@ import { createEffectsTable, recordEffect } from './test-support/effects';
  * with other commands, and a crash can strike after the handlers ran.
  *
  * Time is simulated: a tick moves every stored deadline (leases, retry due times and
- * locks, delayed outbox rows, heartbeats) into the past, since the engine compares them
- * with PostgreSQL's now(). Minutes are the unit, so the real time a run takes (well under
- * SLACK_MS) never decides an outcome, except where backoff jitter makes a retry possibly
- * but not surely due: there the model accepts either answer.
+ * locks, delayed outbox rows, heartbeats) and every log time into the past, since the engine
+ * compares them with PostgreSQL's now(). Minutes are the unit (a quiet night is a day), so
+ * the real time a run takes (well under SLACK_MS) never decides an outcome, except where
+ * backoff jitter makes a retry possibly but not surely due: there the model accepts either
+ * answer.
  *
- * To replay a reported failure: MODEL_SEED=<seed> MODEL_PATH=<path> npx vitest run <this file>.
+ * To replay a reported failure: MODEL_SEED=<seed> MODEL_PATH=<path> MODEL_COMMANDS_PATH=<the
+ * counterexample's replayPath comment> npx vitest run <this file>; the commands' own path is
+ * needed too, since how a command list shrinks depends on which of its commands ran.
  */
 
 const GROUP = 'model';
@@ -66,6 +79,7 @@ const IGNORED = 'Ignored';
 const PARTITIONS = 3;
 const WORKER_SLOTS = 2;
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 /** Not a whole number of minutes, so a lease never expires exactly at a tick. */
 const LEASE_MS = 10.5 * MINUTE;
 const BACKOFF = { baseMs: 3 * MINUTE, maxMs: 12 * MINUTE };
@@ -99,6 +113,7 @@ interface ModelEvent {
   type: string;
   partition: number;
   offset: number;
+  loggedAt: number;
 }
 interface OutboxEntry {
   id: string;
@@ -118,13 +133,16 @@ interface ModelRetry {
   lockedBy: string | null;
   lockedUntil: number;
   replayOf: number | null;
+  /** Made due by retry-now before its backoff would have: a claim must take it at once. */
+  hurried?: boolean;
 }
 interface ModelDeadLetter {
   id: number | null;
   eventId: string;
   attempts: number;
-  status: 'dead' | 'replayed';
+  status: 'dead' | 'replayed' | 'discarded';
   replayOf: number | null;
+  givenUp: boolean;
 }
 interface ModelBatchEvent {
   id: string;
@@ -174,7 +192,12 @@ class Model {
   /** Replayed dead letter → the dead letter its new delivery is linked to (itself, or a newer one of the same event). */
   replayedVia = new Map<number, number>();
   /** How each replay delivery ended, by the dead letter it is linked to. */
-  replayOutcomes = new Map<number, 'handled' | 'completed' | 'dead'>();
+  replayOutcomes = new Map<number, 'handled' | 'completed' | 'dead' | 'given up'>();
+  /** Events retention deleted from the log; their offsets stay taken. */
+  deleted = new Set<string>();
+  paused = false;
+  /** Since the group was paused: the last effect row before, and the events its workers had in hand. */
+  pause: { lastEffectSeq: number; inHand: Set<string> } | null = null;
   /** Processed marks an offset reset removed: each is one deliberate extra handling. */
   rewound = new Map<string, number>();
   slots: WorkerSlot[] = Array.from({ length: WORKER_SLOTS }, () => ({ incarnation: 1, alive: true, held: [], batch: null, claimed: [] }));
@@ -194,6 +217,13 @@ class Model {
   leaseLive(partition: number, workerId: string): boolean {
     const lease = this.leases[partition]!;
     return lease.owner === workerId && !this.passed(lease.expiresAt);
+  }
+
+  /** The events of a partition from its committed offset on, as the log holds them now. */
+  unconsumed(partition: number): { id: string; offset: number }[] {
+    return this.log[partition]!.map((id, offset) => ({ id, offset }))
+      .slice(this.committed[partition])
+      .filter((event) => !this.deleted.has(event.id));
   }
 
   countEffect(eventId: string) {
@@ -315,6 +345,7 @@ interface DatabaseState {
   outbox: string[];
   events: [string, number, number][];
   offsets: [number, number, string | null, boolean][];
+  paused: boolean;
   workers: string[];
   processed: string[];
   retries: {
@@ -327,7 +358,7 @@ interface DatabaseState {
     replayOf: number | null;
     remainingMs: number;
   }[];
-  deadLetters: { id: number; eventId: string; attempts: number; errors: number; status: string; replayOf: number | null }[];
+  deadLetters: { id: number; eventId: string; attempts: number; errors: number; status: string; replayOf: number | null; givenUp: boolean }[];
   effects: Record<string, number>;
 }
 
@@ -338,6 +369,7 @@ async function readState(db: Database): Promise<DatabaseState> {
       'events', (select coalesce(json_agg(json_build_array(id::text, partition, "offset") order by partition, "offset"), '[]') from events),
       'offsets', (select coalesce(json_agg(json_build_array(partition, committed_offset, lease_owner, coalesce(lease_expires_at > now(), false)) order by partition), '[]')
                   from consumer_offsets where "group" = ${GROUP}),
+      'paused', (select paused from consumer_groups where "group" = ${GROUP}),
       'workers', (select coalesce(json_agg(worker_id order by worker_id), '[]') from consumer_workers where "group" = ${GROUP}),
       'processed', (select coalesce(json_agg(event_id::text order by event_id), '[]') from processed_events where "group" = ${GROUP}),
       'retries', (select coalesce(json_agg(json_build_object(
@@ -347,7 +379,7 @@ async function readState(db: Database): Promise<DatabaseState> {
                   from retries where "group" = ${GROUP}),
       'deadLetters', (select coalesce(json_agg(json_build_object(
                         'id', id, 'eventId', event_id::text, 'attempts', attempts, 'errors', jsonb_array_length(errors),
-                        'status', status, 'replayOf', replay_of) order by id), '[]')
+                        'status', status, 'replayOf', replay_of, 'givenUp', given_up_by is not null) order by id), '[]')
                       from dead_letters where "group" = ${GROUP}),
       'effects', (select coalesce(json_object_agg(event_id, n), '{}')
                   from (select event_id::text as event_id, count(*)::int as n from test_effects where "group" = ${GROUP} group by event_id) counted)
@@ -370,20 +402,22 @@ async function expectDatabaseMatchesModel(m: Model, r: Real, after: string): Pro
   const retryLine = (retry: { eventId: string; retryId: number | null; attempt: number; errors: number; lockedBy: string | null; locked: boolean; replayOf: number | null }) =>
     `event ${retry.eventId} (retry ${retry.retryId}): attempt ${retry.attempt}, ${retry.errors} errors, ` +
     `${retry.lockedBy === null ? 'unlocked' : `locked by ${retry.lockedBy}${retry.locked ? '' : ' (lapsed)'}`}${retry.replayOf === null ? '' : `, replays ${retry.replayOf}`}`;
-  const deadLetterLine = (deadLetter: { id: number | null; eventId: string; attempts: number; errors: number; status: string; replayOf: number | null }) =>
+  const deadLetterLine = (deadLetter: { id: number | null; eventId: string; attempts: number; errors: number; status: string; replayOf: number | null; givenUp: boolean }) =>
     `${deadLetter.id}: event ${deadLetter.eventId}, ${deadLetter.attempts} attempts, ${deadLetter.errors} errors, ${deadLetter.status}` +
-    (deadLetter.replayOf === null ? '' : `, replay of ${deadLetter.replayOf}`);
+    (deadLetter.replayOf === null ? '' : `, replay of ${deadLetter.replayOf}`) +
+    (deadLetter.givenUp ? ', given up' : '');
   const effectLines = (effects: [string, number][]) => effects.sort(([a], [b]) => byId(a, b)).map(([id, count]) => `event ${id} ×${count}`);
 
   expect(state.outbox, `${where}: outbox`).toEqual(m.outbox.map((entry) => entry.id).sort(byId));
   expect(
     state.events.map(([id, partition, offset]) => `${id}@p${partition}:${offset}`),
     `${where}: the log`,
-  ).toEqual(m.log.flatMap((ids, partition) => ids.map((id, offset) => `${id}@p${partition}:${offset}`)));
+  ).toEqual(m.log.flatMap((ids, partition) => ids.flatMap((id, offset) => (m.deleted.has(id) ? [] : [`${id}@p${partition}:${offset}`]))));
   expect(
     state.offsets.map(([partition, committed, owner, live]) => `p${partition}: committed ${committed}, ${lease(owner, live)}`),
     `${where}: committed offsets and leases`,
   ).toEqual(m.leases.map((entry, partition) => `p${partition}: committed ${m.committed[partition]}, ${lease(entry.owner, entry.owner !== null && !m.passed(entry.expiresAt))}`));
+  expect(state.paused, `${where}: group paused`).toBe(m.paused);
   expect(state.workers, `${where}: live worker rows`).toEqual([...m.heartbeats.keys()].sort());
   expect(state.processed, `${where}: processed marks`).toEqual([...m.processed].sort(byId));
   expect(state.retries.map(retryLine), `${where}: retries`).toEqual(
@@ -488,7 +522,7 @@ class RelayCommand extends EngineCommand {
       expect(partition, `${this}: partition of key ${entry.key}`).toBe(known);
       m.keyPartition.set(entry.key, known);
       const offset = m.log[known]!.push(entry.id) - 1;
-      m.events.set(entry.id, { id: entry.id, key: entry.key, type: entry.type, partition: known, offset });
+      m.events.set(entry.id, { id: entry.id, key: entry.key, type: entry.type, partition: known, offset, loggedAt: m.now });
     }
   }
 }
@@ -553,20 +587,27 @@ class ReadCommand extends EngineCommand {
   async step(m: Model, r: Real) {
     const workerId = m.workerId(this.slot);
     const batch = await readBatch(r.db, { group: GROUP, workerId, limit: this.limit });
-    const expected = m.leases
+    // Retention can leave gaps after a reset moved the offset back: the batch takes the
+    // events that are left, still ordered by their distance from the committed offset.
+    const unpaused = m.leases
       .flatMap((_, partition) =>
         m.leaseLive(partition, workerId)
-          ? m.log[partition]!.slice(m.committed[partition], m.committed[partition]! + this.limit).map((id, index) => ({
-              id,
-              partition,
-              offset: m.committed[partition]! + index,
-              committedOffset: m.committed[partition]!,
-              settled: m.processed.has(id) || m.retries.has(id),
-            }))
+          ? m
+              .unconsumed(partition)
+              .slice(0, this.limit)
+              .map(({ id, offset }) => ({
+                id,
+                partition,
+                offset,
+                committedOffset: m.committed[partition]!,
+                settled: m.processed.has(id) || m.retries.has(id),
+              }))
           : [],
       )
       .sort((a, b) => a.offset - a.committedOffset - (b.offset - b.committedOffset) || a.partition - b.partition)
       .slice(0, this.limit);
+    if (m.paused && unpaused.length > 0) saw('paused group held back events');
+    const expected = m.paused ? [] : unpaused;
     const line = (event: ModelBatchEvent) => `${event.id}@p${event.partition}:${event.offset} (read after ${event.committedOffset})${event.settled ? ' settled' : ''}`;
     expect(batch.map(line), `${this}: the batch`).toEqual(expected.map(line));
     m.slots[this.slot]!.batch = expected.length > 0 ? expected : null;
@@ -624,7 +665,7 @@ class HandleCommand extends EngineCommand {
     }
     for (const id of failing) {
       if (m.maxAttempts <= 1) {
-        m.deadLetters.push({ id: null, eventId: id, attempts: 1, status: 'dead', replayOf: null });
+        m.deadLetters.push({ id: null, eventId: id, attempts: 1, status: 'dead', replayOf: null, givenUp: false });
         continue;
       }
       m.retries.set(id, {
@@ -656,7 +697,11 @@ class ClaimRetriesCommand extends EngineCommand {
   async step(m: Model, r: Real) {
     const workerId = m.workerId(this.slot);
     const claimed = await claimDueRetries(r.db, { group: GROUP, workerId, limit: 100, lockMs: LEASE_MS });
-    const claimable = [...m.retries.values()].filter((retry) => retry.lockedBy === null || m.passed(retry.lockedUntil));
+    // A paused group's due retries wait, as its log does.
+    const claimable = m.paused ? [] : [...m.retries.values()].filter((retry) => retry.lockedBy === null || m.passed(retry.lockedUntil));
+    if (m.paused && [...m.retries.values()].some((retry) => (retry.lockedBy === null || m.passed(retry.lockedUntil)) && m.passed(retry.dueBy))) {
+      saw('paused group held back due retries');
+    }
     const possiblyDue = claimable.filter((retry) => retry.dueFrom - SLACK_MS <= m.now).map((retry) => retry.eventId);
     const surelyDue = claimable.filter((retry) => m.passed(retry.dueBy)).map((retry) => retry.eventId);
     const claimedIds = claimed.map((retry) => retry.event.id);
@@ -673,6 +718,7 @@ class ClaimRetriesCommand extends EngineCommand {
     for (const id of claimedIds) {
       const retry = m.retries.get(id)!;
       if (retry.lockedBy !== null) saw('retry lock taken over after expiry');
+      if (retry.hurried) saw('retry claimed early after retry-now');
       Object.assign(retry, { lockedBy: workerId, lockedUntil: m.now + LEASE_MS });
     }
     m.slots[this.slot]!.claimed = expected;
@@ -736,6 +782,7 @@ class RunRetriesCommand extends EngineCommand {
           dueBy: m.now + backoffWindow(attempt),
           lockedBy: null,
           lockedUntil: -Infinity,
+          hurried: false,
         });
         continue;
       }
@@ -746,7 +793,7 @@ class RunRetriesCommand extends EngineCommand {
         m.countEffect(retry.eventId);
         if (retry.replayOf !== null) saw('replayed dead letter handled');
       }
-      if (outcome === 'dead') m.deadLetters.push({ id: null, eventId: retry.eventId, attempts: retry.errors + 1, status: 'dead', replayOf: retry.replayOf });
+      if (outcome === 'dead') m.deadLetters.push({ id: null, eventId: retry.eventId, attempts: retry.errors + 1, status: 'dead', replayOf: retry.replayOf, givenUp: false });
     }
   }
 }
@@ -836,7 +883,7 @@ class WorkerTurnCommand extends EngineCommand {
 
 /** A batch read, then something happens before its commit: the guards must refuse it or the model must agree it still holds. */
 class InterruptedBatchCommand extends SequenceCommand {
-  constructor(slot: number, limit: number, failMask: number, interruptedBy: 'lease expiry' | 'takeover' | 'offset reset') {
+  constructor(slot: number, limit: number, failMask: number, interruptedBy: 'lease expiry' | 'takeover' | 'offset reset' | 'pause') {
     const other = (slot + 1) % WORKER_SLOTS;
     super(
       new ReadCommand(slot, limit),
@@ -844,34 +891,48 @@ class InterruptedBatchCommand extends SequenceCommand {
         'lease expiry': [new TickCommand(11)],
         takeover: [new StallCommand(slot), new ClaimCommand(other, true), new BatchCommand(other, 4, 0)],
         'offset reset': [new ResetCommand('all', 0)],
+        pause: [new PauseCommand()],
       }[interruptedBy],
       new HandleCommand(slot, failMask, false),
     );
   }
 }
 
-/** Retries claimed, then their lock lapses (and maybe another worker runs them) before the first worker runs them. */
+/**
+ * Retries claimed, then their lock lapses (and maybe another worker runs them, or an operator
+ * gives them up), or an operator acts on them while they are locked, before the first worker
+ * runs them.
+ */
 class InterruptedRetriesCommand extends SequenceCommand {
-  constructor(slot: number, failMask: number, interruptedBy: 'lock expiry' | 'takeover') {
+  constructor(slot: number, failMask: number, interruptedBy: 'lock expiry' | 'takeover' | 'give up' | 'give up after lock expiry' | 'retry now') {
     const other = (slot + 1) % WORKER_SLOTS;
     super(
       new ClaimRetriesCommand(slot),
       {
         'lock expiry': [new TickCommand(11)],
         takeover: [new TickCommand(11), new RetryStepCommand(other, 0)],
+        'give up': [new GiveUpCommand({ by: 'group' })],
+        'give up after lock expiry': [new TickCommand(11), new GiveUpCommand({ by: 'group' })],
+        'retry now': [new RetryNowCommand({ by: 'group' })],
       }[interruptedBy],
       new RunRetriesCommand(slot, failMask, false),
     );
   }
 }
 
-/** Time passes: every stored deadline moves into the past by that much. */
+/**
+ * Time passes: every stored deadline moves into the past by that much, and so does every
+ * event's log time, which retention compares with now() as the others are. Aging the log in
+ * the tick rather than in a step of its own keeps one clock: an event is as old as the ticks
+ * since it was relayed, and a day-long tick (everything else lapses too, as after a quiet
+ * night) is what makes some events, and not others, older than retention's days.
+ */
 class TickCommand extends EngineCommand {
   constructor(readonly minutes: number) {
     super();
   }
   toString() {
-    return `tick(${this.minutes} min)`;
+    return this.minutes * MINUTE === DAY ? 'tick(1 day)' : `tick(${this.minutes} min)`;
   }
   async step(m: Model, r: Real) {
     const shift = sql`${this.minutes * MINUTE} * interval '1 millisecond'`;
@@ -879,7 +940,8 @@ class TickCommand extends EngineCommand {
       with leases as (update consumer_offsets set lease_expires_at = lease_expires_at - ${shift} where lease_expires_at is not null),
            due as (update retries set next_attempt_at = next_attempt_at - ${shift}, locked_until = locked_until - ${shift}),
            delayed as (update outbox set deliver_at = deliver_at - ${shift}),
-           heartbeats as (update consumer_workers set heartbeat_at = heartbeat_at - ${shift})
+           heartbeats as (update consumer_workers set heartbeat_at = heartbeat_at - ${shift}),
+           logged as (update events set logged_at = logged_at - ${shift})
       select 1`);
     m.now += this.minutes * MINUTE;
   }
@@ -1023,8 +1085,11 @@ class ResetCommand extends EngineCommand {
     const input = { group: GROUP, to: { offset }, partitions: this.partition === 'all' ? undefined : partitions, actor: 'model' };
     const expected = partitions.map((partition) => {
       const from = m.committed[partition]!;
-      const to = Math.min(Math.max(offset, 0), m.log[partition]!.length);
-      const rewound = m.log[partition]!.slice(to, from);
+      // The first event retention left at or after the target, else the end of the log.
+      const log = m.log[partition]!;
+      let to = Math.min(Math.max(offset, 0), log.length);
+      while (to < log.length && m.deleted.has(log[to]!)) to++;
+      const rewound = m.log[partition]!.slice(to, from).filter((id) => !m.deleted.has(id));
       const subscribed = rewound.filter((id) => m.events.get(id)!.type === SUBSCRIBED);
       return { partition, from, to, rewound, redelivered: subscribed.filter((id) => !m.retries.has(id)), skipped: 0 };
     });
@@ -1052,12 +1117,219 @@ class ResetCommand extends EngineCommand {
   }
 }
 
+/** Which rows an operator's bulk action picks: one by its id (the n-th, wrapping), a key's, or the whole group's. */
+type Selection = { by: 'id'; index: number } | { by: 'key'; key: number } | { by: 'group' };
+
+const describeSelection = (selection: Selection, rows: string) =>
+  selection.by === 'id' ? `the ${rows} #${selection.index}` : selection.by === 'key' ? `the ${rows} of k${selection.key}` : `every ${rows}`;
+
+/** The filter the console would send for a selection, and the model's rows it matches. */
+function selectedRows<Row extends { eventId: string }>(m: Model, selection: Selection, rows: Row[], idOf: (row: Row) => number | null) {
+  if (selection.by === 'id') {
+    const chosen = rows.length > 0 ? [rows[selection.index % rows.length]!] : [];
+    return { filter: { ids: chosen.map((row) => idOf(row)!) }, matching: chosen };
+  }
+  if (selection.by === 'key') {
+    const key = `k${selection.key}`;
+    return { filter: { group: GROUP, key }, matching: rows.filter((row) => m.events.get(row.eventId)!.key === key) };
+  }
+  return { filter: { group: GROUP }, matching: rows };
+}
+
+const selectedRetries = (m: Model, selection: Selection) =>
+  selectedRows(
+    m,
+    selection,
+    [...m.retries.values()].sort((a, b) => byId(a.eventId, b.eventId)),
+    (retry) => retry.retryId,
+  );
+
+/** A retry a worker is running (its lock live) is left alone by the operator's actions. */
+const unlocked = (m: Model, retry: ModelRetry) => retry.lockedBy === null || m.passed(retry.lockedUntil);
+
+/** What a bulk action's dry run shows: the count, and the first rows of the list (newest first). */
+const previewOf = (ids: number[]) => ({ count: ids.length, sample: [...ids].sort((a, b) => b - a).slice(0, 10) });
+
+/** The console's pause: workers keep their leases, but read and claim nothing. */
+class PauseCommand extends EngineCommand {
+  toString() {
+    return 'pause(the group)';
+  }
+  async step(m: Model, r: Real) {
+    const [last] = await r.db.execute<{ seq: string }>(sql`select coalesce(max(seq), 0)::text as seq from test_effects`);
+    const result = await pauseGroup(r.db, { group: GROUP, actor: 'model' });
+    expect(result, `${this}: answer`).toEqual({ group: GROUP, changed: !m.paused });
+    if (m.paused) return;
+    m.paused = true;
+    // A batch read or retries claimed before the pause still finish, as in ConsumerRunner,
+    // which checks for the pause only when it reads or claims.
+    const inHand = m.slots.flatMap((slot) => [...(slot.batch ?? []).filter((event) => !event.settled).map((event) => event.id), ...slot.claimed.map((retry) => retry.eventId)]);
+    m.pause = { lastEffectSeq: Number(last!.seq), inHand: new Set(inHand) };
+  }
+}
+
+class ResumeCommand extends EngineCommand {
+  toString() {
+    return 'resume(the group)';
+  }
+  async step(m: Model, r: Real) {
+    const result = await resumeGroup(r.db, { group: GROUP, actor: 'model' });
+    expect(result, `${this}: answer`).toEqual({ group: GROUP, changed: m.paused });
+    if (!m.pause) return;
+    const { lastEffectSeq, inHand } = m.pause;
+    // On the effect rows themselves: whatever ran while paused was in a worker's hands before.
+    const handled = await r.db.execute<{ eventId: string }>(sql`
+      select event_id::text as "eventId" from test_effects where "group" = ${GROUP} and seq > ${lastEffectSeq}`);
+    expect(
+      handled.map((row) => row.eventId).filter((id) => !inHand.has(id)),
+      `${this}: events handled while paused that no worker had in hand at the pause`,
+    ).toEqual([]);
+    saw('work in hand finished while paused', handled.length);
+    m.paused = false;
+    m.pause = null;
+  }
+}
+
+/** The failed-pushes screen's "give up": unlocked retries become dead letters now, their errors kept. */
+class GiveUpCommand extends EngineCommand {
+  constructor(readonly selection: Selection) {
+    super();
+  }
+  toString() {
+    return `give up(${describeSelection(this.selection, 'retry')})`;
+  }
+  async step(m: Model, r: Real) {
+    const { filter, matching } = selectedRetries(m, this.selection);
+    const input = { filter, actor: 'model', reason: 'model test' };
+    const preview = await giveUpRetries(r.db, { ...input, dryRun: true });
+    const result = await giveUpRetries(r.db, input);
+    if (!preview.dryRun || result.dryRun) throw new Error('giveUpRetries ignored dryRun');
+    // The preview counts a retry a worker is running; the action then leaves it.
+    expect({ count: preview.count, sample: preview.sample.map((row) => row.id) }, `${this}: dry run`).toEqual(previewOf(matching.map((retry) => retry.retryId!)));
+    const givenUp = matching.filter((retry) => unlocked(m, retry));
+    if (givenUp.length < matching.length) saw('give up left a running retry');
+    // The new dead letters' ids are the database's; which event each belongs to is learned here.
+    const created = await r.db.execute<{ id: number; eventId: string }>(sql`
+      select id::int as id, event_id::text as "eventId" from dead_letters where id = any(${sql.param(result.deadLetterIds)}::int8[]) order by id`);
+    expect(created.length, `${this}: dead letter ids answered`).toBe(result.deadLetterIds.length);
+    expect(
+      created.map((row) => row.eventId).sort(byId),
+      `${this}: retries given up`,
+    ).toEqual(givenUp.map((retry) => retry.eventId).sort(byId));
+    saw('retries given up', created.length);
+    for (const { id, eventId } of created) {
+      const retry = m.retries.get(eventId)!;
+      m.retries.delete(eventId);
+      m.deadLetters.push({ id, eventId, attempts: retry.errors, status: 'dead', replayOf: retry.replayOf, givenUp: true });
+      if (retry.replayOf !== null) m.replayOutcomes.set(retry.replayOf, 'given up');
+    }
+  }
+}
+
+/** The dead-letters screen's "discard": dead letters still `dead` are resolved, never to be replayed. */
+class DiscardCommand extends EngineCommand {
+  constructor(readonly selection: Selection) {
+    super();
+  }
+  toString() {
+    return `discard(${describeSelection(this.selection, 'dead letter')})`;
+  }
+  async step(m: Model, r: Real) {
+    const { filter, matching } = selectedRows(m, this.selection, m.deadLetters, (deadLetter) => deadLetter.id);
+    const input = { filter, actor: 'model', reason: 'model test' };
+    const preview = await discardDeadLetters(r.db, { ...input, dryRun: true });
+    const result = await discardDeadLetters(r.db, input);
+    if (!preview.dryRun || result.dryRun) throw new Error('discardDeadLetters ignored dryRun');
+    const discarded = matching.filter((deadLetter) => deadLetter.status === 'dead');
+    const ids = discarded.map((deadLetter) => deadLetter.id!);
+    expect({ count: preview.count, sample: preview.sample.map((row) => row.id) }, `${this}: dry run`).toEqual(previewOf(ids));
+    expect([...result.deadLetterIds].sort((a, b) => a - b), `${this}: dead letters discarded`).toEqual(ids);
+    saw('dead letters discarded', ids.length);
+    for (const deadLetter of discarded) deadLetter.status = 'discarded';
+  }
+}
+
+/** The failed-pushes screen's "retry now": unlocked retries become due at once, attempts unchanged. */
+class RetryNowCommand extends EngineCommand {
+  constructor(readonly selection: Selection) {
+    super();
+  }
+  toString() {
+    return `retry now(${describeSelection(this.selection, 'retry')})`;
+  }
+  async step(m: Model, r: Real) {
+    const { filter, matching } = selectedRetries(m, this.selection);
+    const result = await retryNow(r.db, { filter });
+    const hurried = matching.filter((retry) => unlocked(m, retry));
+    expect([...result.retryIds].sort((a, b) => a - b), `${this}: retries made due`).toEqual(hurried.map((retry) => retry.retryId!).sort((a, b) => a - b));
+    for (const retry of hurried) {
+      retry.hurried = retry.dueFrom - SLACK_MS > m.now;
+      Object.assign(retry, { dueFrom: m.now, dueBy: m.now });
+    }
+  }
+}
+
+/** Retry now, then a worker's next claim, which must take every retry made due (unless the group is paused). */
+class RetryNowThenClaimCommand extends SequenceCommand {
+  constructor(selection: Selection, slot: number) {
+    super(new RetryNowCommand(selection), [], new ClaimRetriesCommand(slot));
+  }
+}
+
+/** A quiet night, then retention: whatever was consumed before it is old enough for a day. */
+class NightThenRetentionCommand extends SequenceCommand {
+  constructor(olderThanDays: number, batchSize: number) {
+    super(new TickCommand(DAY / MINUTE), [], new RetentionCommand(olderThanDays, batchSize));
+  }
+}
+
+/**
+ * Retention: events older than the given days that the group consumed and that no retry or
+ * dead letter (of any status) still refers to are deleted with their processed marks.
+ */
+class RetentionCommand extends EngineCommand {
+  constructor(
+    readonly olderThanDays: number,
+    readonly batchSize: number,
+  ) {
+    super();
+  }
+  toString() {
+    return `retention(older than ${this.olderThanDays} days, batches of ${this.batchSize})`;
+  }
+  async step(m: Model, r: Real) {
+    const deleted = await deleteConsumedEvents(r.db, { olderThanDays: this.olderThanDays, batchSize: this.batchSize });
+    const consumed = [...m.events.values()].filter(
+      (event) =>
+        !m.deleted.has(event.id) &&
+        m.passed(event.loggedAt + this.olderThanDays * DAY) &&
+        event.offset < m.committed[event.partition]! &&
+        // each partition keeps its last event
+        event.offset < m.log[event.partition]!.length - 1,
+    );
+    const owned = (event: ModelEvent) => m.retries.has(event.id) || m.deadLetters.some((deadLetter) => deadLetter.eventId === event.id);
+    const doomed = consumed.filter((event) => !owned(event));
+    expect(deleted, `${this}: events deleted`).toBe(doomed.length);
+    saw('events deleted by retention', doomed.length);
+    saw('retention kept an old consumed event for its retry or dead letter', consumed.length - doomed.length);
+    for (const event of doomed) {
+      m.deleted.add(event.id);
+      m.processed.delete(event.id);
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Generation, reset between runs, drain and the final invariants
 
 const slotArb = fc.nat({ max: WORKER_SLOTS - 1 });
 const failMaskArb = fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.nat({ max: 15 }) });
 const maxAttemptsArb = fc.constantFrom(1, 2, 3);
+const selectionArb: fc.Arbitrary<Selection> = fc.oneof(
+  fc.nat({ max: 5 }).map((index) => ({ by: 'id' as const, index })),
+  fc.nat({ max: 4 }).map((key) => ({ by: 'key' as const, key })),
+  fc.constant({ by: 'group' as const }),
+);
 const appendedEventArb = fc.record({ key: fc.nat({ max: 4 }), ignored: fc.nat({ max: 5 }).map((n) => n === 0) });
 /** Every run starts with a few events in the log, so the commands have something to work on. */
 const openingArb = fc.array(appendedEventArb, { minLength: 1, maxLength: 6 }).map((events) => [new AppendCommand(events, 0, false), new RelayCommand(100)]);
@@ -1087,18 +1359,23 @@ const commandArb: fc.Arbitrary<EngineCommand> = fc.oneof(
       .map(([slot, limit, mask, retryMask, crash]) => new WorkerTurnCommand(slot, limit, mask, retryMask, crash)),
   },
   {
-    weight: 3,
+    weight: 4,
     arbitrary: fc
-      .tuple(slotArb, fc.integer({ min: 1, max: 4 }), failMaskArb, fc.constantFrom('lease expiry' as const, 'takeover' as const, 'offset reset' as const))
+      .tuple(slotArb, fc.integer({ min: 1, max: 4 }), failMaskArb, fc.constantFrom('lease expiry' as const, 'takeover' as const, 'offset reset' as const, 'pause' as const))
       .map(([slot, limit, mask, interruptedBy]) => new InterruptedBatchCommand(slot, limit, mask, interruptedBy)),
   },
   {
-    weight: 2,
+    weight: 3,
     arbitrary: fc
-      .tuple(slotArb, failMaskArb, fc.constantFrom('lock expiry' as const, 'takeover' as const))
+      .tuple(
+        slotArb,
+        failMaskArb,
+        fc.constantFrom('lock expiry' as const, 'takeover' as const, 'give up' as const, 'give up after lock expiry' as const, 'retry now' as const),
+      )
       .map(([slot, mask, interruptedBy]) => new InterruptedRetriesCommand(slot, mask, interruptedBy)),
   },
   { weight: 3, arbitrary: fc.constantFrom(1, 4, 7, 11).map((minutes) => new TickCommand(minutes)) },
+  { weight: 1, arbitrary: fc.constant(DAY / MINUTE).map((minutes) => new TickCommand(minutes)) },
   { weight: 2, arbitrary: slotArb.map((slot) => new StallCommand(slot)) },
   { weight: 1, arbitrary: slotArb.map((slot) => new CrashCommand(slot)) },
   { weight: 1, arbitrary: slotArb.map((slot) => new StopCommand(slot)) },
@@ -1110,21 +1387,36 @@ const commandArb: fc.Arbitrary<EngineCommand> = fc.oneof(
       .tuple(fc.oneof(fc.nat({ max: PARTITIONS - 1 }), fc.constant('all' as const)), fc.integer({ min: 1, max: 4 }))
       .map(([partition, back]) => new ResetCommand(partition, back)),
   },
+  { weight: 1, arbitrary: fc.constant(null).map(() => new PauseCommand()) },
+  { weight: 1, arbitrary: fc.constant(null).map(() => new ResumeCommand()) },
+  { weight: 2, arbitrary: selectionArb.map((selection) => new GiveUpCommand(selection)) },
+  { weight: 1, arbitrary: selectionArb.map((selection) => new DiscardCommand(selection)) },
+  { weight: 1, arbitrary: selectionArb.map((selection) => new RetryNowCommand(selection)) },
+  { weight: 1, arbitrary: fc.tuple(selectionArb, slotArb).map(([selection, slot]) => new RetryNowThenClaimCommand(selection, slot)) },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(fc.constantFrom(1, 2), fc.constantFrom(1, 3, 500)).map(([days, batchSize]) => new RetentionCommand(days, batchSize)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.constantFrom(1, 2), fc.constantFrom(1, 3, 500)).map(([days, batchSize]) => new NightThenRetentionCommand(days, batchSize)),
+  },
 );
 
 async function resetEngineState(db: Database, maxAttempts: number): Promise<void> {
+  // The group row goes too: registering again keeps operator state such as a pause.
   await db.execute(sql`
     with outbox_rows as (delete from outbox), logged as (delete from events), marks as (delete from processed_events),
          retry_rows as (delete from retries), dead as (delete from dead_letters), raised as (delete from alerts),
-         offsets as (delete from consumer_offsets), workers as (delete from consumer_workers), effects as (delete from test_effects),
-         ends as (update log_partitions set next_offset = 0)
+         offsets as (delete from consumer_offsets), groups as (delete from consumer_groups), workers as (delete from consumer_workers),
+         effects as (delete from test_effects), ends as (update log_partitions set next_offset = 0)
     select 1`);
   await registerConsumerGroup(db, consumerWith(maxAttempts), PARTITIONS);
 }
 
 /**
- * Faults stop: the workers come back, the clock moves past every lease, lock, backoff and
- * delay, and one worker (which then sees no other live one) takes all partitions and works
+ * Faults stop: the group is resumed, the workers come back, the clock moves past every lease,
+ * lock, backoff and delay, and one worker (which then sees no other live one) takes all partitions and works
  * with handlers that succeed until nothing is left.
  */
 async function drain(m: Model, r: Real): Promise<void> {
@@ -1135,6 +1427,7 @@ async function drain(m: Model, r: Real): Promise<void> {
       throw error;
     });
   };
+  await run(new ResumeCommand());
   for (let slot = 0; slot < WORKER_SLOTS; slot++) {
     await run(new RestartCommand(slot));
     r.batches[slot] = null;
@@ -1160,10 +1453,14 @@ async function expectNothingLostNothingTwice(m: Model, r: Real): Promise<void> {
   const logged = new Map(state.events.map(([id, partition, offset]) => [id, { partition, offset }]));
   const appended = [...m.events.keys()];
   expect(state.outbox, 'outbox after draining').toEqual([]);
-  expect([...logged.keys()].sort(byId), 'every committed append is in the log once').toEqual(appended.sort(byId));
+  expect([...logged.keys()].sort(byId), 'every committed append is in the log once, unless retention deleted it').toEqual(
+    appended.filter((id) => !m.deleted.has(id)).sort(byId),
+  );
   for (const id of m.rolledBack) expect(logged.has(id), `rolled-back append ${id} in the log`).toBe(false);
   for (let partition = 0; partition < PARTITIONS; partition++) {
-    const offsets = state.events.filter((event) => event[1] === partition).map((event) => event[2]);
+    // Retention leaves holes below the committed offsets; the offsets themselves are never reused.
+    const deleted = [...m.deleted].map((id) => m.events.get(id)!).filter((event) => event.partition === partition);
+    const offsets = [...state.events.filter((event) => event[1] === partition).map((event) => event[2]), ...deleted.map((event) => event.offset)].sort((a, b) => a - b);
     expect(offsets, `partition ${partition}: offsets without gaps`).toEqual(offsets.map((_, index) => index));
     expect(state.offsets[partition]![1], `partition ${partition}: committed to the end`).toBe(offsets.length);
   }
@@ -1172,7 +1469,17 @@ async function expectNothingLostNothingTwice(m: Model, r: Real): Promise<void> {
   for (const id of appended) {
     const effects = state.effects[id] ?? 0;
     const deadLetters = state.deadLetters.filter((deadLetter) => deadLetter.eventId === id);
-    if (m.events.get(id)!.type !== SUBSCRIBED) {
+    const subscribed = m.events.get(id)!.type === SUBSCRIBED;
+    if (m.deleted.has(id)) {
+      // Retention takes only what the group is done with: handled once (plus resets), or ignored; its mark goes with it.
+      expect({ effects, processed: processed.has(id), deadLetters: deadLetters.length }, `event ${id}, deleted by retention`).toEqual({
+        effects: subscribed ? 1 + (m.rewound.get(id) ?? 0) : 0,
+        processed: false,
+        deadLetters: 0,
+      });
+      continue;
+    }
+    if (!subscribed) {
       expect({ effects, processed: processed.has(id), deadLetters: deadLetters.length }, `event ${id} of a type the group ignores`).toEqual({
         effects: 0,
         processed: false,
@@ -1180,22 +1487,32 @@ async function expectNothingLostNothingTwice(m: Model, r: Real): Promise<void> {
       });
       continue;
     }
-    const dead = deadLetters.filter((deadLetter) => deadLetter.status === 'dead');
-    expect(processed.has(id) || dead.length > 0, `event ${id} neither handled nor dead-lettered`).toBe(true);
-    if (!processed.has(id)) for (const deadLetter of dead) expect(deadLetter.attempts, `dead letter of event ${id}: attempts`).toBe(m.maxAttempts);
+    // A discarded dead letter resolves its event as much as one left dead: neither is handled or pending.
+    const unresolved = deadLetters.filter((deadLetter) => deadLetter.status !== 'replayed');
+    expect(processed.has(id) || unresolved.length > 0, `event ${id} neither handled nor dead-lettered`).toBe(true);
     expect(effects, `event ${id}: effects (handled ${processed.has(id)}, rewound by resets ${m.rewound.get(id) ?? 0} times)`).toBe(
       (processed.has(id) ? 1 : 0) + (m.rewound.get(id) ?? 0),
     );
   }
   for (const deadLetter of state.deadLetters) {
     expect(deadLetter.errors, `dead letter ${deadLetter.id}: one error per attempt`).toBe(deadLetter.attempts);
+    // Every attempt ran and failed, unless an operator gave up first (a replay given up may have made none).
+    if (deadLetter.givenUp) expect(deadLetter.attempts, `dead letter ${deadLetter.id}, given up: attempts`).toBeLessThan(m.maxAttempts);
+    else expect(deadLetter.attempts, `dead letter ${deadLetter.id}: attempts`).toBe(m.maxAttempts);
+    if (deadLetter.status === 'discarded') {
+      expect(
+        state.deadLetters.filter((other) => other.replayOf === deadLetter.id).map((other) => other.id),
+        `discarded dead letter ${deadLetter.id}: redelivered`,
+      ).toEqual([]);
+      expect(m.replayedVia.has(deadLetter.id), `discarded dead letter ${deadLetter.id}: replayed`).toBe(false);
+    }
     if (deadLetter.status === 'replayed') {
-      // Its new delivery ran: the handler succeeded (or found the event already handled), or it died again.
+      // Its new delivery ran: the handler succeeded (or found the event already handled), or it died again or was given up.
       const linkedTo = m.replayedVia.get(deadLetter.id);
       const outcome = linkedTo === undefined ? undefined : m.replayOutcomes.get(linkedTo);
       const diedAgain = state.deadLetters.some((other) => other.replayOf === linkedTo);
       expect({ outcome, diedAgain }, `replayed dead letter ${deadLetter.id}`).toEqual(
-        outcome === 'dead' ? { outcome, diedAgain: true } : { outcome: expect.stringMatching(/^(handled|completed)$/), diedAgain: false },
+        outcome === 'dead' || outcome === 'given up' ? { outcome, diedAgain: true } : { outcome: expect.stringMatching(/^(handled|completed)$/), diedAgain: false },
       );
       if (outcome === 'handled') expect(state.effects[deadLetter.eventId], `effects of replayed event ${deadLetter.eventId}`).toBeGreaterThanOrEqual(1);
     }
@@ -1214,6 +1531,13 @@ const REACHED = [
   'dead letters replayed',
   'replayed dead letter handled',
   'events redelivered by a reset',
+  'paused group held back events',
+  'paused group held back due retries',
+  'retries given up',
+  'dead letters discarded',
+  'retry claimed early after retry-now',
+  'events deleted by retention',
+  'retention kept an old consumed event for its retry or dead letter',
 ];
 const TIME_LIMIT_MS = 45_000;
 
@@ -1222,7 +1546,7 @@ function checkLane(lane: { db: Database; relay: ReservedSql }, numRuns: number) 
   const property = fc.asyncProperty(
     maxAttemptsArb,
     openingArb,
-    fc.commands([commandArb], { maxCommands: 20, size: 'max' }),
+    fc.commands([commandArb], { maxCommands: 20, size: 'max', replayPath: process.env.MODEL_COMMANDS_PATH }),
     async (maxAttempts, opening, commands) => {
       await resetEngineState(lane.db, maxAttempts);
       const m = new Model(maxAttempts);
@@ -1262,6 +1586,28 @@ describe('the pipeline engine against an in-memory model', () => {
       new WorkerTurnCommand(0, 1, 0, 0, false),
       new ReplayCommand(false),
       new ResetCommand('all', 0),
+    ]);
+  });
+
+  it('a retry given up while the group is paused and then discarded is neither handled nor pending, and retention keeps only its event', async () => {
+    await runScenario(3, [
+      new AppendCommand(
+        [
+          { key: 1, ignored: false },
+          { key: 2, ignored: false },
+        ],
+        0,
+        false,
+      ),
+      new RelayCommand(100),
+      new WorkerTurnCommand(0, 4, 0b1, 0, false),
+      new PauseCommand(),
+      new RetryNowThenClaimCommand({ by: 'group' }, 1),
+      new GiveUpCommand({ by: 'group' }),
+      new DiscardCommand({ by: 'group' }),
+      new TickCommand(DAY / MINUTE),
+      new RetentionCommand(1, 500),
+      new ResumeCommand(),
     ]);
   });
 
