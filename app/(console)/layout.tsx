@@ -3,12 +3,15 @@ import { ConsoleNav } from '@/components/console-nav';
 import { SignOutButton } from '@/components/sign-out-button';
 import { TRPCReactProvider } from '@/components/trpc';
 import { ActorProvider } from '@/components/actor';
-import { requireActor } from '@/server/auth/current-actor';
+import { WaitingForDatabase } from '@/components/waiting-for-database';
+import { consoleSession } from '@/server/auth/current-actor';
 
 export const dynamic = 'force-dynamic';
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
-  const actor = await requireActor();
+  const session = await consoleSession();
+  if (session.kind === 'unavailable') return <WaitingForDatabase message={session.message} />;
+  const { actor } = session;
   return (
     <TRPCReactProvider>
       <ActorProvider actor={actor}>

@@ -4,9 +4,10 @@ export type Role = 'viewer' | 'support' | 'oncall' | 'admin';
 
 export const demoAccount = (role: Role) => ({ email: `${role}@conveyor.demo`, password: `${role}-demo-pass` });
 
-export async function signIn(page: Page, role: Role) {
+/** `origin` is for a console other than the suite's own (a journey that runs a second one). */
+export async function signIn(page: Page, role: Role, origin = '') {
   const account = demoAccount(role);
-  await page.goto('/sign-in');
+  await page.goto(`${origin}/sign-in`);
   await page.getByLabel('Email').fill(account.email);
   await page.getByLabel('Password').fill(account.password);
   await page.getByRole('button', { name: 'Sign in' }).click();

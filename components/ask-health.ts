@@ -1,0 +1,11 @@
+/** What /api/health says, from the browser: whether the console can serve, and if not, why in its words. */
+export async function askHealth(): Promise<{ ok: true } | { ok: false; problem: string }> {
+  try {
+    const response = await fetch('/api/health', { cache: 'no-store' });
+    const health = (await response.json().catch(() => ({}))) as { ok?: boolean; message?: string };
+    if (response.ok && health.ok) return { ok: true };
+    return { ok: false, problem: health.message ?? `health check answered HTTP ${response.status}` };
+  } catch (error) {
+    return { ok: false, problem: `the console did not answer its health check (${error instanceof Error ? error.message : String(error)})` };
+  }
+}

@@ -1,0 +1,22 @@
+import type { Role } from '@/db/schema';
+import { asDatabaseUnavailable } from '@/server/database-unavailable';
+import type { AuditActor } from '@/server/ops/audit';
+import { getAuth } from './auth';
+import { isRole } from './roles';
+
+/**
+ * The user a request's session cookie belongs to (better-auth reads the session from the
+ * database), or null when it carries no valid session or a user without a known role. A
+ * database outage is a DomainError SERVICE_UNAVAILABLE, so every caller can tell the user
+ * to try again instead of failing with a bare 500.
+ */
+export async function sessionActor(headers: Headers): Promise<AuditActor | null> {
+  const session = await getAuth()
+    .api.getSession({ headers })
+    .catch((error: unknown) => {
+      throw asDatabaseUnavailable(error) ?? error;
+    });
+  const role = (session?.user as { role?: string } | undefined)?.role;
+  if (!session || !role || !isRole(role)) return null;
+  return { id: session.user.id, email: session.user.email, role: role as Role };
+}
