@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { databaseUnavailableReason, isDatabaseUnavailable } from './database-unavailable';
 
@@ -13,6 +14,18 @@ describe('database unavailable', () => {
     expect(isDatabaseUnavailable(Object.assign(new Error('deadlock detected'), { code: '40P01' }))).toBe(false);
     expect(isDatabaseUnavailable(Object.assign(new Error('duplicate key value'), { code: '23505' }))).toBe(false);
     expect(isDatabaseUnavailable(new Error('boom'))).toBe(false);
+  });
+
+  it('does not take a third party that fetch could not reach for the database, even under another error', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const refused = await fetch(`http://127.0.0.1:${port}/`).catch((error: unknown) => error);
+    // What fetch throws carries the very code a refused database connection has.
+    expect((refused as { cause?: { code?: string } }).cause?.code).toBe('ECONNREFUSED');
+    expect(isDatabaseUnavailable(refused)).toBe(false);
+    expect(isDatabaseUnavailable(new Error('wms: network error', { cause: refused }))).toBe(false);
   });
 
   it('gives the driver reason without the failed query text', () => {

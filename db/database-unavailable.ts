@@ -20,8 +20,14 @@ const UNAVAILABLE_CODES = new Set([
   '57P03',
 ]);
 
-/** Whether an error (or its cause, as drizzle wraps driver errors) means the database is unavailable. */
+/**
+ * Whether an error (or its cause, as drizzle wraps driver errors) means the database is
+ * unavailable. A socket code under a TypeError is someone else's: fetch reports a third party it
+ * could not reach as a TypeError ("fetch failed") whose cause carries the same ECONNREFUSED or
+ * ECONNRESET, and that third party's outage is not ours to report as the database's.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  for (const current of causes(error)) if (current instanceof TypeError) return false;
   return hasErrorCode(error, UNAVAILABLE_CODES);
 }
 

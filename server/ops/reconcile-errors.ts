@@ -1,3 +1,4 @@
+import { asDatabaseUnavailable } from '@/server/database-unavailable';
 import { DomainError } from '@/server/errors';
 import { IntegrationError, IntegrationHttpError, type IntegrationName } from '@/server/integrations/integration-client';
 import { LeaseLostError } from './scheduled-jobs';
@@ -20,6 +21,8 @@ export function reconciliationFailure(error: unknown, action: string): DomainErr
   if (error instanceof LeaseLostError) {
     return new DomainError('CONFLICT', `This run stopped while ${action}: another process took reconciliation over. Its results appear on this page when it finishes.`);
   }
+  const outage = asDatabaseUnavailable(error);
+  if (outage) return outage;
   if (error instanceof IntegrationHttpError && error.refused) {
     return new DomainError(
       'CONFLICT',
