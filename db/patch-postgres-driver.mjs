@@ -25,6 +25,13 @@
  * - `nextWrite()` with no socket settles the connection's queries with CONNECTION_CLOSED
  *   instead of throwing from a timer: a last guard, not reached by any path known to us.
  *
+ * One more dangling promise kills a process on a restart (porsager/postgres#1192, #1205): each
+ * new connection first looks up the array types (`fetch_types`), and `ReadyForQuery` drops the
+ * lookup's promise. When the connection dies during the lookup, that promise rejects with
+ * nobody listening. The patch catches it; nothing is lost by that, as the connection's error
+ * already reaches the query waiting for the connection (or the server's refusal of the lookup
+ * leaves that query to run as usual).
+ *
  * Plain text replacements, each of which must match exactly once; a file already patched is
  * left alone, and any other postgres version fails the install, so an upgrade re-checks #1208.
  */
@@ -33,7 +40,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PATCHED_VERSION = '3.4.9';
-export const PATCH_MARKER = 'conveyor: dead-connection writes patched (porsager/postgres#1208)';
+// The marker names the patch's revision: a file patched by an earlier revision lacks this one's changes.
+export const PATCH_MARKER = 'conveyor: dead-connection writes and array-type lookups patched (porsager/postgres#1208, #1192; revision 2)';
+const EARLIER_MARKER_PREFIX = 'conveyor: dead-connection writes';
 
 const indexReplacements = [
   {
@@ -113,6 +122,13 @@ const indexReplacements = [
 
 const connectionReplacements = [
   {
+    what: 'ReadyForQuery: a failed array-type lookup is not an unhandled rejection',
+    find: `        initial.reserve && (initial = null)
+        return fetchArrayTypes()`,
+    replace: `        initial.reserve && (initial = null)
+        return fetchArrayTypes().catch(noop)`,
+  },
+  {
     what: 'nextWrite(): settle instead of throwing from a timer when the socket is gone',
     find: `  function nextWrite(fn) {
     const x = socket.write(chunk, fn)`,
@@ -148,6 +164,9 @@ const connectionReplacements = [
 /** Applies the replacements to one file's text; throws unless each matches exactly once. */
 export function patchSource(text, replacements, file) {
   if (text.includes(PATCH_MARKER)) return { text, changed: false };
+  if (text.includes(EARLIER_MARKER_PREFIX)) {
+    throw new Error(`${file} carries an earlier revision of this patch: reinstall postgres (rm -rf node_modules/postgres && npm ci)`);
+  }
   let patched = text;
   for (const { what, find, replace } of replacements) {
     const count = patched.split(find).length - 1;
@@ -199,13 +218,13 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       console.error(`postgres.js is not patched (${missing.join(', ')}): run \`node db/patch-postgres-driver.mjs\` or \`npm ci\` with scripts on`);
       process.exit(1);
     }
-    console.log('postgres.js: patched (porsager/postgres#1208)');
+    console.log('postgres.js: patched (porsager/postgres#1208, #1192)');
   } else {
     const changed = patchPostgresDriver(packageDir);
     console.log(
       changed.length
-        ? `postgres.js: patched ${changed.join(', ')} (porsager/postgres#1208)`
-        : 'postgres.js: already patched (porsager/postgres#1208)',
+        ? `postgres.js: patched ${changed.join(', ')} (porsager/postgres#1208, #1192)`
+        : 'postgres.js: already patched (porsager/postgres#1208, #1192)',
     );
   }
 }

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import postgres, { type Sql } from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@/server/pipeline/test-support/wait-for';
@@ -7,7 +8,8 @@ import { createTestDatabase } from '@/test/database';
  * postgres.js as patched by db/patch-postgres-driver.mjs (porsager/postgres#1208): a
  * reservation or transaction whose backend died must reject, never write to the dead
  * connection (an uncaught exception from a timer in 3.4.9), and the pool must serve the
- * next query on a fresh connection instead of hanging.
+ * next query on a fresh connection instead of hanging. A connection lost while it fetches
+ * the array types must not leave an unhandled rejection behind (porsager/postgres#1192).
  */
 const { url } = await createTestDatabase({ max: 2 });
 
@@ -19,12 +21,14 @@ const recordUncaught = (error: unknown) => uncaught.push(error);
 
 beforeAll(() => {
   process.on('uncaughtException', recordUncaught);
+  process.on('unhandledRejection', recordUncaught);
   client = postgres(url, { max: 2, onnotice: () => {}, onclose: () => closedConnections++ });
   killer = postgres(url, { max: 1, onnotice: () => {} });
 });
 
 afterAll(async () => {
   process.off('uncaughtException', recordUncaught);
+  process.off('unhandledRejection', recordUncaught);
   await client.end({ timeout: 1 });
   await killer.end({ timeout: 1 });
 });
@@ -101,5 +105,52 @@ describe('postgres.js on a connection whose backend died', () => {
     await waitFor(async () => statements.length === 2, { what: 'both statements to settle' });
     expect(statements).toEqual(['CONNECTION_CLOSED', 'CONNECTION_CLOSED']);
     expect(await answersWithin(5_000, () => client`select 1 as one`)).toEqual([{ one: 1 }]);
+  });
+});
+
+/**
+ * A TCP proxy to the test server that resets the first connection whose client sends
+ * `resetOn` (both sockets dropped at once, as when the server's host goes away), and passes
+ * every other byte through.
+ */
+async function resettingProxy(serverUrl: string, resetOn: string) {
+  const target = new URL(serverUrl);
+  let resets = 0;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    client.on('error', () => {});
+    upstream.on('error', () => {});
+    upstream.on('data', (chunk) => client.write(chunk));
+    upstream.on('close', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    client.on('data', (chunk) => {
+      if (resets === 0 && chunk.includes(resetOn)) {
+        resets++;
+        client.resetAndDestroy();
+        upstream.destroy();
+        return;
+      }
+      upstream.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxied = new URL(serverUrl);
+  proxied.port = String((server.address() as net.AddressInfo).port);
+  return { url: proxied.toString(), resets: () => resets, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe('postgres.js on a connection lost while it starts', () => {
+  it('rejects the waiting query with the socket error and leaves no unhandled rejection from its array-type lookup; the next query answers', async () => {
+    // Every new connection first asks pg_type for the array types (fetch_types); this one dies then.
+    const proxy = await resettingProxy(url, 'typarray');
+    const fresh = postgres(proxy.url, { max: 1, onnotice: () => {} });
+    try {
+      await expect(fresh`select 1 as one`).rejects.toMatchObject({ code: 'ECONNRESET' });
+      expect(proxy.resets()).toBe(1);
+      expect(await answersWithin(5_000, () => fresh`select 1 as one`)).toEqual([{ one: 1 }]);
+    } finally {
+      await fresh.end({ timeout: 1 });
+      await proxy.close();
+    }
   });
 });

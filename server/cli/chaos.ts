@@ -16,12 +16,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { closeDatabase, createDatabase, type Database } from '@/db/client';
 import { type ControlledPostgres, startControlledPostgres } from '@/db/controlled-postgres';
+import { freePort } from '@/db/embedded';
 import { migrateDatabase } from '@/db/migrate';
 import { createOrderConsumers } from '@/server/consumers';
 import { defaultConsumerDependencies } from '@/server/consumers/dependencies';
@@ -68,17 +68,6 @@ const startedAt = Date.now();
 const stamp = () => `[chaos ${((Date.now() - startedAt) / 1_000).toFixed(1).padStart(6)}s]`;
 const log = (line: string) => console.log(`${stamp()} ${line}`);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 // PostgreSQL runs through pg_ctl (db/controlled-postgres.ts), so it can be stopped immediately and started again.
 let postgresServer: ControlledPostgres | null = null;
 
@@ -94,6 +83,8 @@ interface Member {
 const members: Member[] = [];
 const stopped = new Set<ChildProcess>();
 
+const LAST_ERRORS_CHARS = 3_000;
+
 function launch(member: Member) {
   const out = createWriteStream(path.join(root, `${member.name}.log`), { flags: 'a' });
   const child = spawn(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), member.script], {
@@ -103,11 +94,16 @@ function launch(member: Member) {
   });
   child.stdout!.pipe(out, { end: false });
   child.stderr!.pipe(out, { end: false });
+  // The end of its error output, printed if it dies: CI keeps this run's output, not its logs.
+  let lastErrors = '';
+  child.stderr!.on('data', (chunk: Buffer) => (lastErrors = (lastErrors + chunk.toString()).slice(-LAST_ERRORS_CHARS)));
   child.once('exit', (code, signal) => {
     out.write(`--- exited code ${code} signal ${signal}\n`);
     // Every exit not caused by chaos itself (its SIGKILLs and the final stop) is a defect: the run fails.
     if (!stopped.has(child) && member.child === child) {
       log(`${member.name} exited unexpectedly (code ${code}, signal ${signal}); restarting`);
+      // Once its pipes are drained: 'exit' can come before the last of its output.
+      child.once('close', () => console.log(`  the end of ${member.name}'s error output:\n${lastErrors.trimEnd().replace(/^/gm, '    | ')}`));
       member.child = null;
       unexpectedExits.push(`${member.name} at ${((Date.now() - startedAt) / 1_000).toFixed(0)}s (code ${code}, signal ${signal})`);
       if (!shuttingDown) setTimeout(() => launch(member), 500);
