@@ -21,6 +21,13 @@ import type { ConsumerDependencies } from './dependencies';
 async function pushShipment(event: PipelineEvent, tx: Transaction, dependencies: ConsumerDependencies) {
   const { orderId } = parseOrderEvent('OrderPaid', event);
   const [order] = await tx.select().from(orders).where(eq(orders.id, orderId));
+  // Refunded and put back on sale while this push was retried: an earlier attempt that timed out
+  // may still have reached the WMS after the compensation found nothing there, so cancel what it
+  // left. One that already left is handled by its dispatch callback (record-shipment.ts).
+  if (order?.stockState === 'RESTOCKED') {
+    await cancelAtWarehouse(orderId, dependencies);
+    return;
+  }
   if (order?.status !== 'PAID') return;
 
   const verdict = await checkFulfilment(tx, order);
@@ -45,6 +52,18 @@ async function pushShipment(event: PipelineEvent, tx: Transaction, dependencies:
   }
 }
 
+/** Cancels the order's shipment at the WMS: done, nothing there (404), or it already left (409). Anything else throws, to be retried. */
+async function cancelAtWarehouse(orderId: string, dependencies: ConsumerDependencies): Promise<'cancelled' | 'nothing-there' | 'already-left'> {
+  try {
+    await dependencies.wms.cancelShipment(orderId);
+    return 'cancelled';
+  } catch (error) {
+    if (error instanceof IntegrationHttpError && error.status === 404) return 'nothing-there';
+    if (error instanceof IntegrationHttpError && error.status === 409) return 'already-left';
+    throw error;
+  }
+}
+
 /**
  * RefundRequested for a sold order: cancel the shipment unless it has left, and only then
  * put the units back on sale. The WMS is asked even without a local shipment row, because
@@ -58,14 +77,7 @@ async function compensateFulfilment(event: PipelineEvent, tx: Transaction, depen
 
   const [shipment] = await tx.select().from(shipments).where(eq(shipments.orderId, order.id));
   if (shipment?.status === 'DISPATCHED') return;
-  try {
-    await dependencies.wms.cancelShipment(order.id);
-  } catch (error) {
-    const nothingToCancel = error instanceof IntegrationHttpError && error.status === 404;
-    const alreadyLeft = error instanceof IntegrationHttpError && error.status === 409;
-    if (alreadyLeft) return;
-    if (!nothingToCancel) throw error;
-  }
+  if ((await cancelAtWarehouse(order.id, dependencies)) === 'already-left') return;
   await markShipmentCancelled(tx, order.id);
   await restockSold(tx, order.id);
 }

@@ -7,8 +7,9 @@ import { raiseAlert } from './raise-alert';
 /**
  * The alert rules. Each rule is an alert kind; operators switch it on or off and tune its
  * threshold and duration (stored in alert_rules; a rule without a row uses these defaults).
- * Dead letters, failed refunds and reconciliation diffs are raised where they happen; the
- * retry and lag rules are evaluated on a schedule by `evaluateAlertRules`.
+ * Dead letters, failed refunds, shipments that left after a restock and reconciliation diffs
+ * are raised where they happen; the retry and lag rules are evaluated on a schedule by
+ * `evaluateAlertRules`.
  */
 export const ALERT_RULES = {
   'pipeline.dead_letter': { label: 'An event was dead-lettered', threshold: null, thresholdUnit: null, forMinutes: null },
@@ -16,6 +17,7 @@ export const ALERT_RULES = {
   'pipeline.lag': { label: "A group's lag stays over N events for M minutes", threshold: 1_000, thresholdUnit: 'events', forMinutes: 5 },
   'pipeline.oldest_age': { label: "A group's oldest unconsumed event stays older than N seconds for M minutes", threshold: 120, thresholdUnit: 'seconds', forMinutes: 5 },
   refund_failed: { label: 'A provider refund failed', threshold: null, thresholdUnit: null, forMinutes: null },
+  'shipment.after_restock': { label: 'A refunded order left the warehouse after its units went back on sale', threshold: null, thresholdUnit: null, forMinutes: null },
   'reconciliation.diffs': { label: 'Reconciliation found new differences', threshold: null, thresholdUnit: null, forMinutes: null },
 } as const;
 export type AlertRuleName = keyof typeof ALERT_RULES;

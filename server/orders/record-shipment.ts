@@ -1,9 +1,12 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { shipments } from '@/db/schema';
+import type { AlertRuleName } from '@/server/ops/alert-rules';
+import { raiseAlert } from '@/server/ops/raise-alert';
 import { appendEvent } from '@/server/pipeline/append-event';
 import { orderEvent } from './events';
 import { lockOrder, setOrderStatus } from './order';
+import { takeRestockedOffSale } from './stock';
 
 /**
  * The warehouse accepted the push: the order is FULFILLING. Returns false, changing
@@ -45,7 +48,10 @@ export async function recordDispatch(
       .values({ orderId: order.id, ...dispatched })
       .onConflictDoUpdate({ target: shipments.orderId, set: dispatched });
     // A refund raced the dispatch: the goods are gone, so the shipment is recorded but the order stays in its refund.
-    if (order.status !== 'PAID' && order.status !== 'FULFILLING') return 'recorded-after-refund';
+    if (order.status !== 'PAID' && order.status !== 'FULFILLING') {
+      if (order.stockState === 'RESTOCKED') await shippedAfterRestock(tx, order.id, input);
+      return 'recorded-after-refund';
+    }
 
     await setOrderStatus(tx, order.id, 'SHIPPED', { carrier: input.carrier, trackingNumber: input.trackingNumber, shippedAt: input.dispatchedAt });
     await appendEvent(
@@ -59,5 +65,29 @@ export async function recordDispatch(
       }),
     );
     return 'shipped';
+  });
+}
+
+const SHIPPED_AFTER_RESTOCK_ALERT: AlertRuleName = 'shipment.after_restock';
+
+/**
+ * The refund's compensation found nothing to cancel at the warehouse and put the units back on
+ * sale, and then a push that was still on its way created a shipment there, which has now left.
+ * The units are gone: they come off sale again if they are still there. Either way a person
+ * must know, since the customer has the refund and the goods.
+ */
+async function shippedAfterRestock(tx: Executor, orderId: string, shipment: { carrier: string; trackingNumber: string }) {
+  const stock = await takeRestockedOffSale(tx, orderId);
+  await raiseAlert(tx, {
+    kind: SHIPPED_AFTER_RESTOCK_ALERT,
+    severity: stock === 'taken' ? 'warning' : 'critical',
+    dedupeKey: `${SHIPPED_AFTER_RESTOCK_ALERT}:${orderId}`,
+    title:
+      stock === 'taken'
+        ? `Refunded order ${orderId} left the warehouse after its units went back on sale; they are off sale again. ` +
+          `The customer has the refund and the goods: recall the parcel (${shipment.carrier} ${shipment.trackingNumber}) or write it off.`
+        : `Refunded order ${orderId} left the warehouse after its units went back on sale, and some were sold again since: stock is short. ` +
+          `Recall the parcel (${shipment.carrier} ${shipment.trackingNumber}) or correct the SKUs' stock by hand.`,
+    details: { orderId, carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, stock },
   });
 }

@@ -41,6 +41,32 @@ export function restockSold(tx: Executor, orderId: string) {
 }
 
 /**
+ * Units put back on sale that left the warehouse after all (a push that reached the WMS after
+ * the refund's compensation found nothing to cancel there): they are sold, so they come off
+ * sale again. Refused, changing nothing, when some SKU has fewer units on sale than the order
+ * holds (sold to someone else meanwhile): that takes a person. The caller has locked the order.
+ */
+export async function takeRestockedOffSale(tx: Executor, orderId: string): Promise<'taken' | 'short'> {
+  const [row] = await tx.execute<{ flipped: number }>(sql`
+    with wanted as (
+      select oi.sku, sum(oi.quantity)::int as units from order_items oi where oi.order_id = ${orderId} group by oi.sku
+    ), locked as (
+      select s.sku, s.available from skus s join wanted w on w.sku = s.sku order by s.sku for no key update of s
+    ), flipped as (
+      update orders set stock_state = 'SOLD'
+      where id = ${orderId} and stock_state = 'RESTOCKED'
+        and not exists (select 1 from locked l join wanted w on w.sku = l.sku where l.available < w.units)
+      returning id
+    ), taken as (
+      update skus set available = skus.available - w.units
+      from wanted w, flipped
+      where skus.sku = w.sku
+    )
+    select count(*)::int as flipped from flipped`);
+  return row!.flipped > 0 ? 'taken' : 'short';
+}
+
+/**
  * Every SKU's stock split, with frozen and sold summed from the orders holding them: a
  * query (sku, name, total, available, frozen, sold) to select from, for the invariant
  * checks and reports.
