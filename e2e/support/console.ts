@@ -34,10 +34,16 @@ export interface FaultSettings {
 }
 export const healthySimulator: Required<FaultSettings> = { latencyMs: 0, jitterMs: 0, failureRate: 0, timeoutRate: 0, lostResponseRate: 0, rejectRate: 0 };
 
+/**
+ * Set-up calls sit idle between a journey's steps, and a connection the server closes as one is
+ * sent fails with ECONNRESET. They set absolute values, so sending one again is safe.
+ */
+const resentOnReset = 2;
+
 /** A request context signed in as a role through the auth API, for set-up calls (simulator faults) outside the page under test. */
 export async function signedInRequest(playwright: { request: { newContext(options: { baseURL?: string }): Promise<APIRequestContext> } }, baseURL: string, role: Role) {
   const request = await playwright.request.newContext({ baseURL });
-  const response = await request.post('/api/auth/sign-in/email', { data: demoAccount(role), headers: { origin: baseURL } });
+  const response = await request.post('/api/auth/sign-in/email', { data: demoAccount(role), headers: { origin: baseURL }, maxRetries: resentOnReset });
   expect(response.ok(), `sign in as ${role}: ${response.status()} ${await response.text()}`).toBeTruthy();
   return request;
 }
@@ -46,6 +52,7 @@ export async function signedInRequest(playwright: { request: { newContext(option
 export async function setSimulator(admin: APIRequestContext, simulator: SimulatorName, settings: FaultSettings) {
   const response = await admin.post('/api/trpc/thirdParties.updateSimulator', {
     data: { json: { simulator, ...settings, reason: 'e2e journey sets simulator faults' } },
+    maxRetries: resentOnReset,
   });
   expect(response.ok(), `set ${simulator} simulator: ${await response.text()}`).toBeTruthy();
   await waitForSimulator(admin, simulator, settings);
@@ -65,8 +72,9 @@ async function waitForSimulator(request: APIRequestContext, simulator: Simulator
         ? await request.post('/api/sim/payment/refunds', {
             data: { refundId: `probe-${started}`, paymentId: 'pay_probe_missing', amountCents: 1 },
             headers: { 'idempotency-key': `probe-${started}-${Math.random()}` },
+            maxRetries: resentOnReset,
           })
-        : await request.get(`/api/sim/${simulator}/probe`);
+        : await request.get(`/api/sim/${simulator}/probe`, { maxRetries: resentOnReset });
     const body = (await response.json().catch(() => ({}))) as { error?: string };
     return { status: response.status(), error: body.error, ms: Date.now() - started };
   };

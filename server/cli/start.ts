@@ -62,7 +62,17 @@ if (mode === 'start' && process.env.SKIP_BUILD !== 'true') {
   }
 }
 
-const server: ChildProcess = spawn(nextBin, mode === 'dev' ? ['dev', '-p', port] : ['start', '-p', port], { stdio: 'inherit', env });
+/*
+ * Node closes an idle keep-alive connection after 5 s, and a client that sends on it just as it
+ * closes gets ECONNRESET (Playwright's and most API clients do not retry a POST). Held longer than
+ * load balancers' idle timeouts (60 s), the client or proxy, not the console, ends an idle connection.
+ */
+const keepAliveTimeoutMs = process.env.KEEP_ALIVE_TIMEOUT_MS ?? '65000';
+const server: ChildProcess = spawn(
+  nextBin,
+  mode === 'dev' ? ['dev', '-p', port] : ['start', '-p', port, '--keepAliveTimeout', keepAliveTimeoutMs],
+  { stdio: 'inherit', env },
+);
 log(`console starting at http://localhost:${port} (${((Date.now() - started) / 1000).toFixed(1)} s to database ready)${demo === 'true' ? ' — demo accounts are listed on the sign-in page' : ''}`);
 
 let stopping = false;
