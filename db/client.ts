@@ -10,16 +10,36 @@ export type Executor = Database | Transaction;
 export interface DatabaseOptions {
   max?: number;
   applicationName?: string;
+  /** Run-time parameters every connection starts with, e.g. `{ plan_cache_mode: 'force_generic_plan' }`. */
+  settings?: Record<string, string>;
 }
 
+/** What each database was made from, so a companion can be made to match and closed with it. */
+const origins = new WeakMap<Database, { url: string; applicationName: string; companions: Database[] }>();
+
 export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
+  const applicationName = options.applicationName ?? 'conveyor';
   const client = postgres(url, {
     max: options.max ?? Number(process.env.DATABASE_POOL_SIZE ?? 10),
     onnotice: () => {},
-    connection: { application_name: options.applicationName ?? 'conveyor' },
+    connection: { ...options.settings, application_name: applicationName },
     backoff: reconnectDelaySeconds,
   });
-  return drizzle(preparingStatements(client), { schema, casing: 'snake_case' }) as Database;
+  const db = drizzle(preparingStatements(client), { schema, casing: 'snake_case' }) as Database;
+  origins.set(db, { url, applicationName, companions: [] });
+  return db;
+}
+
+/**
+ * A pool of its own to the same database, for a hot statement whose sessions need settings
+ * of their own. Same application name unless given; closed by `closeDatabase` with `db`.
+ */
+export function companionDatabase(db: Database, options: DatabaseOptions): Database {
+  const origin = origins.get(db);
+  if (!origin) throw new Error('companionDatabase: this database was not made by createDatabase');
+  const companion = createDatabase(origin.url, { applicationName: origin.applicationName, ...options });
+  origin.companions.push(companion);
+  return companion;
 }
 
 /**
@@ -73,5 +93,6 @@ export function getDatabase(): Database {
 }
 
 export async function closeDatabase(db: Database): Promise<void> {
-  await db.$client.end({ timeout: 5 });
+  const companions = origins.get(db)?.companions ?? [];
+  await Promise.all([db.$client.end({ timeout: 5 }), ...companions.map(closeDatabase)]);
 }

@@ -10,7 +10,7 @@ import { cancelOrder } from './close-order';
 import { createOrder } from './create-order';
 import { orderEventSchemas } from './events';
 import { handlePaymentNotification, paymentNotificationRoute } from './handle-payment-notification';
-import { recordPayment, type PaymentOutcome } from './record-payment';
+import { PAYMENT_STATEMENTS_IN_FLIGHT, paymentStatementSessions, recordPayment, type PaymentOutcome } from './record-payment';
 import { countEvents, createSku, eventually, orderRow, paymentNotification, postSignedJson, stockOf } from './test-fixtures';
 
 const { db } = await createTestDatabase();
@@ -227,6 +227,29 @@ describe('recording payments that arrive together', () => {
     await expect(outcome).resolves.toEqual({ kind: 'paid' });
     expect(await countEvents(db, order.orderId, 'OrderPaid')).toBe(1);
     expect(await orderRow(db, order.orderId)).toMatchObject({ status: 'PAID', paymentId });
+  });
+
+  it('runs the shared statement on sessions that plan it once instead of on every payment', async () => {
+    for (let index = 0; index < 8; index++) {
+      const { order } = await pendingOrder(1);
+      expect(await recordPayment(db, { paymentId: `pay_${order.orderId}`, orderId: order.orderId, amountCents: 1_250, paidAt: new Date() })).toEqual({ kind: 'paid' });
+    }
+    // Prepared statements are per session: ask every session of the payment statement's pool.
+    const sessions = paymentStatementSessions(db).$client;
+    const reserved = await Promise.all(Array.from({ length: PAYMENT_STATEMENTS_IN_FLIGHT }, () => sessions.reserve()));
+    try {
+      const plans = (
+        await Promise.all(
+          reserved.map((session) => session<{ generic: number; custom: number }[]>`
+            select coalesce(sum(generic_plans), 0)::int as generic, coalesce(sum(custom_plans), 0)::int as custom
+            from pg_prepared_statements where statement like '%with reported as%'`),
+        )
+      ).map(([row]) => row!);
+      expect(plans.reduce((sum, row) => sum + row.generic, 0)).toBeGreaterThanOrEqual(8);
+      expect(plans.reduce((sum, row) => sum + row.custom, 0)).toBe(0);
+    } finally {
+      for (const session of reserved) session.release();
+    }
   });
 
   it('wakes the relay once the payment has committed', async () => {
