@@ -18,6 +18,17 @@ const mode = positionals[0] === 'dev' ? 'dev' : 'start';
 const port = values.port ?? process.env.PORT ?? '3000';
 const log = (line: string) => console.log(`[conveyor] ${line}`);
 
+/*
+ * Node closes an idle keep-alive connection after 5 s, and a client that sends on it just as it
+ * closes gets ECONNRESET (Playwright's and most API clients do not retry a POST). Held longer than
+ * load balancers' idle timeouts (60 s), the client or proxy, not the console, ends an idle connection.
+ */
+const keepAliveTimeoutMs = process.env.KEEP_ALIVE_TIMEOUT_MS ?? '65000';
+if (!/^[1-9]\d*$/.test(keepAliveTimeoutMs)) {
+  console.error(`[conveyor] KEEP_ALIVE_TIMEOUT_MS must be a whole number of milliseconds, e.g. 65000; got "${keepAliveTimeoutMs}"`);
+  process.exit(1);
+}
+
 /** A stable secret for signing sessions when the operator gives none: kept beside the embedded data. */
 function authSecret(): string {
   if (process.env.AUTH_SECRET) return process.env.AUTH_SECRET;
@@ -62,12 +73,6 @@ if (mode === 'start' && process.env.SKIP_BUILD !== 'true') {
   }
 }
 
-/*
- * Node closes an idle keep-alive connection after 5 s, and a client that sends on it just as it
- * closes gets ECONNRESET (Playwright's and most API clients do not retry a POST). Held longer than
- * load balancers' idle timeouts (60 s), the client or proxy, not the console, ends an idle connection.
- */
-const keepAliveTimeoutMs = process.env.KEEP_ALIVE_TIMEOUT_MS ?? '65000';
 const server: ChildProcess = spawn(
   nextBin,
   mode === 'dev' ? ['dev', '-p', port] : ['start', '-p', port, '--keepAliveTimeout', keepAliveTimeoutMs],
