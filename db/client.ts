@@ -14,8 +14,19 @@ export interface DatabaseOptions {
   settings?: Record<string, string>;
 }
 
-/** What each database was made from, so a companion can be made to match and closed with it. */
-const origins = new WeakMap<Database, { url: string; applicationName: string; companions: Database[] }>();
+interface Origin {
+  url: string;
+  applicationName: string;
+  companions: Database[];
+}
+
+/**
+ * What a database was made from, so a companion can be made to match and closed with it. Kept
+ * on the database itself under a registered symbol: Next.js bundles this module more than
+ * once, and a database made by one copy reaches code of another (through `getDatabase`).
+ */
+const ORIGIN = Symbol.for('conveyor.database-origin');
+const originOf = (db: Database): Origin | undefined => (db as Database & { [ORIGIN]?: Origin })[ORIGIN];
 
 export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
   const applicationName = options.applicationName ?? 'conveyor';
@@ -26,7 +37,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     backoff: reconnectDelaySeconds,
   });
   const db = drizzle(preparingStatements(client), { schema, casing: 'snake_case' }) as Database;
-  origins.set(db, { url, applicationName, companions: [] });
+  Object.defineProperty(db, ORIGIN, { value: { url, applicationName, companions: [] } satisfies Origin });
   return db;
 }
 
@@ -35,7 +46,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
  * of their own. Same application name unless given; closed by `closeDatabase` with `db`.
  */
 export function companionDatabase(db: Database, options: DatabaseOptions): Database {
-  const origin = origins.get(db);
+  const origin = originOf(db);
   if (!origin) throw new Error('companionDatabase: this database was not made by createDatabase');
   const companion = createDatabase(origin.url, { applicationName: origin.applicationName, ...options });
   origin.companions.push(companion);
@@ -93,6 +104,6 @@ export function getDatabase(): Database {
 }
 
 export async function closeDatabase(db: Database): Promise<void> {
-  const companions = origins.get(db)?.companions ?? [];
+  const companions = originOf(db)?.companions ?? [];
   await Promise.all([db.$client.end({ timeout: 5 }), ...companions.map(closeDatabase)]);
 }
