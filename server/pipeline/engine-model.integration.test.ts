@@ -1190,14 +1190,22 @@ class ResumeCommand extends EngineCommand {
   }
 }
 
-/** The failed-pushes screen's "give up": unlocked retries become dead letters now, their errors kept. */
-class GiveUpCommand extends EngineCommand {
+/** An operator action on the rows a selection picks: named by its action and what it acts on. */
+abstract class SelectionCommand extends EngineCommand {
+  protected abstract readonly action: string;
+  protected abstract readonly rows: 'retry' | 'dead letter';
   constructor(readonly selection: Selection) {
     super();
   }
   toString() {
-    return `give up(${describeSelection(this.selection, 'retry')})`;
+    return `${this.action}(${describeSelection(this.selection, this.rows)})`;
   }
+}
+
+/** The failed-pushes screen's "give up": unlocked retries become dead letters now, their errors kept. */
+class GiveUpCommand extends SelectionCommand {
+  protected readonly action = 'give up';
+  protected readonly rows = 'retry';
   async step(m: Model, r: Real) {
     const { filter, matching } = selectedRetries(m, this.selection);
     const input = { filter, actor: 'model', reason: 'model test' };
@@ -1227,13 +1235,9 @@ class GiveUpCommand extends EngineCommand {
 }
 
 /** The dead-letters screen's "discard": dead letters still `dead` are resolved, never to be replayed. */
-class DiscardCommand extends EngineCommand {
-  constructor(readonly selection: Selection) {
-    super();
-  }
-  toString() {
-    return `discard(${describeSelection(this.selection, 'dead letter')})`;
-  }
+class DiscardCommand extends SelectionCommand {
+  protected readonly action = 'discard';
+  protected readonly rows = 'dead letter';
   async step(m: Model, r: Real) {
     const { filter, matching } = selectedRows(m, this.selection, m.deadLetters, (deadLetter) => deadLetter.id);
     const input = { filter, actor: 'model', reason: 'model test' };
@@ -1250,13 +1254,9 @@ class DiscardCommand extends EngineCommand {
 }
 
 /** The failed-pushes screen's "retry now": unlocked retries become due at once, attempts unchanged. */
-class RetryNowCommand extends EngineCommand {
-  constructor(readonly selection: Selection) {
-    super();
-  }
-  toString() {
-    return `retry now(${describeSelection(this.selection, 'retry')})`;
-  }
+class RetryNowCommand extends SelectionCommand {
+  protected readonly action = 'retry now';
+  protected readonly rows = 'retry';
   async step(m: Model, r: Real) {
     const { filter, matching } = selectedRetries(m, this.selection);
     const result = await retryNow(r.db, { filter });
