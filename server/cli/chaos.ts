@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { closeDatabase, createDatabase, type Database } from '@/db/client';
 import { type ControlledPostgres, startControlledPostgres } from '@/db/controlled-postgres';
+import { isDatabaseUnavailable } from '@/db/database-unavailable';
 import { freePort } from '@/db/embedded';
 import { migrateDatabase } from '@/db/migrate';
 import { createOrderConsumers } from '@/server/consumers';
@@ -265,7 +266,7 @@ async function shopper() {
         if (order) {
           await sleep(between(0, 1_000));
           counts.cancels++;
-          await cancelOrder(db, { orderId: order.orderId, reason: 'chaos: customer cancelled' }).catch((error: Error) => countError(`cancel: ${error.name}`));
+          await cancelOrder(db, { orderId: order.orderId, reason: 'chaos: customer cancelled' }).catch((error: Error) => countError(`cancel: ${isDatabaseUnavailable(error) ? 'database unavailable' : error.name}`));
         }
       } else if (roll < 0.8) {
         // Left unpaid past a short deadline: the timeout closes it; sometimes the payment arrives late and is refunded.
