@@ -1,6 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
 const port = Number(process.env.E2E_PORT ?? 3100);
+const orderApiPort = Number(process.env.E2E_ORDER_API_PORT ?? 3101);
 
 export default defineConfig({
   testDir: 'e2e',
@@ -23,7 +24,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npm start -- --port ${port}`,
+    // The console, the order API and a worker, as `npm start` runs them for a user.
+    command: `npm start -- --port ${port} --order-api-port ${orderApiPort}`,
     url: `http://localhost:${port}/api/health`,
     timeout: 600_000,
     reuseExistingServer: !process.env.CI,

@@ -1,42 +1,38 @@
 /**
- * npm run bench:payment [-- --rates 500,1000,2000 --duration 5]
+ * npm run bench:payment [-- --rates 2000 --duration 5 --runs 5 --designs after,before]
  *
- * Payment notification latency at fixed request rates, over HTTP, with the pipeline and all
- * seven order consumers running, against the "before" design: one handler that, after the
- * same transaction, calls points, coupons, SMS and WMS inline with the story's latencies
- * (50, 60, 100, 500 ms).
+ * Payment notification latency at fixed request rates, over HTTP, against the documented
+ * processes as a user runs them: `npm run order-api` (the web tier under test) and
+ * `npm run worker` (relay and all seven order consumers), against the "before" design: one
+ * handler that, after the same transaction, calls points, coupons, SMS and WMS inline with
+ * the story's latencies (50, 60, 100, 500 ms).
  *
- * Processes, as deployed: this one serves the web endpoints (payment notify, WMS callback);
- * a `worker` child runs the pipeline (relay + consumers) and a `third-parties` child serves
- * the simulators and the slow services of the "before" design, both (with their database
- * sessions) on the CPU the web tier leaves idle, as on machines of their own
- * (background-tier.ts); a `generator` child fires signed notifications open-loop, so a slow
- * server cannot slow the offered rate down. Uses DATABASE_URL's server, else an embedded
- * one under .data/bench-postgres, in a throw-away database.
+ * The worker and a `third-parties` child (the simulators and the slow services of the
+ * "before" design), with their database sessions, run on the CPU the web tier leaves idle, as
+ * on machines of their own (background-tier.ts); a `generator` child fires signed
+ * notifications open-loop, so a slow server cannot slow the offered rate down. Each rate runs
+ * --runs times (2 s unrecorded first each time); the report gives every run's figures with the
+ * load average, the CPU stolen by the hypervisor and the order API's CPU during the run, and
+ * the median per rate. Uses DATABASE_URL's server, else an embedded one under
+ * .data/bench-postgres, in a throw-away database.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { createDatabase, type Database } from '@/db/client';
-import { startEmbeddedPostgres } from '@/db/embedded';
+import { freePort, startEmbeddedPostgres } from '@/db/embedded';
 import { migrateDatabase } from '@/db/migrate';
-import { createOrderConsumers } from '@/server/consumers';
-import type { IntegrationName } from '@/server/integrations/integration-client';
-import { createPaymentClient } from '@/server/integrations/payment-client';
-import { routeByPrefix, serveRequestHandler } from '@/server/integrations/serve-simulators';
+import { answerPaymentNotification } from '@/server/http/payment-notifications';
+import { serveHttp } from '@/server/http/serve-http';
 import { createSimulators, simulatorDatabase } from '@/server/integrations/simulators';
-import { createSmsClient } from '@/server/integrations/sms-client';
-import { paymentWebhookSecret, signedHeaders } from '@/server/integrations/webhook-signature';
-import { createWmsClient } from '@/server/integrations/wms-client';
-import { handlePaymentNotification, paymentNotificationRoute } from '@/server/orders/handle-payment-notification';
-import { handleWmsCallback } from '@/server/orders/handle-wms-callback';
+import { paymentWebhookSecret, signedHeaders, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '@/server/integrations/webhook-signature';
 import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
 import { getLag } from '@/server/pipeline/lag';
-import { startPipeline } from '@/server/pipeline/start-pipeline';
 import { backgroundTier, type BackgroundTier } from './background-tier';
 import { startAtFixedRate } from './fixed-rate';
 import { keepAliveClient } from './keep-alive-client';
@@ -61,7 +57,7 @@ interface JobResult {
   seconds: number;
 }
 
-type Role = 'generator' | 'worker' | 'third-parties';
+type Role = 'generator' | 'third-parties';
 const role = process.argv[2] as Role | undefined;
 
 /** Children tell the parent they are ready (with a URL when they serve one) over IPC. */
@@ -117,52 +113,47 @@ async function serveThirdParties(databaseUrl: string) {
     await new Promise((resolve) => setTimeout(resolve, delays[new URL(request.url).pathname] ?? 0));
     return Response.json({ ok: true });
   };
-  const server = await serveRequestHandler(routeByPrefix({ '/api/sim': simulators.handler, '/slow': slow }));
+  const server = await serveHttp({ prefixes: { '/api/sim': simulators.handler, '/slow': slow } });
   simulators.start(100);
   ready({ url: server.url });
 }
 
 // ---------------------------------------------------------------------------------------
-// worker: the pipeline with every order consumer, talking to the third parties.
+// this process: the database, the processes under test, seeding, runs, report.
 // ---------------------------------------------------------------------------------------
 
-async function runWorker(databaseUrl: string, thirdPartiesUrl: string, webUrl: string) {
-  const db = createDatabase(databaseUrl, { max: 16, applicationName: 'bench-worker' });
-  const endpoint = (name: IntegrationName) => ({ name, baseUrl: `${thirdPartiesUrl}/api/sim/${name}`, timeoutMs: 5_000 });
-  await startPipeline({
-    db,
-    consumers: createOrderConsumers({
-      payment: createPaymentClient(endpoint('payment')),
-      wms: createWmsClient(endpoint('wms')),
-      sms: createSmsClient(endpoint('sms')),
-      callbackBaseUrl: () => webUrl,
-    }),
-  });
-  ready();
-}
-
-// ---------------------------------------------------------------------------------------
-// web (this process): notify endpoints, seeding, phases, report.
-// ---------------------------------------------------------------------------------------
-
-/** Seconds each phase runs at its rate before it is measured (see `phase`). */
+/** Seconds each run goes at its rate before it is measured (see `measure`). */
 const WARM_UP_SECONDS = 2;
+const tsx = path.resolve('node_modules/tsx/dist/cli.mjs');
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** The "before" design: the same transaction, then every downstream system called inline, in turn. */
-function inlineNotificationHandler(db: Database, thirdPartiesUrl: string) {
-  return async (request: Request): Promise<Response> => {
-    const answer = await handlePaymentNotification(request, db);
-    if (answer.status !== 200) return answer;
-    for (const system of ['points', 'coupons', 'sms', 'wms']) {
-      const response = await fetch(`${thirdPartiesUrl}/slow/${system}`, { method: 'POST', body: '{}' });
-      await response.arrayBuffer();
-    }
-    return answer;
-  };
+const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+
+/**
+ * The "before" design: the same transaction, then every downstream system called inline, in
+ * turn. It is not a product process, so it is served here, on the same HTTP server code.
+ */
+async function serveInlineDesign(db: Database, thirdPartiesUrl: string) {
+  return serveHttp({
+    routes: [
+      {
+        method: 'POST',
+        path: '/bench/notify-inline',
+        async handle(request) {
+          const answer = await answerPaymentNotification(db, { body: await request.text(), timestamp: request.header(TIMESTAMP_HEADER), signature: request.header(SIGNATURE_HEADER) });
+          if (answer.status !== 200) return answer;
+          for (const system of ['points', 'coupons', 'sms', 'wms']) {
+            const response = await fetch(`${thirdPartiesUrl}/slow/${system}`, { method: 'POST', body: '{}' });
+            await response.arrayBuffer();
+          }
+          return answer;
+        },
+      },
+    ],
+  });
 }
 
 /** Unpaid orders written in bulk (stock frozen to match), so the measured phase only pays. */
@@ -236,6 +227,24 @@ function startChild(childRole: Role, args: string[] = []): Promise<{ child: Chil
   });
 }
 
+/**
+ * Starts one of the product's commands (server/cli/<script>) exactly as `npm run` does, and
+ * resolves once a line of its output says it is ready.
+ */
+function startCommand(script: string, env: Record<string, string>, isReady: (line: string) => boolean): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [tsx, `server/cli/${script}`], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      if (lines.some(isReady)) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
+  });
+}
+
 function runInGenerator(generator: ChildProcess, job: Job): Promise<JobResult> {
   return new Promise((resolve) => {
     generator.once('message', (result) => resolve(result as JobResult));
@@ -243,13 +252,51 @@ function runInGenerator(generator: ChildProcess, job: Job): Promise<JobResult> {
   });
 }
 
+/** CPU seconds a process has used (user + system), from /proc. */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The machine's CPU time so far, in ticks: all of it, and what the hypervisor took for other guests (steal). */
+function machineCpuTicks(): { total: number; steal: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
+}
+
+interface RunReport {
+  design: 'after' | 'before';
+  rate: number;
+  run: number;
+  p50: number;
+  p99: number;
+  max: number;
+  ok: number;
+  sent: number;
+  errors: Record<string, number>;
+  load1: number;
+  stealPercent: number;
+  webCpuPercent: number;
+  lagAfter: number;
+}
+
 async function main() {
   const { values } = parseArgs({
-    options: { rates: { type: 'string', default: '500,1000,2000' }, duration: { type: 'string', default: '5' }, designs: { type: 'string', default: 'after,before' } },
+    options: {
+      rates: { type: 'string', default: '2000' },
+      duration: { type: 'string', default: '5' },
+      runs: { type: 'string', default: '5' },
+      designs: { type: 'string', default: 'after,before' },
+    },
   });
   const rates = values.rates.split(',').map(Number);
   const designs = values.designs.split(',');
   const durationSeconds = Number(values.duration);
+  const runs = Number(values.runs);
+  if (rates.some((rate) => !Number.isInteger(rate) || rate < 1) || !(durationSeconds > 0) || !Number.isInteger(runs) || runs < 1) {
+    console.error('--rates takes whole numbers of requests per second (e.g. 500,1000,2000), --duration seconds, --runs a whole number');
+    process.exit(2);
+  }
 
   const embedded = process.env.DATABASE_URL ? null : await startEmbeddedPostgres({ dir: path.resolve('.data/bench-postgres'), quiet: true });
   const serverUrl = process.env.DATABASE_URL ?? embedded!.adminUrl;
@@ -264,6 +311,8 @@ async function main() {
   const stops: (() => void)[] = [];
   const background = backgroundTier(`conveyor-bench-${process.pid}`);
   stops.push(() => background.close());
+  // Detached children outlive a parent that crashed unless it takes them along.
+  process.on('exit', () => children.forEach((child) => child.exitCode === null && child.kill('SIGKILL')));
 
   try {
     await migrateDatabase(db);
@@ -271,72 +320,105 @@ async function main() {
     const thirdParties = await startChild('third-parties', [databaseUrl]);
     children.push(thirdParties.child);
     background.add(thirdParties.child.pid!);
-    const web = await serveRequestHandler(
-      routeByPrefix({
-        '/api/wms/callback': (request) => handleWmsCallback(request, db),
-        '/bench/notify-inline': inlineNotificationHandler(db, thirdParties.url!),
-      }),
-      { plainRoutes: { '/api/payments/notify': paymentNotificationRoute(db) } },
+
+    // The web tier: `npm run order-api` with its documented defaults, on a port of its own.
+    const orderApiPort = await freePort();
+    const orderApiUrl = `http://127.0.0.1:${orderApiPort}`;
+    const common = { DATABASE_URL: databaseUrl, DEMO: 'false', SIMULATORS: 'off' };
+    const orderApi = await startCommand(
+      'order-api.ts',
+      { ...common, ORDER_API_PORT: String(orderApiPort), ORDER_API_HOST: '127.0.0.1', CONVEYOR_APPLICATION_NAME: 'bench-web' },
+      (line) => line.startsWith('{"orderApi"'),
     );
-    const worker = await startChild('worker', [databaseUrl, thirdParties.url!, web.url]);
-    children.push(worker.child);
-    background.add(worker.child.pid!);
+    children.push(orderApi);
+    const worker = await startCommand(
+      'worker.ts',
+      {
+        ...common,
+        ORDER_API_URL: orderApiUrl,
+        PAYMENT_PROVIDER_URL: `${thirdParties.url}/api/sim/payment`,
+        WMS_URL: `${thirdParties.url}/api/sim/wms`,
+        SMS_GATEWAY_URL: `${thirdParties.url}/api/sim/sms`,
+        INTEGRATION_TIMEOUT_MS: '5000',
+        CONVEYOR_APPLICATION_NAME: 'bench-worker',
+      },
+      (line) => line.includes('consumer group(s)'),
+    );
+    children.push(worker);
+    background.add(worker.pid!);
+    const inline = designs.includes('before') ? await serveInlineDesign(db, thirdParties.url!) : null;
     const generator = await startChild('generator');
     children.push(generator.child);
     if (embedded) stops.push(backgroundOtherTiersSessions(db, background));
+    console.log(`order API (npm run order-api, pid ${orderApi.pid}) at ${orderApiUrl}; worker (npm run worker, pid ${worker.pid})`);
     console.log(`worker tier, third parties${embedded ? ' and their database sessions' : ''} run on the CPU the web tier leaves idle: ${background.mechanism}`);
 
-    const results: { design: string; rate: number; result: JobResult }[] = [];
+    const reports: RunReport[] = [];
     /**
-     * One rate: first `WARM_UP_SECONDS` at that rate, not recorded, then the measured
-     * seconds, back to back. Without it the first second of a phase measures the start-up of
-     * the measurement (the generator opening a hundred-odd connections, its own event loop
-     * stalling 50-150 ms at a time) more than the server.
+     * One run at one rate: first `WARM_UP_SECONDS` at that rate, not recorded, then the
+     * measured seconds, back to back. Without it the first second measures the start-up of
+     * the measurement (the generator opening a hundred-odd connections) more than the server.
      */
-    const phase = async (design: 'after' | 'before', rate: number, seconds: number) => {
-      const targets = await seedPendingOrders(db, `${design}_${rate}`, Math.round(rate * (WARM_UP_SECONDS + seconds)));
+    const measure = async (design: 'after' | 'before', rate: number, run: number) => {
+      const targets = await seedPendingOrders(db, `${design}_${rate}_${run}`, Math.round(rate * (WARM_UP_SECONDS + durationSeconds)));
       await waitForConsumers(db, 120_000);
-      const notifyUrl = `${web.url}${design === 'after' ? '/api/payments/notify' : '/bench/notify-inline'}`;
+      const notifyUrl = design === 'after' ? `${orderApiUrl}/api/payments/notify` : `${inline!.url}/bench/notify-inline`;
       const warmUp = targets.splice(0, Math.round(rate * WARM_UP_SECONDS));
       await runInGenerator(generator.child, { url: notifyUrl, rate, durationSeconds: WARM_UP_SECONDS, targets: warmUp });
-      const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-      loopDelay.enable();
-      const result = await runInGenerator(generator.child, { url: notifyUrl, rate, durationSeconds: seconds, targets });
-      loopDelay.disable();
-      results.push({ design, rate, result });
+      const load1 = loadavg()[0]!;
+      const cpuBefore = machineCpuTicks();
+      const webCpuBefore = cpuSecondsOf(orderApi.pid!);
+      const result = await runInGenerator(generator.child, { url: notifyUrl, rate, durationSeconds, targets });
+      const cpuAfter = machineCpuTicks();
+      const webCpu = cpuSecondsOf(orderApi.pid!) - webCpuBefore;
       const sorted = [...result.latenciesMs].sort((a, b) => a - b);
+      const report: RunReport = {
+        design,
+        rate,
+        run,
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        max: percentile(sorted, 100),
+        ok: result.ok,
+        sent: result.sent,
+        errors: result.errors,
+        load1,
+        stealPercent: (100 * (cpuAfter.steal - cpuBefore.steal)) / Math.max(1, cpuAfter.total - cpuBefore.total),
+        webCpuPercent: design === 'after' ? (100 * webCpu) / result.seconds : Number.NaN,
+        lagAfter: await totalLag(db),
+      };
+      reports.push(report);
       console.log(
-        `${design.padEnd(6)} ${String(rate).padStart(5)} req/s: sent ${result.sent} in ${result.seconds.toFixed(1)} s, ok ${result.ok}, ` +
-          `p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${percentile(sorted, 100).toFixed(1)} ms, ` +
-          `errors ${JSON.stringify(result.errors)}; consumer lag right after ${await totalLag(db)}; web event loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms max ${(loopDelay.max / 1e6).toFixed(0)}`,
+        `${design.padEnd(6)} ${String(rate).padStart(5)} req/s run ${run}: ok ${report.ok}/${report.sent}, p50 ${report.p50.toFixed(1)} ms, p99 ${report.p99.toFixed(1)} ms, ` +
+          `max ${report.max.toFixed(1)} ms, errors ${JSON.stringify(report.errors)}; load ${report.load1.toFixed(2)}, steal ${report.stealPercent.toFixed(1)}%, ` +
+          `order API CPU ${report.webCpuPercent.toFixed(0)}%, lag right after ${report.lagAfter}`,
       );
     };
 
-    for (const rate of rates) await phase('after', rate, durationSeconds);
+    for (const rate of rates) for (let run = 1; run <= runs; run++) await measure('after', rate, run);
     const drainStarted = Date.now();
     const leftover = await waitForConsumers(db, 300_000);
-    console.log(`consumers caught up ${((Date.now() - drainStarted) / 1_000).toFixed(1)} s after the last phase${leftover ? ` (lag still ${leftover})` : ''}`);
-    if (designs.includes('before')) for (const rate of rates) await phase('before', rate, durationSeconds);
+    console.log(`consumers caught up ${((Date.now() - drainStarted) / 1_000).toFixed(1)} s after the last run${leftover ? ` (lag still ${leftover})` : ''}`);
+    // The before design is seconds per request whatever the machine: one run per rate shows it.
+    if (inline) for (const rate of rates) await measure('before', rate, 1);
 
-    console.log('\npayment notification latency (ms) with the pipeline running');
-    console.log('rate req/s | after p50 | after p99 | before p50 | before p99 | p99 before/after');
+    console.log(`\npayment notification latency (ms) with the worker tier running; medians of ${runs} run(s) of ${durationSeconds} s, load average now ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
+    console.log('rate req/s | after p50 | after p99 (each run)              | steal % | before p50 | before p99 | p99 before/after');
     for (const rate of rates) {
-      const stats = (design: string) => {
-        // A design left out with --designs has no figures: NaN, printed as such.
-        const sorted = [...(results.find((entry) => entry.design === design && entry.rate === rate)?.result.latenciesMs ?? [])].sort((a, b) => a - b);
-        return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-      };
-      const after = stats('after');
-      const inline = stats('before');
+      const after = reports.filter((report) => report.design === 'after' && report.rate === rate);
+      const before = reports.filter((report) => report.design === 'before' && report.rate === rate);
+      const afterP99 = median(after.map((report) => report.p99));
+      const beforeP99 = median(before.map((report) => report.p99));
       console.log(
-        `${String(rate).padStart(10)} | ${after.p50.toFixed(1).padStart(9)} | ${after.p99.toFixed(1).padStart(9)} | ${inline.p50.toFixed(1).padStart(10)} | ${inline.p99.toFixed(1).padStart(10)} | ${(inline.p99 / after.p99).toFixed(1).padStart(6)}×`,
+        `${String(rate).padStart(10)} | ${median(after.map((report) => report.p50)).toFixed(1).padStart(9)} | ${afterP99.toFixed(1).padStart(9)} (${after.map((report) => report.p99.toFixed(1)).join(' / ')})`.padEnd(58) +
+          ` | ${median(after.map((report) => report.stealPercent)).toFixed(1).padStart(7)} | ${median(before.map((report) => report.p50)).toFixed(1).padStart(10)} | ${beforeP99.toFixed(1).padStart(10)} | ${(beforeP99 / afterP99).toFixed(1).padStart(6)}×`,
       );
     }
-    await web.close();
+    await inline?.close();
   } finally {
     for (const stop of stops.reverse()) stop();
     // Children first, so none of them sees its connections cut by the database drop.
-    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill())))));
+    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill('SIGTERM'))))));
     // Requests the generator gave up on may still be running here; they end with the process
     // (main's caller exits), not against a closed pool. The drop below cuts their connections.
     await admin.unsafe(`drop database if exists ${databaseName} with (force)`);
@@ -353,8 +435,6 @@ if (role === 'generator') {
   ready();
 } else if (role === 'third-parties') {
   await serveThirdParties(process.argv[3]!);
-} else if (role === 'worker') {
-  await runWorker(process.argv[3]!, process.argv[4]!, process.argv[5]!);
 } else {
   await main();
   process.exit(0);

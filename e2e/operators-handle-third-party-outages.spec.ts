@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { healthySimulator, payOrder, placeOrder, screenshot, setSimulator, signedInRequest, signIn, uniqueUser, type SimulatorName } from './support/console';
+import { healthySimulator, orderApiURL, payOrder, placeOrder, screenshot, setSimulator, signedInRequest, signIn, uniqueUser, type SimulatorName } from './support/console';
 
 /*
  * Journeys that break a third party on purpose. Simulator settings are global to the app,
@@ -35,12 +35,12 @@ async function confirmWithReason(page: Page, reason: string, confirm: string | R
   await expect(dialog).toBeHidden({ timeout: 20_000 });
 }
 
-test('support fixes a stuck order: the warehouse push failed, the agent re-pushes after the WMS recovers', async ({ page, baseURL }) => {
+test('support fixes a stuck order: the warehouse push failed, the agent re-pushes after the WMS recovers', async ({ page }) => {
   test.setTimeout(180_000);
   await breakSimulator('wms', { failureRate: 1 });
   const customer = uniqueUser('stuck');
   const order = await placeOrder(page.request, customer);
-  await payOrder(page.request, baseURL!, order);
+  await payOrder(page.request, order);
 
   await signIn(page, 'support');
   await page.goto('/orders?view=stuck');
@@ -79,14 +79,14 @@ test('support fixes a stuck order: the warehouse push failed, the agent re-pushe
   await expect(entry).toContainText('WMS is back');
 });
 
-test('on-call drains dead letters: SMS deliveries that failed past their attempts are replayed in one go', async ({ page, baseURL }) => {
+test('on-call drains dead letters: SMS deliveries that failed past their attempts are replayed in one go', async ({ page }) => {
   test.setTimeout(180_000);
   await breakSimulator('sms', { failureRate: 1 });
   const user = uniqueUser('sms');
   const orders: Awaited<ReturnType<typeof placeOrder>>[] = [];
   for (let index = 0; index < 3; index++) {
     const order = await placeOrder(page.request, user);
-    await payOrder(page.request, baseURL!, order);
+    await payOrder(page.request, order);
     orders.push(order);
   }
 
@@ -121,14 +121,14 @@ test('on-call drains dead letters: SMS deliveries that failed past their attempt
   }
 });
 
-test('ops watches lag: a slow warehouse makes fulfilment lag rise on the chart, and it drains after recovery', async ({ page, baseURL }) => {
+test('ops watches lag: a slow warehouse makes fulfilment lag rise on the chart, and it drains after recovery', async ({ page }) => {
   test.setTimeout(240_000);
   await breakSimulator('wms', { latencyMs: 1_500 });
   const user = uniqueUser('lag');
   // One after another: concurrent order creation on one SKU can deadlock today (reported to the order domain).
   for (let index = 0; index < 30; index++) {
     const order = await placeOrder(page.request, user);
-    await payOrder(page.request, baseURL!, order);
+    await payOrder(page.request, order);
   }
 
   await signIn(page, 'viewer');
@@ -144,17 +144,17 @@ test('ops watches lag: a slow warehouse makes fulfilment lag rise on the chart, 
   await expect(async () => expect(Number(await lag.textContent())).toBe(0)).toPass({ timeout: 120_000 });
 });
 
-test('a refund the provider refuses ends REFUND_FAILED; support retries it after recovery and it becomes REFUNDED', async ({ page, baseURL }) => {
+test('a refund the provider refuses ends REFUND_FAILED; support retries it after recovery and it becomes REFUNDED', async ({ page }) => {
   test.setTimeout(180_000);
   const order = await placeOrder(page.request, uniqueUser('refund'));
-  await payOrder(page.request, baseURL!, order);
+  await payOrder(page.request, order);
 
   await signIn(page, 'support');
   await page.goto(`/orders/${order.orderId}`);
   await expect(page.getByTestId('order-status')).toHaveText(/PAID|FULFILLING|SHIPPED/, { timeout: 30_000 });
 
   await breakSimulator('payment', { rejectRate: 1 });
-  const refund = await page.request.post(`/api/orders/${order.orderId}/refund`, { data: { reason: 'customer changed their mind' } });
+  const refund = await page.request.post(`${orderApiURL}/api/orders/${order.orderId}/refund`, { data: { reason: 'customer changed their mind' } });
   expect(refund.status(), await refund.text()).toBe(202);
   await expect(page.getByTestId('order-status')).toHaveText('REFUND_FAILED', { timeout: 30_000 });
   await expect(page.getByTestId('order-refunds')).toContainText('HTTP 422: simulated refund rejection');

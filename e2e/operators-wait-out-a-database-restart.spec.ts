@@ -23,7 +23,7 @@ test.beforeAll(async () => {
   postgres = await startControlledPostgres({ dataDir: DATA_DIR, databases: ['conveyor'] });
   const port = await freePort();
   baseURL = `http://localhost:${port}`;
-  console_ = spawn('npx', ['tsx', 'server/cli/start.ts', 'start', '--port', String(port)], {
+  console_ = spawn('npx', ['tsx', 'server/cli/start.ts', 'start', '--port', String(port), '--order-api-port', String(await freePort())], {
     detached: true,
     stdio: 'ignore',
     env: { ...process.env, DATABASE_URL: postgres.url('conveyor'), SKIP_BUILD: 'true', DEMO: 'true', DEMO_ORDERS_PER_MINUTE: '0', LOGIN_ATTEMPTS_PER_MINUTE: '1000' },

@@ -1,13 +1,13 @@
 import { expect, test } from '@playwright/test';
-import { placeOrder, screenshot, signIn, uniqueUser } from './support/console';
+import { orderApiURL, placeOrder, screenshot, signIn, uniqueUser } from './support/console';
 
-test('support runs reconciliation, finds a payment whose notification never arrived, and applies the fix', async ({ page, baseURL }) => {
+test('support runs reconciliation, finds a payment whose notification never arrived, and applies the fix', async ({ page }) => {
   // One run checks every order changed since the last run, other journeys' too, some of them at a deliberately slow warehouse.
   test.setTimeout(180_000);
   const order = await placeOrder(page.request, uniqueUser('reconcile'));
   // The customer pays, but the provider's notifications go to a dead address: our order never hears of it.
-  const paid = await page.request.post('/api/sim/payment/payments', {
-    data: { orderId: order.orderId, amountCents: order.totalCents, notifyUrl: `${baseURL}/api/nowhere` },
+  const paid = await page.request.post(`${orderApiURL}/api/sim/payment/payments`, {
+    data: { orderId: order.orderId, amountCents: order.totalCents, notifyUrl: `${orderApiURL}/api/nowhere` },
     headers: { 'idempotency-key': `pay-${order.orderId}` },
   });
   expect(paid.ok(), await paid.text()).toBeTruthy();

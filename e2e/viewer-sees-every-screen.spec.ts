@@ -1,9 +1,9 @@
 import { expect, test } from '@playwright/test';
 import { forceMutation, payOrder, placeOrder, screenshot, signIn, uniqueUser } from './support/console';
 
-test('a viewer sees every ops screen and no action; a forced action is denied and audited', async ({ page, baseURL }) => {
+test('a viewer sees every ops screen and no action; a forced action is denied and audited', async ({ page }) => {
   const order = await placeOrder(page.request, uniqueUser('viewer'));
-  await payOrder(page.request, baseURL!, order);
+  await payOrder(page.request, order);
   await signIn(page, 'viewer');
 
   const actionNames = /^(Re-push to WMS|Retry refund|Close order|Replay.*|Discard.*|Retry.*now.*|Give up.*|Pause|Resume|Reset offsets…|Edit)$/;

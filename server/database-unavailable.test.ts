@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
 import net from 'node:net';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDatabase, createDatabase, type Database } from '@/db/client';
 import { paymentWebhookSecret, signedHeaders, wmsWebhookSecret } from '@/server/integrations/webhook-signature';
+import { startOrderApi, type OrderApi } from '@/server/runtime/order-api';
 import { DATABASE_UNAVAILABLE_MESSAGE } from './database-unavailable';
 
 /** A port nothing listens on: connecting is refused at once, as when PostgreSQL is down. */
@@ -23,27 +25,30 @@ function sessionCookie(token = 'session-token-of-a-signed-in-user'): string {
 
 type Route = (request: Request, context?: unknown) => Promise<Response>;
 let routes: Record<string, Route>;
+let orderApiDb: Database;
+let orderApi: OrderApi;
 
 beforeAll(async () => {
-  // The routes' process-wide database (db/client.ts getDatabase) points at the dead server.
+  // The console routes' process-wide database (db/client.ts getDatabase) and the order API's point at the dead server.
   process.env.DATABASE_URL = `postgres://postgres:x@127.0.0.1:${await closedPort()}/conveyor`;
   process.env.AUTH_SECRET = AUTH_SECRET;
+  orderApiDb = createDatabase(process.env.DATABASE_URL, { max: 2 });
+  orderApi = await startOrderApi({ db: orderApiDb, databaseUrl: process.env.DATABASE_URL, simulators: {} });
   routes = {
-    orders: (await import('@/app/api/orders/route')).POST as Route,
-    refund: (await import('@/app/api/orders/[orderId]/refund/route')).POST as Route,
-    notify: (await import('@/app/api/payments/notify/route')).POST as Route,
-    wms: (await import('@/app/api/wms/callback/route')).POST as Route,
-    feed: (await import('@/app/api/feed/events/route')).GET as Route,
-    sim: (await import('@/app/api/sim/[...path]/route')).POST as Route,
     trpc: (await import('@/app/api/trpc/[trpc]/route')).GET as Route,
     health: (await import('@/app/api/health/route')).GET as Route,
     signIn: (await import('@/app/api/auth/[...all]/route')).POST as Route,
   };
 });
+afterAll(async () => {
+  await orderApi.stop();
+  await closeDatabase(orderApiDb);
+});
 
 const url = (path: string) => `http://127.0.0.1:3000${path}`;
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  new Request(url(path), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const api = (path: string) => `${orderApi.url}${path}`;
+const post = (target: string, body: unknown, headers: Record<string, string> = {}) =>
+  new Request(target, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
 async function expectUnavailable(response: Response) {
   const body = await response.json();
@@ -52,17 +57,17 @@ async function expectUnavailable(response: Response) {
 }
 
 describe('while the database is down', () => {
-  it('the storefront, webhooks, feed, simulators and sign-in answer 503 with a message, not 500', async () => {
+  it('the order API (storefront, webhooks, feed, simulators) and sign-in answer 503 with a message, not 500', async () => {
     const payment = JSON.stringify({ type: 'payment.succeeded', paymentId: 'pay_1', orderId: 'ord_1', amountCents: 100, paidAt: new Date().toISOString() });
     const dispatch = JSON.stringify({ type: 'shipment.dispatched', orderId: 'ord_1', shipmentId: 'shp_1', carrier: 'ups', trackingNumber: '1Z', dispatchedAt: new Date().toISOString() });
     const requests: [string, Promise<Response>][] = [
-      ['POST /api/orders', routes.orders!(post('/api/orders', { userId: 'u1', items: [{ sku: 'SKU-1', quantity: 1 }] }))],
-      ['POST /api/orders/:id/refund', routes.refund!(post('/api/orders/ord_1/refund', { reason: 'changed my mind' }), { params: Promise.resolve({ orderId: 'ord_1' }) })],
-      ['POST /api/payments/notify', routes.notify!(post('/api/payments/notify', payment, signedHeaders(paymentWebhookSecret(), payment)))],
-      ['POST /api/wms/callback', routes.wms!(post('/api/wms/callback', dispatch, signedHeaders(wmsWebhookSecret(), dispatch)))],
-      ['GET /api/feed/events', routes.feed!(new Request(url('/api/feed/events'), { headers: { authorization: 'Bearer some-token' } }))],
-      ['POST /api/sim/payment/payments', routes.sim!(post('/api/sim/payment/payments', { orderId: 'ord_1', amountCents: 100, notifyUrl: url('/api/payments/notify') }))],
-      ['POST /api/auth/sign-in/email', routes.signIn!(post('/api/auth/sign-in/email', { email: 'oncall@example.test', password: 'correct horse' }, { origin: url('') }))],
+      ['POST /api/orders', fetch(post(api('/api/orders'), { userId: 'u1', items: [{ sku: 'SKU-1', quantity: 1 }] }))],
+      ['POST /api/orders/:id/refund', fetch(post(api('/api/orders/ord_1/refund'), { reason: 'changed my mind' }))],
+      ['POST /api/payments/notify', fetch(post(api('/api/payments/notify'), payment, signedHeaders(paymentWebhookSecret(), payment)))],
+      ['POST /api/wms/callback', fetch(post(api('/api/wms/callback'), dispatch, signedHeaders(wmsWebhookSecret(), dispatch)))],
+      ['GET /api/feed/events', fetch(new Request(api('/api/feed/events'), { headers: { authorization: 'Bearer some-token' } }))],
+      ['POST /api/sim/payment/payments', fetch(post(api('/api/sim/payment/payments'), { orderId: 'ord_1', amountCents: 100, notifyUrl: api('/api/payments/notify') }))],
+      ['POST /api/auth/sign-in/email', routes.signIn!(post(url('/api/auth/sign-in/email'), { email: 'oncall@example.test', password: 'correct horse' }, { origin: url('') }))],
     ];
     for (const [name, response] of requests) {
       const body = await expectUnavailable(await response).catch((error: Error) => {
@@ -88,9 +93,11 @@ describe('while the database is down', () => {
     await expect(caller.deadLetters.discard({ ids: [1], reason: 'outage test' })).rejects.toMatchObject(unavailable);
   });
 
-  it('/api/health answers 503 and says what is wrong in words', async () => {
-    const body = await expectUnavailable(await routes.health!(new Request(url('/api/health'))));
-    expect(body).toMatchObject({ ok: false, database: 'unreachable' });
-    expect(body.message).toMatch(/^The database is not reachable \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)\. Check that PostgreSQL is running/);
+  it('/api/health of the console and of the order API answers 503 and says what is wrong in words', async () => {
+    for (const response of [await routes.health!(new Request(url('/api/health'))), await fetch(api('/api/health'))]) {
+      const body = await expectUnavailable(response);
+      expect(body).toMatchObject({ ok: false, database: 'unreachable' });
+      expect(body.message).toMatch(/^The database is not reachable \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)\. Check that PostgreSQL is running/);
+    }
   });
 });

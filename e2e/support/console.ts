@@ -2,6 +2,9 @@ import { expect, type APIRequestContext, type Page } from '@playwright/test';
 
 export type Role = 'viewer' | 'support' | 'oncall' | 'admin';
 
+/** The order API that `npm start` runs beside the suite's console (storefront, webhooks, the simulators). */
+export const orderApiURL = `http://localhost:${process.env.E2E_ORDER_API_PORT ?? 3101}`;
+
 export const demoAccount = (role: Role) => ({ email: `${role}@conveyor.demo`, password: `${role}-demo-pass` });
 
 /** `origin` is for a console other than the suite's own (a journey that runs a second one). */
@@ -69,12 +72,12 @@ async function waitForSimulator(request: APIRequestContext, simulator: Simulator
     const started = Date.now();
     const response =
       simulator === 'payment'
-        ? await request.post('/api/sim/payment/refunds', {
+        ? await request.post(`${orderApiURL}/api/sim/payment/refunds`, {
             data: { refundId: `probe-${started}`, paymentId: 'pay_probe_missing', amountCents: 1 },
             headers: { 'idempotency-key': `probe-${started}-${Math.random()}` },
             maxRetries: resentOnReset,
           })
-        : await request.get(`/api/sim/${simulator}/probe`, { maxRetries: resentOnReset });
+        : await request.get(`${orderApiURL}/api/sim/${simulator}/probe`, { maxRetries: resentOnReset });
     const body = (await response.json().catch(() => ({}))) as { error?: string };
     return { status: response.status(), error: body.error, ms: Date.now() - started };
   };
@@ -90,17 +93,17 @@ async function waitForSimulator(request: APIRequestContext, simulator: Simulator
   }).toPass({ timeout: 15_000 });
 }
 
-/** Places an order through the storefront API for a user unique to the journey. */
+/** Places an order through the order API's storefront endpoint for a user unique to the journey. */
 export async function placeOrder(request: APIRequestContext, userId: string, items: { sku: string; quantity: number }[] = [{ sku: 'SKU-MUG', quantity: 1 }]) {
-  const response = await request.post('/api/orders', { data: { userId, items } });
+  const response = await request.post(`${orderApiURL}/api/orders`, { data: { userId, items } });
   expect(response.status(), await response.text()).toBe(201);
   return (await response.json()) as { orderId: string; totalCents: number };
 }
 
-/** Pays an order at the payment provider simulator, which then notifies the app (signed, redelivered until acknowledged). */
-export async function payOrder(request: APIRequestContext, baseURL: string, order: { orderId: string; totalCents: number }) {
-  const response = await request.post('/api/sim/payment/payments', {
-    data: { orderId: order.orderId, amountCents: order.totalCents, notifyUrl: `${baseURL}/api/payments/notify` },
+/** Pays an order at the payment provider simulator, which then notifies the order API (signed, redelivered until acknowledged). */
+export async function payOrder(request: APIRequestContext, order: { orderId: string; totalCents: number }) {
+  const response = await request.post(`${orderApiURL}/api/sim/payment/payments`, {
+    data: { orderId: order.orderId, amountCents: order.totalCents, notifyUrl: `${orderApiURL}/api/payments/notify` },
     headers: { 'idempotency-key': `pay-${order.orderId}` },
   });
   expect(response.ok(), await response.text()).toBeTruthy();

@@ -2,8 +2,8 @@
  * npm run chaos [-- --minutes 5 --seed 42 --shoppers 6 --drain-minutes 6 --keep]
  *
  * Proof under faults. On a fresh embedded PostgreSQL in .data/chaos-<seed>, starts the order
- * system (server/cli/serve-order-system.ts: storefront, notify, simulators, a pipeline member
- * outside the relay election) and two `npm run worker` processes, drives orders (creates,
+ * API (`npm run order-api` with the simulators as its third parties) and two `npm run worker`
+ * processes (without the scheduled ops jobs), drives orders (creates,
  * payments whose signed notification is duplicated 2–5× and delivered out of order, forged and
  * stale notifications, cancellations, payment timeouts, late payments, refunds) and, on a
  * schedule drawn from --seed, SIGKILLs workers (restarted after a pause) and the relay leader,
@@ -72,7 +72,7 @@ const log = (line: string) => console.log(`${stamp()} ${line}`);
 // PostgreSQL runs through pg_ctl (db/controlled-postgres.ts), so it can be stopped immediately and started again.
 let postgresServer: ControlledPostgres | null = null;
 
-// ---------- child processes: the order system and two workers, each in its own process group ----------
+// ---------- child processes: the order API and two workers, each in its own process group ----------
 
 interface Member {
   name: string;
@@ -460,13 +460,13 @@ async function main() {
   await db.execute(sql`update skus set total = total + 1000000, available = available + 1000000`);
 
   appUrl = `http://127.0.0.1:${appPort}`;
-  const env = { DATABASE_URL: url, APP_URL: appUrl, PORT: String(appPort) };
-  members.push({ name: 'order-system', script: 'server/cli/serve-order-system.ts', env: { ...env, RELAY: 'off' }, child: null, starts: 0 });
+  const env = { DATABASE_URL: url, ORDER_API_URL: appUrl, ORDER_API_PORT: String(appPort), ORDER_API_HOST: '127.0.0.1', DEMO: 'false', SIMULATORS: 'on', OPS_JOBS: 'off' };
+  members.push({ name: 'order-api', script: 'server/cli/order-api.ts', env, child: null, starts: 0 });
   members.push({ name: 'worker-1', script: 'server/cli/worker.ts', env, child: null, starts: 0 });
   members.push({ name: 'worker-2', script: 'server/cli/worker.ts', env, child: null, starts: 0 });
   for (const member of members) launch(member);
   for (let ready = false; !ready; await sleep(250)) ready = await fetch(`${appUrl}/api/orders`, { method: 'POST', body: '{}' }).then(() => true, () => false);
-  log(`order system at ${appUrl}; workers starting`);
+  log(`order API at ${appUrl}; workers starting`);
 
   const faults = schedule();
   const shoppers = Array.from({ length: Number(values.shoppers) }, () => shopper());
@@ -547,7 +547,7 @@ async function cleanUp() {
   }
   // A failed run keeps its logs: they are how its defect gets found.
   if (!values.keep && exitCode === 0) rmSync(root, { recursive: true, force: true });
-  else log(`kept ${root} (logs: order-system.log, worker-*.log, pg/server.log)`);
+  else log(`kept ${root} (logs: order-api.log, worker-*.log, pg/server.log)`);
 }
 
 process.on('SIGINT', () => void cleanUp().then(() => process.exit(130)));

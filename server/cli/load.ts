@@ -1,11 +1,13 @@
 /**
- * npm run load -- --rate 200 --duration 60 [--refund-ratio 0.05] [--url http://localhost:3000]
+ * npm run load -- --rate 200 --duration 60 [--refund-ratio 0.05] [--url http://localhost:3001]
  *                 [--serve] [--faults 0.2] [--drain 120]
  *
  * Creates and pays orders through the real HTTP endpoints at a fixed (open-loop) rate:
  * POST /api/orders, then the payment provider simulator's POST /payments, whose first
  * signed notification to /api/payments/notify is timed by the provider. Prints a line per
- * second and a summary. --serve runs the order system in this process (no Next.js) on
+ * second and a summary. --url is the order API (default ORDER_API_URL, else
+ * http://localhost:3001, as `npm start` serves it); --serve runs the order API and a worker in
+ * this process on
  * DATABASE_URL or the embedded database; --faults sets that failure rate on all four
  * third-party simulators for the run (needs database access); --drain waits, after the
  * load, until every consumer group has caught up and no retry is pending.
@@ -16,7 +18,7 @@ import { sql } from 'drizzle-orm';
 import { closeDatabase, createDatabase, type Database } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
 import { provideDatabase, type ProvidedDatabase } from '@/db/provide-database';
-import { startOrderSystem, type OrderSystem } from '@/server/consumers/start-order-system';
+import { startOrderSystem, type OrderSystem } from '@/server/runtime/order-system';
 import { IntegrationError, IntegrationHttpError, IntegrationTimeoutError } from '@/server/integrations/integration-client';
 import { createPaymentClient } from '@/server/integrations/payment-client';
 import { resetSimulatorSettings, SIMULATORS, updateSimulatorSettings } from '@/server/integrations/simulator-settings';
@@ -162,7 +164,7 @@ if (values.serve) {
   // Shorter retry backoff than production so a faulty run settles within minutes.
   system = await startOrderSystem({ db: db!, url: database!.url, consumers: { backoff: { baseMs: 500, maxMs: 10_000 } } });
 }
-const baseUrl = system?.url ?? values.url ?? process.env.APP_URL ?? 'http://localhost:3000';
+const baseUrl = system?.url ?? values.url ?? process.env.ORDER_API_URL ?? 'http://localhost:3001';
 const payment = createPaymentClient({ name: 'payment', baseUrl: `${baseUrl}/api/sim/payment`, timeoutMs: 10_000 });
 if (values.faults !== undefined) {
   for (const simulator of SIMULATORS) await updateSimulatorSettings(db!, { simulator, failureRate: Number(values.faults) });

@@ -1,97 +1,108 @@
 /**
- * The one command that runs the console: provides the database (DATABASE_URL, or the embedded
- * PostgreSQL under .data/), applies migrations, seeds, then builds and serves Next.js with the
- * pipeline in-process. Usage: tsx server/cli/start.ts [start|dev] [--port N]
+ * npm start: the whole product in one command. Provides the database (DATABASE_URL, or the
+ * embedded PostgreSQL under .data/), applies migrations, seeds, builds the console, then runs
+ * the three processes as children: the order API, a worker and the console, each exactly as
+ * its own command (`npm run order-api`, `npm run worker`, `npm run console`) runs it.
+ * Usage: tsx server/cli/start.ts [start|dev] [--port N] [--order-api-port M]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { closeDatabase, createDatabase } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
 import { provideDatabase } from '@/db/provide-database';
+import { consoleCommand, nextBin } from '@/server/runtime/console-process';
 import { seedDatabase } from '@/server/runtime/seed-database';
+import { demoSetting, portSetting, startingProcess } from '@/server/runtime/settings';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { port: { type: 'string' } } });
-const mode = positionals[0] === 'dev' ? 'dev' : 'start';
-const port = values.port ?? process.env.PORT ?? '3000';
 const log = (line: string) => console.log(`[conveyor] ${line}`);
+const tsx = path.resolve('node_modules/tsx/dist/cli.mjs');
 
-/*
- * Node closes an idle keep-alive connection after 5 s, and a client that sends on it just as it
- * closes gets ECONNRESET (Playwright's and most API clients do not retry a POST). Held longer than
- * load balancers' idle timeouts (60 s), the client or proxy, not the console, ends an idle connection.
- */
-const keepAliveTimeoutMs = process.env.KEEP_ALIVE_TIMEOUT_MS ?? '65000';
-if (!/^[1-9]\d*$/.test(keepAliveTimeoutMs)) {
-  console.error(`[conveyor] KEEP_ALIVE_TIMEOUT_MS must be a whole number of milliseconds, e.g. 65000; got "${keepAliveTimeoutMs}"`);
-  process.exit(1);
-}
-
-/** A stable secret for signing sessions when the operator gives none: kept beside the embedded data. */
-function authSecret(): string {
-  if (process.env.AUTH_SECRET) return process.env.AUTH_SECRET;
-  const file = path.resolve('.data/auth-secret');
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
-  }
-  return readFileSync(file, 'utf8').trim();
-}
-
-const started = Date.now();
-const database = await provideDatabase();
-log(
-  database.embedded
-    ? `embedded PostgreSQL ${database.owned ? 'started' : 'already running, shared'} (${database.url.replace(/:[^:@/]+@/, ':***@')})`
-    : 'using DATABASE_URL',
-);
-const db = createDatabase(database.url, { max: 2 });
-await migrateDatabase(db);
-const demo = process.env.DEMO ?? String(database.embedded);
-process.env.DEMO = demo;
-await seedDatabase(db, { demo: demo === 'true', log });
-await closeDatabase(db);
-
-const nextBin = path.resolve('node_modules/.bin/next');
-const env = {
-  ...process.env,
-  DATABASE_URL: database.url,
-  DEMO: demo,
-  AUTH_SECRET: authSecret(),
-  PORT: port,
-  APP_URL: process.env.APP_URL ?? `http://localhost:${port}`,
-};
-
-if (mode === 'start' && process.env.SKIP_BUILD !== 'true') {
-  log('building the console (next build)…');
-  const build = spawnSync(nextBin, ['build'], { stdio: 'inherit', env });
-  if (build.status !== 0) {
-    await database.stop();
-    process.exit(build.status ?? 1);
+/** Resolves once the order API answers its health check at all; rejects if it exits first or takes over two minutes. */
+async function orderApiAnswers(healthUrl: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (child.exitCode === null && child.signalCode === null) {
+    if (await fetch(healthUrl).then(() => true, () => false)) return;
+    if (Date.now() > deadline) throw new Error(`the order API did not answer ${healthUrl} within two minutes`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
-const server: ChildProcess = spawn(
-  nextBin,
-  mode === 'dev' ? ['dev', '-p', port] : ['start', '-p', port, '--keepAliveTimeout', keepAliveTimeoutMs],
-  { stdio: 'inherit', env },
-);
-log(`console starting at http://localhost:${port} (${((Date.now() - started) / 1000).toFixed(1)} s to database ready)${demo === 'true' ? ' — demo accounts are listed on the sign-in page' : ''}`);
+await startingProcess('conveyor', async () => {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { port: { type: 'string' }, 'order-api-port': { type: 'string' } } });
+  const mode = positionals[0] === 'dev' ? 'dev' : 'start';
+  if (values.port) process.env.PORT = values.port;
+  if (values['order-api-port']) process.env.ORDER_API_PORT = values['order-api-port'];
+  const consolePort = portSetting('PORT', 3000);
+  const orderApiPort = portSetting('ORDER_API_PORT', 3001);
+  const orderApiUrl = process.env.ORDER_API_URL ?? `http://localhost:${orderApiPort}`;
 
-let stopping = false;
-async function shutdown(signal: NodeJS.Signals) {
+  const started = Date.now();
+  const database = await provideDatabase();
+  log(
+    database.embedded
+      ? `embedded PostgreSQL ${database.owned ? 'started' : 'already running, shared'} (${database.url.replace(/:[^:@/]+@/, ':***@')})`
+      : 'using DATABASE_URL',
+  );
+  const demo = demoSetting(database.embedded);
+  const db = createDatabase(database.url, { max: 2 });
+  await migrateDatabase(db);
+  await seedDatabase(db, { demo, log });
+  await closeDatabase(db);
+
+  const consoleProcess = consoleCommand({ mode, port: consolePort, databaseUrl: database.url, demo, orderApiUrl });
+  const env = { ...consoleProcess.env, ORDER_API_PORT: String(orderApiPort) };
+  if (mode === 'start' && process.env.SKIP_BUILD !== 'true') {
+    log('building the console (next build)…');
+    const build = spawnSync(nextBin, ['build'], { stdio: 'inherit', env });
+    if (build.status !== 0) {
+      await database.stop();
+      process.exit(build.status ?? 1);
+    }
+  }
+
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+  let exitCode = 0;
+  let finishing = false;
+  const running = () => [...children.values()].filter((child) => child.exitCode === null && child.signalCode === null);
+  function stopAll(signal: NodeJS.Signals) {
+    if (stopping) return;
+    stopping = true;
+    for (const child of running()) child.kill(signal);
+  }
+  function run(name: string, command: string, args: string[]): ChildProcess {
+    const child = spawn(command, args, { stdio: 'inherit', env });
+    children.set(name, child);
+    child.on('exit', async (code, signal) => {
+      if (!stopping) {
+        log(`the ${name} exited (${signal ?? `code ${code}`}); stopping the others`);
+        exitCode = 1;
+        stopAll('SIGTERM');
+      }
+      if (running().length > 0 || finishing) return;
+      finishing = true;
+      await database.stop();
+      if (database.owned) log('embedded PostgreSQL stopped');
+      process.exit(exitCode);
+    });
+    return child;
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (!stopping) log(`${signal}: stopping the order API, the worker (draining) and the console, then the database`);
+      stopAll(signal);
+    });
+  }
+
+  const orderApi = run('order API', process.execPath, [tsx, 'server/cli/order-api.ts']);
+  run('worker', process.execPath, [tsx, 'server/cli/worker.ts']);
+  // The console last, once the order API answers: a console that answers means the whole product does.
+  await orderApiAnswers(`http://127.0.0.1:${orderApiPort}/api/health`, orderApi);
   if (stopping) return;
-  stopping = true;
-  log(`${signal}: stopping the console, then the database`);
-  if (server.exitCode === null) server.kill(signal);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-
-server.on('exit', async (code, signal) => {
-  await database.stop();
-  if (database.owned) log('embedded PostgreSQL stopped');
-  process.exit(code ?? (signal ? 0 : 1));
+  run('console', nextBin, consoleProcess.args);
+  log(
+    `console at http://localhost:${consolePort} · order API at ${orderApiUrl} (${((Date.now() - started) / 1000).toFixed(1)} s)` +
+      (demo ? ' — demo accounts are listed on the sign-in page' : ''),
+  );
 });

@@ -1,4 +1,4 @@
-import { appUrl } from '@/server/integrations/integration-client';
+import { orderApiUrl } from '@/server/integrations/integration-client';
 import { createPaymentClient, type PaymentClient } from '@/server/integrations/payment-client';
 import { createSmsClient, type SmsClient } from '@/server/integrations/sms-client';
 import { createWmsClient, type WmsClient } from '@/server/integrations/wms-client';
@@ -18,5 +18,5 @@ export interface ConsumerDependencies {
 }
 
 export function defaultConsumerDependencies(): ConsumerDependencies {
-  return { payment: createPaymentClient(), wms: createWmsClient(), sms: createSmsClient(), callbackBaseUrl: appUrl };
+  return { payment: createPaymentClient(), wms: createWmsClient(), sms: createSmsClient(), callbackBaseUrl: orderApiUrl };
 }

@@ -10,7 +10,7 @@ import { createSku, eventually } from '@/server/orders/test-fixtures';
 import { getLag } from '@/server/pipeline/lag';
 import { fastPipelineOptions } from '@/server/pipeline/test-support/fast-pipeline';
 import { createTestDatabase } from '@/test/database';
-import { startOrderSystem, type OrderSystem } from './start-order-system';
+import { startOrderSystem, type OrderSystem } from '@/server/runtime/order-system';
 
 const { db, url } = await createTestDatabase({ max: 20 });
 let system: OrderSystem;

@@ -3,13 +3,13 @@ import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeDatabase } from '@/db/client';
 import { alerts, shipments, simShipments } from '@/db/schema';
+import { serveHttp } from '@/server/http/serve-http';
+import { wmsCallbackRoutes } from '@/server/http/wms-callbacks';
 import { createPaymentClient } from '@/server/integrations/payment-client';
-import { routeByPrefix, serveRequestHandler } from '@/server/integrations/serve-simulators';
 import { createSimulators, simulatorDatabase } from '@/server/integrations/simulators';
 import { createSmsClient } from '@/server/integrations/sms-client';
 import { createWmsClient } from '@/server/integrations/wms-client';
 import { createOrder } from '@/server/orders/create-order';
-import { handleWmsCallback } from '@/server/orders/handle-wms-callback';
 import { checkOrderInvariants } from '@/server/orders/order-invariants';
 import { recordPayment } from '@/server/orders/record-payment';
 import { requestRefund } from '@/server/orders/request-refund';
@@ -30,7 +30,7 @@ import { fulfillmentConsumer } from './fulfillment';
 const { db, url } = await createTestDatabase();
 const simulatorDb = simulatorDatabase(url);
 const simulators = createSimulators({ db: simulatorDb, settingsMaxAgeMs: 0, wmsDispatchDelayMs: 0, redeliveryBackoff: { baseMs: 50, maxMs: 200 } });
-const server = await serveRequestHandler(routeByPrefix({ '/api/sim': simulators.handler, '/api/wms/callback': (request) => handleWmsCallback(request, db) }));
+const server = await serveHttp({ routes: wmsCallbackRoutes(db), prefixes: { '/api/sim': simulators.handler } });
 const endpoint = (name: 'payment' | 'wms' | 'sms') => ({ name, baseUrl: `${server.url}/api/sim/${name}`, timeoutMs: 5_000 });
 const dependencies: ConsumerDependencies = {
   payment: createPaymentClient(endpoint('payment')),

@@ -9,7 +9,7 @@ import { retryRefund } from '@/server/orders/retry-refund';
 import { countEvents, createSku, eventually, orderRow, stockOf } from '@/server/orders/test-fixtures';
 import { fastPipelineOptions } from '@/server/pipeline/test-support/fast-pipeline';
 import { createTestDatabase } from '@/test/database';
-import { startOrderSystem, type OrderSystem } from './start-order-system';
+import { startOrderSystem, type OrderSystem } from '@/server/runtime/order-system';
 
 const { db, url } = await createTestDatabase({ max: 20 });
 let system: OrderSystem;

@@ -62,16 +62,16 @@ export interface IntegrationEndpoint {
 const simulatorPaths: Record<IntegrationName, string> = { payment: 'payment', wms: 'wms', logistics: 'logistics', sms: 'sms' };
 const urlVariables: Record<IntegrationName, string> = { payment: 'PAYMENT_PROVIDER_URL', wms: 'WMS_URL', logistics: 'LOGISTICS_URL', sms: 'SMS_GATEWAY_URL' };
 
-/** The app's own base URL, which callbacks are addressed to and the simulators are served under. */
-export function appUrl(): string {
-  return process.env.APP_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
+/** The order API's base URL: where third parties call back, and where the built-in simulators are served. */
+export function orderApiUrl(): string {
+  return process.env.ORDER_API_URL ?? `http://127.0.0.1:${process.env.ORDER_API_PORT ?? 3001}`;
 }
 
 /** Base URL from PAYMENT_PROVIDER_URL / WMS_URL / LOGISTICS_URL / SMS_GATEWAY_URL, else the built-in simulator. */
 export function integrationEndpoint(name: IntegrationName): IntegrationEndpoint {
   return {
     name,
-    baseUrl: process.env[urlVariables[name]] ?? `${appUrl()}/api/sim/${simulatorPaths[name]}`,
+    baseUrl: process.env[urlVariables[name]] ?? `${orderApiUrl()}/api/sim/${simulatorPaths[name]}`,
     timeoutMs: Number(process.env.INTEGRATION_TIMEOUT_MS) || 2_000,
   };
 }

@@ -11,7 +11,7 @@ export type Waybill = z.infer<typeof waybill>;
 
 /** The carrier's tracking API (the WMS books the waybill when it dispatches). */
 export function createLogisticsClient(fixed?: IntegrationEndpoint) {
-  // Resolved per call so that env set after import (the launcher's PORT, APP_URL) still applies.
+  // Resolved per call so that env set after import (the launcher's ORDER_API_URL) still applies.
   const endpoint = () => fixed ?? integrationEndpoint('logistics');
   return {
     trackWaybill: (trackingNumber: string) =>

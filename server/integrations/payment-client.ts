@@ -21,7 +21,7 @@ export type ProviderRefund = z.infer<typeof providerRefund>;
 
 /** The payment provider's API: take payments (the storefront), refund them and look them up (the back office). */
 export function createPaymentClient(fixed?: IntegrationEndpoint) {
-  // Resolved per call so that env set after import (the launcher's PORT, APP_URL) still applies.
+  // Resolved per call so that env set after import (the launcher's ORDER_API_URL) still applies.
   const endpoint = () => fixed ?? integrationEndpoint('payment');
   return {
     /** The customer pays; the provider then notifies `notifyUrl` until it gets a 2xx. */

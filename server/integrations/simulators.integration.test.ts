@@ -2,13 +2,13 @@ import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { simPayments, simShipments, simSmsMessages } from '@/db/schema';
 import { createOrder } from '@/server/orders/create-order';
-import { handlePaymentNotification } from '@/server/orders/handle-payment-notification';
+import { answerPaymentNotification, paymentNotificationRoutes } from '@/server/http/payment-notifications';
+import { serveHttp, type ServedHttp } from '@/server/http/serve-http';
 import { countEvents, createSku, eventually, orderRow } from '@/server/orders/test-fixtures';
 import { createTestDatabase } from '@/test/database';
 import { IntegrationHttpError, IntegrationNetworkError, IntegrationTimeoutError, type IntegrationName } from './integration-client';
 import { createLogisticsClient } from './logistics-client';
 import { createPaymentClient } from './payment-client';
-import { routeByPrefix, serveRequestHandler, type ServedHandler } from './serve-simulators';
 import { listSimulatorSettings, resetSimulatorSettings, updateSimulatorSettings } from './simulator-settings';
 import { createSimulators } from './simulators';
 import { createSmsClient } from './sms-client';
@@ -19,17 +19,22 @@ const { db } = await createTestDatabase();
 const simulators = createSimulators({ db, hangMs: 1_500, wmsDispatchDelayMs: 0, redeliveryBackoff: { baseMs: 50, maxMs: 200 } });
 const received: { path: string; body: string; valid: boolean }[] = [];
 let failNextNotifications = 0;
-let server: ServedHandler;
+let server: ServedHttp;
 
 beforeAll(async () => {
-  server = await serveRequestHandler(
-    routeByPrefix({
+  server = await serveHttp({
+    routes: paymentNotificationRoutes(db),
+    prefixes: {
       '/api/sim': simulators.handler,
-      '/api/payments/notify': (request) => handlePaymentNotification(request, db),
       // A merchant endpoint that is down for a while, then forwards to the real handler.
       '/flaky/notify': async (request) => {
         if (failNextNotifications-- > 0) return new Response('down', { status: 503 });
-        return handlePaymentNotification(request, db);
+        const answer = await answerPaymentNotification(db, {
+          body: await request.text(),
+          timestamp: request.headers.get(TIMESTAMP_HEADER),
+          signature: request.headers.get(SIGNATURE_HEADER),
+        });
+        return Response.json(answer.body, { status: answer.status });
       },
       '/wms/callback': async (request) => {
         const body = await request.text();
@@ -37,8 +42,8 @@ beforeAll(async () => {
         received.push({ path: '/wms/callback', body, valid: verdict.valid });
         return Response.json({ ok: true });
       },
-    }),
-  );
+    },
+  });
 });
 afterAll(() => server.close());
 afterEach(() => resetSimulatorSettings(db));
@@ -152,7 +157,7 @@ describe('fault injection', () => {
   });
 
   it('reports an unreachable third party as a network error', async () => {
-    const closed = await serveRequestHandler(async () => new Response());
+    const closed = await serveHttp({});
     await closed.close();
     await expect(createSmsClient({ name: 'sms', baseUrl: closed.url, timeoutMs: 500 }).sendSms({ to: '+1555', text: 'x' }, 'k')).rejects.toBeInstanceOf(
       IntegrationNetworkError,

@@ -1,7 +1,7 @@
 import { createDatabase, type Database, type Executor } from '@/db/client';
 import { createLogisticsSimulator } from './logistics-simulator';
 import { createPaymentSimulator } from './payment-simulator';
-import type { RequestHandler } from './serve-simulators';
+import type { FetchHandler } from '@/server/http/serve-http';
 import { notFound } from './simulator-http';
 import { createSmsSimulator } from './sms-simulator';
 import { paymentWebhookSecret, wmsWebhookSecret } from './webhook-signature';
@@ -9,7 +9,7 @@ import { createWmsSimulator } from './wms-simulator';
 
 export interface SimulatorOptions {
   db: Executor;
-  /** Where the simulators are mounted; the default matches app/api/sim/[...path]. */
+  /** Where the simulators are mounted; the order API serves them under /api/sim. */
   prefix?: string;
   hangMs?: number;
   settingsMaxAgeMs?: number;
@@ -50,7 +50,7 @@ export function createSimulators(options: SimulatorOptions) {
     sms: createSmsSimulator(shared),
   };
 
-  const handler: RequestHandler = async (request) => {
+  const handler: FetchHandler = async (request) => {
     const { pathname } = new URL(request.url);
     if (!pathname.startsWith(`${prefix}/`)) return notFound(`not a simulator path: ${pathname}`);
     const [name, ...rest] = pathname.slice(prefix.length + 1).split('/');

@@ -5,7 +5,7 @@ export const sentSms = z.object({ messageId: z.string() });
 
 /** The SMS gateway. The idempotency key makes a retried send deliver one message. */
 export function createSmsClient(fixed?: IntegrationEndpoint) {
-  // Resolved per call so that env set after import (the launcher's PORT, APP_URL) still applies.
+  // Resolved per call so that env set after import (the launcher's ORDER_API_URL) still applies.
   const endpoint = () => fixed ?? integrationEndpoint('sms');
   return {
     sendSms: (input: { to: string; text: string }, idempotencyKey: string) =>

@@ -23,7 +23,7 @@ export type WmsDispatchCallback = z.infer<typeof wmsDispatchCallback>;
 
 /** The warehouse: shipments are keyed by order id, so pushing the same order twice creates one shipment. */
 export function createWmsClient(fixed?: IntegrationEndpoint) {
-  // Resolved per call so that env set after import (the launcher's PORT, APP_URL) still applies.
+  // Resolved per call so that env set after import (the launcher's ORDER_API_URL) still applies.
   const endpoint = () => fixed ?? integrationEndpoint('wms');
   return {
     createShipment: (input: { orderId: string; items: { sku: string; quantity: number }[]; callbackUrl: string }) =>

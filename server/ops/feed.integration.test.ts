@@ -4,21 +4,27 @@ import { appendEvent } from '@/server/pipeline/append-event';
 import { startPipeline, type PipelineHandle } from '@/server/pipeline/start-pipeline';
 import { fastPipelineOptions } from '@/server/pipeline/test-support/fast-pipeline';
 import { eventually } from '@/server/orders/test-fixtures';
+import { feedRoutes } from '@/server/http/feed';
+import { serveHttp, type ServedHttp } from '@/server/http/serve-http';
 import { createTestDatabase } from '@/test/database';
 import { createApiToken, newApiToken, revokeApiToken } from './feed';
-import { handleFeedRequest } from './feed-http';
 
 const { db } = await createTestDatabase({ max: 20 });
 let pipeline: PipelineHandle;
+let server: ServedHttp;
 
 beforeAll(async () => {
+  server = await serveHttp({ routes: feedRoutes(db) });
   // The relay alone: it moves the outbox into the log while the test writes.
   pipeline = await startPipeline({ db, consumers: [], ...fastPipelineOptions });
 });
-afterAll(() => pipeline.stop());
+afterAll(async () => {
+  await pipeline.stop();
+  await server.close();
+});
 
 async function fetchFeed(token: string | null, query: string) {
-  const response = await handleFeedRequest(new Request(`http://test/api/feed/events${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }), db);
+  const response = await fetch(`${server.url}/api/feed/events${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const text = await response.text();
   return {
     status: response.status,

@@ -3,7 +3,7 @@ import type { Order } from '@/db/schema';
 import { IntegrationHttpError } from '@/server/integrations/integration-client';
 import { createPaymentClient, type PaymentClient } from '@/server/integrations/payment-client';
 import { createWmsClient, type WmsClient } from '@/server/integrations/wms-client';
-import { appUrl } from '@/server/integrations/integration-client';
+import { orderApiUrl } from '@/server/integrations/integration-client';
 
 /** The fixes reconciliation knows to be right; each goes through an order command. */
 export const RECONCILIATION_FIXES = ['apply_payment', 'repush_shipment', 'cancel_at_wms', 'settle_refund'] as const;
@@ -62,7 +62,7 @@ export function reconcileSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
 }
 
 export function defaultReconcileDependencies(): ReconcileDependencies {
-  return { payment: createPaymentClient(), wms: createWmsClient(), callbackBaseUrl: appUrl };
+  return { payment: createPaymentClient(), wms: createWmsClient(), callbackBaseUrl: orderApiUrl };
 }
 
 export interface ReconcileContext extends ReconcileDependencies {

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, reconciliationDiffs, reconciliationRuns, simRefunds, simShipments } from '@/db/schema';
-import { startOrderSystem, type OrderSystem } from '@/server/consumers/start-order-system';
+import { startOrderSystem, type OrderSystem } from '@/server/runtime/order-system';
 import { IntegrationTimeoutError } from '@/server/integrations/integration-client';
 import { createWmsClient } from '@/server/integrations/wms-client';
 import { createOrder } from '@/server/orders/create-order';

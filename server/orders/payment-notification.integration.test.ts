@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payments, refunds } from '@/db/schema';
-import { serveRequestHandler, type ServedHandler } from '@/server/integrations/serve-simulators';
+import { paymentNotificationRoutes } from '@/server/http/payment-notifications';
+import { serveHttp, type ServedHttp } from '@/server/http/serve-http';
 import { OUTBOX_CHANNEL } from '@/server/pipeline/channels';
 import { RELAY_WAKE_UP_EVERY_MS } from '@/server/pipeline/relay-wake-up';
 import { createTestDatabase } from '@/test/database';
 import { cancelOrder } from './close-order';
 import { createOrder } from './create-order';
 import { orderEventSchemas } from './events';
-import { handlePaymentNotification, paymentNotificationRoute } from './handle-payment-notification';
 import { PAYMENT_STATEMENTS_IN_FLIGHT, paymentStatementSessions, recordPayment, type PaymentOutcome } from './record-payment';
 import { countEvents, createSku, eventually, orderRow, paymentNotification, postSignedJson, stockOf } from './test-fixtures';
 
@@ -21,16 +21,12 @@ async function pendingOrder(quantity = 2) {
   return { sku, order };
 }
 
-// The Next.js route mounts the fetch handler; the order-system server (and the benchmark) the plain node:http route.
-describe.each([
-  { endpoint: 'fetch handler', serve: () => serveRequestHandler((request) => handlePaymentNotification(request, db)) },
-  { endpoint: 'plain node:http route', serve: () => serveRequestHandler(async () => new Response(null, { status: 404 }), { plainRoutes: { '/api/payments/notify': paymentNotificationRoute(db) } }) },
-])('payment notification through the $endpoint', ({ serve }) => {
-  let server: ServedHandler;
+describe('payment notification through the order API', () => {
+  let server: ServedHttp;
   let notifyUrl: string;
 
   beforeAll(async () => {
-    server = await serve();
+    server = await serveHttp({ routes: paymentNotificationRoutes(db) });
     notifyUrl = `${server.url}/api/payments/notify`;
   });
   afterAll(() => server.close());
@@ -269,12 +265,13 @@ describe('recording payments that arrive together', () => {
   });
 });
 
-it('the plain node:http route answers 405 for anything but a POST, saying what to send', async () => {
-  const server = await serveRequestHandler(async () => new Response(null, { status: 404 }), { plainRoutes: { '/api/payments/notify': paymentNotificationRoute(db) } });
+it('the order API answers 405 for anything but a POST, saying what to send', async () => {
+  const server = await serveHttp({ routes: paymentNotificationRoutes(db) });
   try {
     const response = await fetch(`${server.url}/api/payments/notify?probe=1`);
     expect(response.status).toBe(405);
-    expect(await response.json()).toEqual({ error: 'method_not_allowed', message: 'GET is not allowed here: POST a JSON body' });
+    expect(response.headers.get('allow')).toBe('POST');
+    expect(await response.json()).toEqual({ error: 'method_not_allowed', message: 'GET is not allowed on /api/payments/notify; use POST.' });
   } finally {
     await server.close();
   }

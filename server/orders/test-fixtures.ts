@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { orders, skus } from '@/db/schema';
 import { paymentWebhookSecret, signedHeaders } from '@/server/integrations/webhook-signature';
-import type { PaymentNotificationBody } from './handle-payment-notification';
+import type { PaymentNotificationBody } from '@/server/http/payment-notifications';
 import { skuStock } from './stock';
 
 /** Shared by the order and consumer integration tests: unique data per test, signed requests. */

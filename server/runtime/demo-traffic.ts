@@ -1,7 +1,7 @@
 import { demoCatalog } from '@/server/orders/seed-catalog';
 
 export interface DemoTrafficOptions {
-  appUrl: string;
+  orderApiUrl: string;
   ordersPerMinute: number;
   /** Share of orders left unpaid, to be closed by their payment timeout. */
   unpaidRatio?: number;
@@ -20,7 +20,7 @@ function pick<T>(items: readonly T[]): T {
  * real traffic arrives — nothing is written to the database directly.
  */
 export function startDemoTraffic(options: DemoTrafficOptions): { stop(): void } {
-  const { appUrl, ordersPerMinute } = options;
+  const { orderApiUrl, ordersPerMinute } = options;
   const unpaidRatio = options.unpaidRatio ?? 0.1;
   const refundRatio = options.refundRatio ?? 0.05;
   const timers = new Set<NodeJS.Timeout>();
@@ -28,7 +28,7 @@ export function startDemoTraffic(options: DemoTrafficOptions): { stop(): void } 
 
   async function placeOrder() {
     const items = Array.from({ length: 1 + Math.floor(Math.random() * 2) }, () => ({ sku: pick(demoCatalog)[0], quantity: 1 + Math.floor(Math.random() * 2) }));
-    const created = await fetch(`${appUrl}/api/orders`, {
+    const created = await fetch(`${orderApiUrl}/api/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ userId: `demo-customer-${Math.floor(Math.random() * 200)}`, items }),
@@ -36,15 +36,15 @@ export function startDemoTraffic(options: DemoTrafficOptions): { stop(): void } 
     if (!created.ok) throw new Error(`create order answered ${created.status}`);
     const order = (await created.json()) as { orderId: string; totalCents: number };
     if (Math.random() < unpaidRatio) return;
-    const paid = await fetch(`${appUrl}/api/sim/payment/payments`, {
+    const paid = await fetch(`${orderApiUrl}/api/sim/payment/payments`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': `demo-pay-${order.orderId}` },
-      body: JSON.stringify({ orderId: order.orderId, amountCents: order.totalCents, notifyUrl: `${appUrl}/api/payments/notify` }),
+      body: JSON.stringify({ orderId: order.orderId, amountCents: order.totalCents, notifyUrl: `${orderApiUrl}/api/payments/notify` }),
     });
     if (!paid.ok) throw new Error(`payment simulator answered ${paid.status}`);
     if (Math.random() < refundRatio) {
       later(20_000, () =>
-        fetch(`${appUrl}/api/orders/${encodeURIComponent(order.orderId)}/refund`, {
+        fetch(`${orderApiUrl}/api/orders/${encodeURIComponent(order.orderId)}/refund`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ reason: 'Changed my mind (demo customer)' }),

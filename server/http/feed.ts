@@ -1,0 +1,38 @@
+import type { Executor } from '@/db/client';
+import { authenticateFeedToken, readFeed } from '@/server/ops/feed';
+import type { ApiRoute } from './api-route';
+import { domainProblem, problem } from './http-answer';
+
+const MAX_LIMIT = 1_000;
+
+/**
+ * GET /api/feed/events?after=<cursor>&limit=<n>: the order events as NDJSON, one event per
+ * line, each with the cursor to resume after it; `X-Next-Cursor` is the cursor after the
+ * page (the same `after` when nothing new). Authenticated by a bearer token from the admin page.
+ */
+export function feedRoutes(db: Executor): ApiRoute[] {
+  return [
+    {
+      method: 'GET',
+      path: '/api/feed/events',
+      async handle(request) {
+        const token = await authenticateFeedToken(db, request.header('authorization'));
+        if (!token) {
+          return problem(401, 'unauthorized', 'Send Authorization: Bearer <token>; an admin creates tokens under Settings → API tokens.', {}, { 'www-authenticate': 'Bearer realm="conveyor-feed"' });
+        }
+        const limit = Number(request.query.get('limit') ?? 100);
+        if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) return problem(400, 'bad_request', `limit must be a whole number from 1 to ${MAX_LIMIT}`);
+        try {
+          const page = await readFeed(db, { after: request.query.get('after'), limit });
+          return {
+            status: 200,
+            text: page.events.map((event) => `${JSON.stringify(event)}\n`).join(''),
+            headers: { 'content-type': 'application/x-ndjson; charset=utf-8', 'x-next-cursor': page.nextCursor ?? '', 'cache-control': 'no-store' },
+          };
+        } catch (error) {
+          return domainProblem(error);
+        }
+      },
+    },
+  ];
+}

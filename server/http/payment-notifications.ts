@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import type { Database } from '@/db/client';
+import { paymentWebhookSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from '@/server/integrations/webhook-signature';
+import { recordPayment } from '@/server/orders/record-payment';
+import type { ApiRoute } from './api-route';
+import { domainProblem, parseJsonBody, problem, type HttpAnswer } from './http-answer';
+
+/** What the payment provider posts to /api/payments/notify. */
+export const paymentNotificationBody = z.object({
+  type: z.literal('payment.succeeded'),
+  paymentId: z.string().min(1),
+  orderId: z.string().min(1),
+  amountCents: z.number().int().positive(),
+  paidAt: z.iso.datetime({ offset: true }),
+});
+export type PaymentNotificationBody = z.infer<typeof paymentNotificationBody>;
+
+/** What the provider sent: the raw body (the signature covers its exact bytes) and the two signature headers. */
+export interface SignedNotification {
+  body: string;
+  timestamp: string | null;
+  signature: string | null;
+}
+
+/**
+ * POST /api/payments/notify. The signature is checked before the body is even parsed, so
+ * a forged request learns nothing and changes nothing. Every success (first delivery or
+ * any duplicate) gets the same 200 answer, which is what makes the provider stop retrying.
+ */
+export async function answerPaymentNotification(db: Database, notification: SignedNotification, options: { secret?: string } = {}): Promise<HttpAnswer> {
+  const { body } = notification;
+  const verdict = verifyWebhook({ secret: options.secret ?? paymentWebhookSecret(), body, timestamp: notification.timestamp, signature: notification.signature });
+  if (!verdict.valid) return problem(401, 'invalid_signature', verdict.problem);
+
+  const parsed = parseJsonBody(body, paymentNotificationBody);
+  if (!parsed.ok) return parsed.answer;
+  const report = parsed.value;
+  try {
+    const outcome = await recordPayment(db, { ...report, paidAt: new Date(report.paidAt) });
+    if (outcome.kind === 'amount-mismatch') {
+      return problem(422, 'amount_mismatch', `payment ${report.paymentId} is ${report.amountCents} cents but order ${report.orderId} costs ${outcome.expectedCents}`);
+    }
+    return { status: 200, body: { received: true, paymentId: report.paymentId } };
+  } catch (error) {
+    return domainProblem(error);
+  }
+}
+
+export function paymentNotificationRoutes(db: Database): ApiRoute[] {
+  return [
+    {
+      method: 'POST',
+      path: '/api/payments/notify',
+      handle: async (request) =>
+        answerPaymentNotification(db, { body: await request.text(), timestamp: request.header(TIMESTAMP_HEADER), signature: request.header(SIGNATURE_HEADER) }),
+    },
+  ];
+}

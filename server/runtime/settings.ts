@@ -1,0 +1,70 @@
+/**
+ * Settings read from the environment at start. A value that cannot be used stops the process
+ * with one line naming the variable, before anything is started.
+ */
+
+export class SettingError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(message);
+    this.name = 'SettingError';
+  }
+}
+
+export function wholeNumberSetting(variable: string, fallback: number, options: { min?: number; max?: number } = {}): number {
+  const raw = process.env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const min = options.min ?? 0;
+  const max = options.max ?? Number.MAX_SAFE_INTEGER;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new SettingError(variable, `${variable} must be a whole number from ${min} to ${max}, e.g. ${fallback}; got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+export function portSetting(variable: string, fallback: number): number {
+  return wholeNumberSetting(variable, fallback, { min: 1, max: 65_535 });
+}
+
+export function booleanSetting(variable: string, fallback: boolean): boolean {
+  const raw = process.env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'on'].includes(raw)) return true;
+  if (['false', '0', 'off'].includes(raw)) return false;
+  throw new SettingError(variable, `${variable} must be on or off (true/false); got "${raw}"`);
+}
+
+/** Demo mode (demo users, catalog, traffic, simulators): DEMO when set, else on exactly when the database is the embedded one. */
+export function demoSetting(embeddedDatabase: boolean): boolean {
+  return booleanSetting('DEMO', embeddedDatabase);
+}
+
+/** Runs a process's start-up; a SettingError ends it with its one line instead of a stack trace. */
+export async function startingProcess<T>(name: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if (error instanceof SettingError) {
+      console.error(`[${name}] ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+/** Stops gracefully on the first SIGINT or SIGTERM, then exits 0. */
+export function stopOnSignals(stop: (signal: NodeJS.Signals) => Promise<void>): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      stop(signal).then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
