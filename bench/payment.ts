@@ -17,7 +17,7 @@
  * .data/bench-postgres, in a throw-away database.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -252,10 +252,31 @@ function runInGenerator(generator: ChildProcess, job: Job): Promise<JobResult> {
   });
 }
 
-/** CPU seconds a process has used (user + system), from /proc. */
+/** A process and its descendants (`tsx` runs the command in a child process of its own), from /proc. */
+function processTree(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      children = children.concat(readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    }
+  } catch {
+    // ended meanwhile
+  }
+  return [pid, ...children.flatMap(processTree)];
+}
+
+/** CPU seconds a process tree has used (user + system), from /proc. */
 function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  let ticks = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${member}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return ticks / 100;
 }
 
 /** The machine's CPU time so far, in ticks: all of it, and what the hypervisor took for other guests (steal). */
@@ -345,7 +366,7 @@ async function main() {
       (line) => line.includes('consumer group(s)'),
     );
     children.push(worker);
-    background.add(worker.pid!);
+    for (const pid of processTree(worker.pid!)) background.add(pid);
     const inline = designs.includes('before') ? await serveInlineDesign(db, thirdParties.url!) : null;
     const generator = await startChild('generator');
     children.push(generator.child);
