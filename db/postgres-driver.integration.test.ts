@@ -5,7 +5,7 @@ import { waitFor } from '@/server/pipeline/test-support/wait-for';
 import { createTestDatabase } from '@/test/database';
 
 /**
- * postgres.js as patched by db/patch-postgres-driver.mjs (porsager/postgres#1208): a
+ * postgres.js as patched by patches/postgres-driver.mjs (porsager/postgres#1208): a
  * reservation or transaction whose backend died must reject, never write to the dead
  * connection (an uncaught exception from a timer in 3.4.9), and the pool must serve the
  * next query on a fresh connection instead of hanging. A connection lost while it fetches

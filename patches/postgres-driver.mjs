@@ -1,5 +1,5 @@
 /**
- * Runs as the project's `postinstall` (also by hand: `node db/patch-postgres-driver.mjs`;
+ * Runs as the project's `postinstall` (also by hand: `node patches/postgres-driver.mjs`;
  * `--check` only reports whether the installed package is patched).
  *
  * postgres.js 3.4.9 (the latest release) lets a reserved connection (`sql.reserve()`) and a
@@ -184,7 +184,7 @@ export function patchPostgresDriver(packageDir) {
   const { version } = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
   if (version !== PATCHED_VERSION) {
     throw new Error(
-      `postgres ${version} is installed, but db/patch-postgres-driver.mjs was written for ${PATCHED_VERSION}. ` +
+      `postgres ${version} is installed, but patches/postgres-driver.mjs was written for ${PATCHED_VERSION}. ` +
         'Check whether porsager/postgres#1208 is fixed in it, then update or remove the patch.',
     );
   }
@@ -215,7 +215,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   if (process.argv.includes('--check')) {
     const missing = unpatchedFiles(packageDir);
     if (missing.length) {
-      console.error(`postgres.js is not patched (${missing.join(', ')}): run \`node db/patch-postgres-driver.mjs\` or \`npm ci\` with scripts on`);
+      console.error(`postgres.js is not patched (${missing.join(', ')}): run \`node patches/postgres-driver.mjs\` or \`npm ci\` with scripts on`);
       process.exit(1);
     }
     console.log('postgres.js: patched (porsager/postgres#1208, #1192)');
