@@ -35,8 +35,8 @@ import { createWmsClient } from '@/server/integrations/wms-client';
 import { handlePaymentNotification, paymentNotificationRoute } from '@/server/orders/handle-payment-notification';
 import { handleWmsCallback } from '@/server/orders/handle-wms-callback';
 import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
-import { getLag } from '@/server/pipeline/lag';
-import { startPipeline } from '@/server/pipeline/start-pipeline';
+import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
+import { getLag, startPipeline } from '@/server/pipeline';
 import { backgroundTier, type BackgroundTier } from './background-tier';
 import { startAtFixedRate } from './fixed-rate';
 import { keepAliveClient } from './keep-alive-client';
@@ -131,6 +131,7 @@ async function runWorker(databaseUrl: string, thirdPartiesUrl: string, webUrl: s
   const endpoint = (name: IntegrationName) => ({ name, baseUrl: `${thirdPartiesUrl}/api/sim/${name}`, timeoutMs: 5_000 });
   await startPipeline({
     db,
+    hooks: pipelineOpsHooks,
     consumers: createOrderConsumers({
       payment: createPaymentClient(endpoint('payment')),
       wms: createWmsClient(endpoint('wms')),

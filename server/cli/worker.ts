@@ -9,7 +9,8 @@ import { databaseUnavailableReason, retryWhileDatabaseUnavailable } from '@/db/d
 import { migrateDatabase } from '@/db/migrate';
 import { provideDatabase } from '@/db/provide-database';
 import { consumers } from '@/server/consumers';
-import { startPipeline } from '@/server/pipeline/start-pipeline';
+import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
+import { startPipeline } from '@/server/pipeline';
 
 const log = (line: string) => console.log(`[worker] ${line}`);
 
@@ -20,7 +21,7 @@ const db = createDatabase(database.url, { max: Number(process.env.DATABASE_POOL_
 const pipeline = await retryWhileDatabaseUnavailable(
   async () => {
     await migrateDatabase(db);
-    return startPipeline({ db, consumers });
+    return startPipeline({ db, consumers, hooks: pipelineOpsHooks });
   },
   { onRetry: (error) => log(`database unavailable (${databaseUnavailableReason(error)}); starting again`) },
 );

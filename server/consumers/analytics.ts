@@ -2,8 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Transaction } from '@/db/client';
 import { salesFacts } from '@/db/schema';
 import { parseOrderEvent, type LineItem } from '@/server/orders/events';
-import { defineConsumer } from '@/server/pipeline/define-consumer';
-import type { PipelineEvent } from '@/server/pipeline/types';
+import { defineConsumer, type PipelineEvent } from '@/server/pipeline';
 
 type SalesFact = { orderId: string; fact: 'paid' | 'refunded'; at: string; items: LineItem[] };
 

@@ -2,8 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Transaction } from '@/db/client';
 import { coupons } from '@/db/schema';
 import { parseOrderEvent } from '@/server/orders/events';
-import { defineConsumer } from '@/server/pipeline/define-consumer';
-import type { PipelineEvent } from '@/server/pipeline/types';
+import { defineConsumer, type PipelineEvent } from '@/server/pipeline';
 
 const COUPON_VALUE_CENTS = 500;
 

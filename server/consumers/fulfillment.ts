@@ -8,8 +8,7 @@ import { lockOrder, orderLineItems } from '@/server/orders/order';
 import { markShipmentCancelled, recordShipmentAccepted } from '@/server/orders/record-shipment';
 import { requestRefund } from '@/server/orders/request-refund';
 import { restockSold } from '@/server/orders/stock';
-import { defineConsumer } from '@/server/pipeline/define-consumer';
-import type { PipelineEvent } from '@/server/pipeline/types';
+import { defineConsumer, type PipelineEvent } from '@/server/pipeline';
 import type { ConsumerDependencies } from './dependencies';
 
 /**

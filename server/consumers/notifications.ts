@@ -1,8 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { smsMessages } from '@/db/schema';
 import { parseOrderEvent } from '@/server/orders/events';
-import { defineConsumer } from '@/server/pipeline/define-consumer';
-import type { BackoffPolicy, PipelineEvent } from '@/server/pipeline/types';
+import { type BackoffPolicy, defineConsumer, type PipelineEvent } from '@/server/pipeline';
 import type { ConsumerDependencies } from './dependencies';
 
 function messageFor(event: PipelineEvent): { orderId: string; kind: string; phone: string; text: string } | null {

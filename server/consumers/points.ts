@@ -1,7 +1,6 @@
 import { pointsLedger } from '@/db/schema';
 import { parseOrderEvent } from '@/server/orders/events';
-import { defineConsumer } from '@/server/pipeline/define-consumer';
-import type { PipelineEvent } from '@/server/pipeline/types';
+import { defineConsumer, type PipelineEvent } from '@/server/pipeline';
 
 /** One point per whole unit of currency paid. */
 const pointsFor = (amountCents: number) => Math.floor(amountCents / 100);

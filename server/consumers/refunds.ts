@@ -3,7 +3,7 @@ import { refunds } from '@/db/schema';
 import { IntegrationError, IntegrationHttpError } from '@/server/integrations/integration-client';
 import { parseOrderEvent } from '@/server/orders/events';
 import { completeRefund, failRefund } from '@/server/orders/settle-refund';
-import { defineConsumer } from '@/server/pipeline/define-consumer';
+import { defineConsumer } from '@/server/pipeline';
 import type { ConsumerDependencies } from './dependencies';
 
 const DEFAULT_REFUND_ATTEMPTS = 6;

@@ -9,7 +9,8 @@ import { createWmsClient } from '@/server/integrations/wms-client';
 import { storefrontHandler } from '@/server/orders/storefront-api';
 import { paymentNotificationRoute } from '@/server/orders/handle-payment-notification';
 import { handleWmsCallback } from '@/server/orders/handle-wms-callback';
-import { startPipeline, type StartPipelineOptions } from '@/server/pipeline/start-pipeline';
+import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
+import { startPipeline, type StartPipelineOptions } from '@/server/pipeline';
 import type { ConsumerDependencies } from './dependencies';
 import { createOrderConsumers } from './index';
 
@@ -57,7 +58,7 @@ export async function startOrderSystem(options: OrderSystemOptions) {
   // some of it spent waiting on third parties, and must not leave requests queueing for one.
   const pipelineDb = createDatabase(options.url, { max: 16, applicationName: 'conveyor-pipeline' });
   // Started while PostgreSQL restarts (npm run chaos restarts both), it waits for the database.
-  const pipeline = await retryWhileDatabaseUnavailable(() => startPipeline({ db: pipelineDb, consumers: createOrderConsumers(dependencies), ...options.pipeline }));
+  const pipeline = await retryWhileDatabaseUnavailable(() => startPipeline({ db: pipelineDb, consumers: createOrderConsumers(dependencies), hooks: pipelineOpsHooks, ...options.pipeline }));
 
   return {
     url: server.url,

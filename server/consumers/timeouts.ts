@@ -1,6 +1,6 @@
 import { closeUnpaidOrder } from '@/server/orders/close-order';
 import { parseOrderEvent } from '@/server/orders/events';
-import { defineConsumer } from '@/server/pipeline/define-consumer';
+import { defineConsumer } from '@/server/pipeline';
 
 /** Closes an order whose delayed OrderPaymentTimeout came due while it was still unpaid; a paid order is left alone. */
 export const timeoutsConsumer = defineConsumer({

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
-import { getLag } from '@/server/pipeline/lag';
-import { getThroughput } from '@/server/pipeline/throughput';
+import { getLag, getThroughput } from '@/server/pipeline';
 
 /** The queues screen's table: lag, oldest age, throughput, retrying and dead counts, paused, per group with its partitions. */
 export async function getQueueOverview(db: Executor) {

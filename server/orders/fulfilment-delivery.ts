@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
-import { parseTimestamps } from '@/server/pipeline/parse-timestamps';
+import { parseTimestamps } from '@/db/parse-timestamps';
 
 export type FulfilmentDelivery =
   | { state: 'retrying'; retryId: number; attempt: number; nextAttemptAt: Date; lastError: string | null; running: boolean }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import type { OrderStatus } from '@/db/schema';
-import { parseTimestamps } from '@/server/pipeline/parse-timestamps';
+import { parseTimestamps } from '@/db/parse-timestamps';
 
 export interface OrderSearchFilter {
   /** Exact ids (a pasted list); when given, the other filters still narrow it. */

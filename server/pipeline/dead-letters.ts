@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import type { AttemptError, DeadLetterStatus } from '@/db/schema';
-import { parseTimestamps } from './parse-timestamps';
+import { parseTimestamps } from '@/db/parse-timestamps';
 
 export interface DeadLetterFilter {
   ids?: number[];

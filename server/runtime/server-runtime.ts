@@ -4,7 +4,8 @@ import { consumers } from '@/server/consumers';
 import { appUrl } from '@/server/integrations/integration-client';
 import { getSimulators } from '@/server/integrations/simulators';
 import { startOpsJobs } from '@/server/ops/ops-jobs';
-import { startPipeline, type PipelineHandle } from '@/server/pipeline/start-pipeline';
+import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
+import { type PipelineHandle, startPipeline } from '@/server/pipeline';
 import { startDemoTraffic } from './demo-traffic';
 
 interface Runtime {
@@ -28,7 +29,7 @@ export function startServerRuntime(): Promise<Runtime> {
     // Its own pool: consumers waiting on a slow warehouse must not hold the connections that
     // payment notifications and console requests need.
     const pipelineDb = process.env.PIPELINE === 'off' ? null : createDatabase(process.env.DATABASE_URL!, { max: 16, applicationName: 'conveyor-pipeline' });
-    const pipeline = pipelineDb ? await startPipeline({ db: pipelineDb, consumers }) : null;
+    const pipeline = pipelineDb ? await startPipeline({ db: pipelineDb, consumers, hooks: pipelineOpsHooks }) : null;
     const ordersPerMinute = Number(process.env.DEMO_ORDERS_PER_MINUTE ?? 20);
     // Scheduled reconciliation, alert rules and alert webhooks; leased, so any number of console processes may run this.
     const opsJobs = process.env.OPS_JOBS === 'off' ? null : startOpsJobs({ db });

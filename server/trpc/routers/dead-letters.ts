@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { deadLetterStatusEnum } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { bulkReplayNeedsApproval } from '@/server/ops/approval-policies';
-import { getDeadLetter, matchingDeadLetterIds, searchDeadLetters } from '@/server/ops/dead-letter-search';
+import { discardDeadLetters, getDeadLetter, matchingDeadLetterIds, searchDeadLetters } from '@/server/pipeline';
 import { previewDeadLetterAction, replayDeadLettersPaced } from '@/server/ops/replay-dead-letters-paced';
-import { discardDeadLetters } from '@/server/pipeline/discard-dead-letters';
 import { mutationInput, oncallProcedure, router, viewerProcedure } from '../init';
 
 const filter = z.object({
