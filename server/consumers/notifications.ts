@@ -3,6 +3,7 @@ import { smsMessages } from '@/db/schema';
 import { parseOrderEvent } from '@/server/orders/events';
 import { type BackoffPolicy, defineConsumer, type PipelineEvent } from '@/server/pipeline';
 import type { ConsumerDependencies } from './dependencies';
+import { NOTIFICATIONS_GROUP } from './groups';
 
 function messageFor(event: PipelineEvent): { orderId: string; kind: string; phone: string; text: string } | null {
   switch (event.type) {
@@ -36,7 +37,7 @@ function notificationRetryBackoff(): BackoffPolicy | undefined {
  */
 export function notificationsConsumer(dependencies: ConsumerDependencies) {
   return defineConsumer({
-    group: 'notifications',
+    group: NOTIFICATIONS_GROUP,
     topics: ['orders'],
     types: ['OrderPaid', 'OrderShipped', 'RefundSucceeded'],
     batchSize: 20,

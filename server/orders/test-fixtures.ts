@@ -3,6 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { orders, skus } from '@/db/schema';
 import { paymentWebhookSecret, signedHeaders } from '@/server/integrations/webhook-signature';
+import { traceKey } from '@/server/pipeline';
 import type { PaymentNotificationBody } from './handle-payment-notification';
 import { skuStock } from './stock';
 
@@ -29,12 +30,7 @@ export async function orderRow(db: Executor, orderId: string) {
 
 /** Events appended for an order, whether still in the outbox or already moved to the log. */
 export async function eventTypesOf(db: Executor, orderId: string): Promise<string[]> {
-  const rows = await db.execute<{ type: string }>(sql`
-    select type from (
-      select type, id from outbox where key = ${orderId}
-      union all select type, id from events where key = ${orderId}
-    ) appended order by id`);
-  return rows.map((row) => row.type);
+  return (await traceKey(db, { key: orderId })).map((event) => event.type);
 }
 
 export async function countEvents(db: Executor, orderId: string, type: string): Promise<number> {

@@ -40,7 +40,15 @@ export { getLag, type GroupLag, type PartitionLag } from './lag';
 export { getLagHistory, type LagPoint } from './lag-history';
 export { getThroughput, type GroupThroughput } from './throughput';
 export { listConsumerGroups, type ConsumerGroupState } from './consumer-groups';
-export { listDeadLetters, previewDeadLetters, type DeadLetterFilter, type DeadLetterView } from './dead-letters';
+export {
+  DEAD_LETTER_STATUSES,
+  listDeadLetters,
+  previewDeadLetters,
+  type AttemptError,
+  type DeadLetterFilter,
+  type DeadLetterStatus,
+  type DeadLetterView,
+} from './dead-letters';
 export {
   getDeadLetter,
   matchingDeadLetterIds,
