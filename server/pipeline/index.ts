@@ -37,7 +37,7 @@ export { resetGroupOffsets, type OffsetResetTarget, type PartitionOffsetReset, t
 
 // Read side.
 export { getLag, type GroupLag, type PartitionLag } from './lag';
-export { getLagHistory, type LagPoint } from './lag-history';
+export { getHandledCounts, getLagHistory, getSustainedLag, getThroughputHistory, type LagPoint } from './lag-history';
 export { getThroughput, type GroupThroughput } from './throughput';
 export { listConsumerGroups, type ConsumerGroupState } from './consumer-groups';
 export {
@@ -56,7 +56,9 @@ export {
   type DeadLetterDetail,
   type DeadLetterSearch,
 } from './dead-letter-search';
-export { listRetries, previewRetries, type RetryFilter, type RetryView } from './retries';
+export { listRetries, previewRetries, summarizeRetries, type RetryFilter, type RetryView } from './retries';
+export { countRecentAttemptErrors } from './attempt-errors';
+export { readLog, type LoggedEvent } from './read-log';
 export { traceKey, type GroupDeliveryState, type GroupTrace, type TracedEvent } from './key-trace';
 export {
   keyHasFailingDelivery,

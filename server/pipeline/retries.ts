@@ -66,3 +66,10 @@ export async function previewRetries(db: Executor, filter: RetryFilter): Promise
   const { rows } = await listRetries(db, { filter, limit: 10 });
   return { count: row!.count, sample: rows };
 }
+
+/** Per group, the retries at attempt `minAttempt` or later: how many, the highest attempt and the last error of that one. */
+export async function summarizeRetries(db: Executor, input: { minAttempt: number }) {
+  return db.execute<{ group: string; count: number; maxAttempt: number; lastError: string | null }>(sql`
+    select "group", count(*)::int as count, max(attempt)::int as "maxAttempt", (array_agg(last_error order by attempt desc))[1] as "lastError"
+      from retries where attempt >= ${input.minAttempt} group by "group"`);
+}
