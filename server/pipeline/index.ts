@@ -42,8 +42,6 @@ export { getThroughput, type GroupThroughput } from './throughput';
 export { listConsumerGroups, type ConsumerGroupState } from './consumer-groups';
 export {
   DEAD_LETTER_STATUSES,
-  listDeadLetters,
-  previewDeadLetters,
   type AttemptError,
   type DeadLetterFilter,
   type DeadLetterStatus,
