@@ -32,7 +32,7 @@ import { serveHttp } from '@/server/http/serve-http';
 import { createSimulators, simulatorDatabase } from '@/server/integrations/simulators';
 import { paymentWebhookSecret, signedHeaders, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '@/server/integrations/webhook-signature';
 import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
-import { getLag } from '@/server/pipeline/lag';
+import { getLag } from '@/server/pipeline';
 import { backgroundTier, type BackgroundTier } from './background-tier';
 import { startAtFixedRate } from './fixed-rate';
 import { keepAliveClient } from './keep-alive-client';

@@ -18,10 +18,8 @@ import postgres from 'postgres';
 import { closeDatabase, createDatabase, type Database } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
 import { provideDatabase } from '@/db/provide-database';
-import { appendEvent, appendEvents } from '@/server/pipeline/append-event';
-import { defineConsumer } from '@/server/pipeline/define-consumer';
-import { startPipeline } from '@/server/pipeline/start-pipeline';
-import type { BatchEventHandler, EventHandler } from '@/server/pipeline/types';
+import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
+import { appendEvent, appendEvents, type BatchEventHandler, defineConsumer, type EventHandler, startPipeline } from '@/server/pipeline';
 import { startAtFixedRate } from './fixed-rate';
 
 const GROUPS = ['points', 'coupons', 'notifications', 'fulfillment', 'analytics'];
@@ -110,6 +108,7 @@ async function startBenchPipeline(db: Database, kind: HandlerKind, onHandled?: (
     relayBatchSize: 2_000,
     consumers,
     onError: (error) => console.error('[pipeline]', error),
+    hooks: pipelineOpsHooks,
   });
   await waitUntil(async () => {
     const [row] = await db.execute<{ free: number }>(sql`select count(*)::int as free from consumer_offsets where lease_owner is null`);

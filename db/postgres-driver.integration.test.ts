@@ -1,7 +1,7 @@
 import net from 'node:net';
 import postgres, { type Sql } from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '@/server/pipeline/test-support/wait-for';
+import { waitFor } from '@/test/wait-for';
 import { createTestDatabase } from '@/test/database';
 
 /**

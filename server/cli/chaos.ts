@@ -33,7 +33,7 @@ import { cancelOrder } from '@/server/orders/close-order';
 import { checkOrderInvariants } from '@/server/orders/order-invariants';
 import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
 import { skuStock } from '@/server/orders/stock';
-import { getLag } from '@/server/pipeline/lag';
+import { getLag } from '@/server/pipeline';
 
 const { values } = parseArgs({
   options: {

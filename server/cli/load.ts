@@ -23,7 +23,7 @@ import { IntegrationError, IntegrationHttpError, IntegrationTimeoutError } from 
 import { createPaymentClient } from '@/server/integrations/payment-client';
 import { resetSimulatorSettings, SIMULATORS, updateSimulatorSettings } from '@/server/integrations/simulator-settings';
 import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
-import { getLag } from '@/server/pipeline/lag';
+import { getLag } from '@/server/pipeline';
 
 const { values } = parseArgs({
   options: {

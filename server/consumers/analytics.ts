@@ -2,8 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { Transaction } from '@/db/client';
 import { salesFacts } from '@/db/schema';
 import { parseOrderEvent, type LineItem } from '@/server/orders/events';
-import { defineConsumer } from '@/server/pipeline/define-consumer';
-import type { PipelineEvent } from '@/server/pipeline/types';
+import { defineConsumer, type PipelineEvent } from '@/server/pipeline';
+import { ANALYTICS_GROUP } from './groups';
 
 type SalesFact = { orderId: string; fact: 'paid' | 'refunded'; at: string; items: LineItem[] };
 
@@ -53,7 +53,7 @@ async function project(tx: Transaction, facts: SalesFact[]) {
  * only by events, so reports never query the order tables.
  */
 export const analyticsConsumer = defineConsumer({
-  group: 'analytics',
+  group: ANALYTICS_GROUP,
   topics: ['orders'],
   types: ['OrderPaid', 'RefundSucceeded'],
   handler: async (event, { tx }) => {

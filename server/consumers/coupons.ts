@@ -2,8 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { Transaction } from '@/db/client';
 import { coupons } from '@/db/schema';
 import { parseOrderEvent } from '@/server/orders/events';
-import { defineConsumer } from '@/server/pipeline/define-consumer';
-import type { PipelineEvent } from '@/server/pipeline/types';
+import { defineConsumer, type PipelineEvent } from '@/server/pipeline';
+import { COUPONS_GROUP } from './groups';
 
 const COUPON_VALUE_CENTS = 500;
 
@@ -39,7 +39,7 @@ async function applyChanges(tx: Transaction, changes: CouponChange[]) {
  * a revocation that overtakes its issue (the issue sat in retries) still ends revoked.
  */
 export const couponsConsumer = defineConsumer({
-  group: 'coupons',
+  group: COUPONS_GROUP,
   topics: ['orders'],
   types: ['OrderPaid', 'RefundSucceeded'],
   handler: async (event, { tx }) => {

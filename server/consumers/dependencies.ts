@@ -2,7 +2,7 @@ import { orderApiUrl } from '@/server/integrations/integration-client';
 import { createPaymentClient, type PaymentClient } from '@/server/integrations/payment-client';
 import { createSmsClient, type SmsClient } from '@/server/integrations/sms-client';
 import { createWmsClient, type WmsClient } from '@/server/integrations/wms-client';
-import type { BackoffPolicy } from '@/server/pipeline/types';
+import type { BackoffPolicy } from '@/server/pipeline';
 
 /** What the consumers reach outside the database. Tests point these at simulators on a test port. */
 export interface ConsumerDependencies {

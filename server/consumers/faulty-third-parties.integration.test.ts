@@ -7,8 +7,8 @@ import { createOrder } from '@/server/orders/create-order';
 import { checkOrderInvariants } from '@/server/orders/order-invariants';
 import { requestRefund } from '@/server/orders/request-refund';
 import { createSku, eventually } from '@/server/orders/test-fixtures';
-import { getLag } from '@/server/pipeline/lag';
-import { fastPipelineOptions } from '@/server/pipeline/test-support/fast-pipeline';
+import { getLag } from '@/server/pipeline';
+import { fastPipelineOptions } from '@/test/fast-pipeline';
 import { createTestDatabase } from '@/test/database';
 import { startOrderSystem, type OrderSystem } from '@/server/runtime/order-system';
 

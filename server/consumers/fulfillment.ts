@@ -8,9 +8,9 @@ import { lockOrder, orderLineItems } from '@/server/orders/order';
 import { markShipmentCancelled, recordShipmentAccepted } from '@/server/orders/record-shipment';
 import { requestRefund } from '@/server/orders/request-refund';
 import { restockSold } from '@/server/orders/stock';
-import { defineConsumer } from '@/server/pipeline/define-consumer';
-import type { PipelineEvent } from '@/server/pipeline/types';
+import { defineConsumer, type PipelineEvent } from '@/server/pipeline';
 import type { ConsumerDependencies } from './dependencies';
+import { FULFILLMENT_GROUP } from './groups';
 
 /**
  * OrderPaid: checks, then the push to the warehouse. The order row is not locked during the
@@ -84,7 +84,7 @@ async function compensateFulfilment(event: PipelineEvent, tx: Transaction, depen
 
 export function fulfillmentConsumer(dependencies: ConsumerDependencies) {
   return defineConsumer({
-    group: 'fulfillment',
+    group: FULFILLMENT_GROUP,
     topics: ['orders'],
     types: ['OrderPaid', 'RefundRequested'],
     // One event per transaction: a restock locks SKU rows, which must not stay locked while

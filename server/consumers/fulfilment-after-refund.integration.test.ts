@@ -14,7 +14,7 @@ import { checkOrderInvariants } from '@/server/orders/order-invariants';
 import { recordPayment } from '@/server/orders/record-payment';
 import { requestRefund } from '@/server/orders/request-refund';
 import { createSku, orderRow, stockOf } from '@/server/orders/test-fixtures';
-import type { PipelineEvent } from '@/server/pipeline/types';
+import type { PipelineEvent } from '@/server/pipeline';
 import { createTestDatabase } from '@/test/database';
 import type { ConsumerDependencies } from './dependencies';
 import { fulfillmentConsumer } from './fulfillment';

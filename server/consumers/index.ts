@@ -1,4 +1,4 @@
-import type { ConsumerDefinition } from '@/server/pipeline/types';
+import type { ConsumerDefinition } from '@/server/pipeline';
 import { analyticsConsumer } from './analytics';
 import { couponsConsumer } from './coupons';
 import { defaultConsumerDependencies, type ConsumerDependencies } from './dependencies';

@@ -1,9 +1,9 @@
 import { and, eq } from 'drizzle-orm';
 import { smsMessages } from '@/db/schema';
 import { parseOrderEvent } from '@/server/orders/events';
-import { defineConsumer } from '@/server/pipeline/define-consumer';
-import type { BackoffPolicy, PipelineEvent } from '@/server/pipeline/types';
+import { type BackoffPolicy, defineConsumer, type PipelineEvent } from '@/server/pipeline';
 import type { ConsumerDependencies } from './dependencies';
+import { NOTIFICATIONS_GROUP } from './groups';
 
 function messageFor(event: PipelineEvent): { orderId: string; kind: string; phone: string; text: string } | null {
   switch (event.type) {
@@ -37,7 +37,7 @@ function notificationRetryBackoff(): BackoffPolicy | undefined {
  */
 export function notificationsConsumer(dependencies: ConsumerDependencies) {
   return defineConsumer({
-    group: 'notifications',
+    group: NOTIFICATIONS_GROUP,
     topics: ['orders'],
     types: ['OrderPaid', 'OrderShipped', 'RefundSucceeded'],
     batchSize: 20,

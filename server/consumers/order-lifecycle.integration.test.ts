@@ -7,7 +7,7 @@ import { createOrder } from '@/server/orders/create-order';
 import { requestRefund } from '@/server/orders/request-refund';
 import { retryRefund } from '@/server/orders/retry-refund';
 import { countEvents, createSku, eventually, orderRow, stockOf } from '@/server/orders/test-fixtures';
-import { fastPipelineOptions } from '@/server/pipeline/test-support/fast-pipeline';
+import { fastPipelineOptions } from '@/test/fast-pipeline';
 import { createTestDatabase } from '@/test/database';
 import { startOrderSystem, type OrderSystem } from '@/server/runtime/order-system';
 

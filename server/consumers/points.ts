@@ -1,7 +1,7 @@
 import { pointsLedger } from '@/db/schema';
 import { parseOrderEvent } from '@/server/orders/events';
-import { defineConsumer } from '@/server/pipeline/define-consumer';
-import type { PipelineEvent } from '@/server/pipeline/types';
+import { defineConsumer, type PipelineEvent } from '@/server/pipeline';
+import { POINTS_GROUP } from './groups';
 
 /** One point per whole unit of currency paid. */
 const pointsFor = (amountCents: number) => Math.floor(amountCents / 100);
@@ -22,7 +22,7 @@ function ledgerEntry(event: PipelineEvent): typeof pointsLedger.$inferInsert | n
  * a batch is one multi-row insert.
  */
 export const pointsConsumer = defineConsumer({
-  group: 'points',
+  group: POINTS_GROUP,
   topics: ['orders'],
   types: ['OrderPaid', 'RefundSucceeded'],
   handler: async (event, { tx }) => {

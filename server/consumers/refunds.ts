@@ -3,8 +3,9 @@ import { refunds } from '@/db/schema';
 import { IntegrationError, IntegrationHttpError } from '@/server/integrations/integration-client';
 import { parseOrderEvent } from '@/server/orders/events';
 import { completeRefund, failRefund } from '@/server/orders/settle-refund';
-import { defineConsumer } from '@/server/pipeline/define-consumer';
+import { defineConsumer } from '@/server/pipeline';
 import type { ConsumerDependencies } from './dependencies';
+import { REFUNDS_GROUP } from './groups';
 
 const DEFAULT_REFUND_ATTEMPTS = 6;
 
@@ -17,7 +18,7 @@ const DEFAULT_REFUND_ATTEMPTS = 6;
 export function refundsConsumer(dependencies: ConsumerDependencies) {
   const maxAttempts = dependencies.refundAttempts ?? DEFAULT_REFUND_ATTEMPTS;
   return defineConsumer({
-    group: 'refunds',
+    group: REFUNDS_GROUP,
     topics: ['orders'],
     types: ['RefundRequested'],
     batchSize: 10,

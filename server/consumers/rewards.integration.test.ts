@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { coupons, pointsLedger, salesHourly } from '@/db/schema';
 import { orderEventSchemas, type OrderEventPayload, type OrderEventType } from '@/server/orders/events';
-import type { ConsumerDefinition, PipelineEvent } from '@/server/pipeline/types';
+import type { ConsumerDefinition, PipelineEvent } from '@/server/pipeline';
 import { createTestDatabase } from '@/test/database';
 import { analyticsConsumer } from './analytics';
 import { couponsConsumer } from './coupons';

@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { alertRules } from '@/db/schema';
 import { DomainError } from '@/server/errors';
+import { getSustainedLag, summarizeRetries } from '@/server/pipeline';
 import { raiseAlert } from './raise-alert';
 
 /**
@@ -77,9 +78,7 @@ export async function evaluateAlertRules(db: Executor): Promise<{ firing: string
 
   const retryRule = rules['pipeline.retry_attempts'];
   if (retryRule.enabled) {
-    const rows = await db.execute<{ group: string; count: number; maxAttempt: number; lastError: string | null }>(sql`
-      select "group", count(*)::int as count, max(attempt)::int as "maxAttempt", (array_agg(last_error order by attempt desc))[1] as "lastError"
-        from retries where attempt >= ${retryRule.threshold} group by "group"`);
+    const rows = await summarizeRetries(db, { minAttempt: retryRule.threshold! });
     const keys = [];
     for (const row of rows) {
       const dedupeKey = `pipeline.retry_attempts:${row.group}`;
@@ -96,20 +95,15 @@ export async function evaluateAlertRules(db: Executor): Promise<{ firing: string
     await resolveCleared(db, 'pipeline.retry_attempts', keys);
   }
 
-  for (const [rule, column, unitMs] of [
+  for (const [rule, measure, unitMs] of [
     ['pipeline.lag', 'lag', 1],
-    ['pipeline.oldest_age', 'oldest_unconsumed_age_ms', 1_000],
+    ['pipeline.oldest_age', 'oldestUnconsumedAgeMs', 1_000],
   ] as const) {
     const settings = rules[rule];
     if (!settings.enabled) continue;
     const threshold = settings.threshold! * unitMs;
     // Over the threshold in every sample of the last M minutes, with samples covering (most of) that span.
-    const rows = await db.execute<{ group: string; lowest: number; samples: number }>(sql`
-      select "group", min(coalesce(${sql.raw(column)}, 0))::float8 as lowest, count(*)::int as samples
-        from lag_samples where sampled_at >= now() - ${settings.forMinutes} * interval '1 minute'
-       group by "group"
-      having min(coalesce(${sql.raw(column)}, 0)) > ${threshold}
-         and min(sampled_at) <= now() - ${settings.forMinutes! * 0.8} * interval '1 minute'`);
+    const rows = await getSustainedLag(db, { measure, threshold, forMinutes: settings.forMinutes! });
     const keys = [];
     for (const row of rows) {
       const dedupeKey = `${rule}:${row.group}`;

@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendEvent } from '@/server/pipeline/append-event';
-import { startPipeline, type PipelineHandle } from '@/server/pipeline/start-pipeline';
-import { fastPipelineOptions } from '@/server/pipeline/test-support/fast-pipeline';
+import { appendEvent, type PipelineHandle, startPipeline } from '@/server/pipeline';
+import { fastPipelineOptions } from '@/test/fast-pipeline';
 import { eventually } from '@/server/orders/test-fixtures';
 import { feedRoutes } from '@/server/http/feed';
 import { serveHttp, type ServedHttp } from '@/server/http/serve-http';

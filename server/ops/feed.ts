@@ -4,6 +4,7 @@ import type { Executor } from '@/db/client';
 import { apiTokens } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { ORDERS_TOPIC } from '@/server/orders/events';
+import { readLog } from '@/server/pipeline';
 
 const TOKEN_PREFIX = 'cvf_';
 
@@ -99,18 +100,10 @@ export interface FeedEvent {
   loggedAt: string;
 }
 
-/** Order events after the cursor, in log order (served by events_logged_at_idx). */
+/** Order events after the cursor, in log order. */
 export async function readFeed(db: Executor, input: { after?: string | null; limit: number }): Promise<{ events: FeedEvent[]; nextCursor: string | null }> {
   const after = input.after ? decodeFeedCursor(input.after) : null;
-  const rows = await db.execute<Omit<FeedEvent, 'cursor'>>(sql`
-    select id::text as id, type, key, partition, "offset"::float8 as "offset", payload,
-           to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "createdAt",
-           to_char(logged_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "loggedAt"
-      from events
-     where topic = ${ORDERS_TOPIC}
-       and (${after === null} or (logged_at, id) > (${after?.loggedAt ?? null}::timestamptz, ${after?.id ?? null}::int8))
-     order by events.logged_at, events.id
-     limit ${input.limit}`);
+  const rows = await readLog(db, { topic: ORDERS_TOPIC, after, limit: input.limit });
   const events = rows.map((row) => ({ ...row, cursor: encodeFeedCursor(row.loggedAt, row.id) }));
   return { events, nextCursor: events.length ? events[events.length - 1]!.cursor : (input.after ?? null) };
 }

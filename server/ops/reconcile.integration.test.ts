@@ -7,7 +7,7 @@ import { createWmsClient } from '@/server/integrations/wms-client';
 import { createOrder } from '@/server/orders/create-order';
 import { requestRefund } from '@/server/orders/request-refund';
 import { countEvents, createSku, eventually, orderRow } from '@/server/orders/test-fixtures';
-import { fastPipelineOptions } from '@/server/pipeline/test-support/fast-pipeline';
+import { fastPipelineOptions } from '@/test/fast-pipeline';
 import { createTestDatabase } from '@/test/database';
 import { applyDiffFix } from './reconcile-diffs';
 import { RECONCILIATION_JOB, runReconciliation } from './reconcile-run';

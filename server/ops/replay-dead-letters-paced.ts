@@ -1,8 +1,6 @@
-import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { DomainError } from '@/server/errors';
-import { replayDeadLetters } from '@/server/pipeline/replay-dead-letters';
-import { matchingDeadLetterIds, type DeadLetterSearch } from './dead-letter-search';
+import { matchingDeadLetterIds, replayDeadLetters, type DeadLetterSearch } from '@/server/pipeline';
 
 /** At most this many dead letters per replay request; the operator repeats for more. */
 export const MAX_REPLAY_PER_REQUEST = 1_000;
@@ -23,22 +21,14 @@ export async function replayDeadLettersPaced(db: Executor, input: { filter: Dead
     throw new DomainError('CONFLICT', `The filter now matches ${matching.count} dead letters, far more than the ${input.expectedCount} you confirmed. Review the filter and confirm again.`);
   }
   const rate = replaysPerSecond();
-  return db.transaction(async (tx) => {
-    const result = await replayDeadLetters(tx, { filter: { ids: matching.ids }, actor: input.actor });
-    const retryIds = result.dryRun ? [] : result.replays.map((replay) => replay.retryId);
-    if (retryIds.length > rate) {
-      await tx.execute(sql`
-        update retries r set next_attempt_at = now() + (paced.position / ${rate}::float8) * interval '1 second'
-        from (select id, row_number() over (order by id) - 1 as position from unnest(${sql.param(retryIds)}::int8[]) as ids(id)) paced
-        where r.id = paced.id`);
-    }
-    return {
-      dryRun: false as const,
-      replayed: retryIds.length,
-      remaining: Math.max(0, matching.count - retryIds.length),
-      spreadOverMs: Math.round((Math.max(0, retryIds.length - 1) / rate) * 1000),
-    };
-  });
+  const result = await replayDeadLetters(db, { filter: { ids: matching.ids }, actor: input.actor, pacePerSecond: rate });
+  const replayed = result.dryRun ? 0 : result.replays.length;
+  return {
+    dryRun: false as const,
+    replayed,
+    remaining: Math.max(0, matching.count - replayed),
+    spreadOverMs: Math.round((Math.max(0, replayed - 1) / rate) * 1000),
+  };
 }
 
 /** What a replay or discard of this selection would touch (letters still dead): the count, the first rows, and the pacing. */

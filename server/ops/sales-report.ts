@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
+import { getThroughputHistory } from '@/server/pipeline';
 
 /**
  * Reports for the data team, read from the analytics projection (sales_hourly) only: the
@@ -28,9 +29,5 @@ export async function salesBySku(db: Executor, input: { hours: number; limit: nu
 
 /** Events handled per minute per consumer group, from the pipeline's lag samples. */
 export async function pipelineThroughputHistory(db: Executor, input: { minutes: number }) {
-  return db.execute<{ minute: string; group: string; handled: number }>(sql`
-    select to_char(minute at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:00"Z"') as minute, "group", greatest(max(handled_count) - min(handled_count), 0)::float8 as handled
-      from (select date_trunc('minute', sampled_at) as minute, "group", handled_count from lag_samples
-             where sampled_at >= now() - ${input.minutes} * interval '1 minute') samples
-     group by minute, "group" order by minute, "group"`);
+  return getThroughputHistory(db, input);
 }

@@ -1,9 +1,10 @@
-import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
+import { FULFILLMENT_GROUP, NOTIFICATIONS_GROUP, REFUNDS_GROUP } from '@/server/consumers/groups';
 import type { IntegrationName } from '@/server/integrations/integration-client';
+import { countRecentAttemptErrors, getHandledCounts } from '@/server/pipeline';
 
 /** The consumer group whose deliveries call each third party (logistics is called by the warehouse, not by us). */
-const callerGroup: Record<IntegrationName, string | null> = { payment: 'refunds', wms: 'fulfillment', sms: 'notifications', logistics: null };
+const callerGroup: Record<IntegrationName, string | null> = { payment: REFUNDS_GROUP, wms: FULFILLMENT_GROUP, sms: NOTIFICATIONS_GROUP, logistics: null };
 
 export interface ThirdPartyHealth {
   integration: IntegrationName;
@@ -26,26 +27,12 @@ export interface ThirdPartyHealth {
  */
 export async function getThirdPartyHealth(db: Executor, options: { windowMs?: number } = {}): Promise<ThirdPartyHealth[]> {
   const windowMs = options.windowMs ?? 5 * 60_000;
-  const failures = await db.execute<{ integration: string; failures: number; lastError: string | null }>(sql`
-    with attempts as (
-      select a->>'message' as message, (a->>'at')::timestamptz as at from retries r, jsonb_array_elements(r.errors) a
-      where r.updated_at >= now() - ${windowMs} * interval '1 millisecond'
-      union all
-      select a->>'message', (a->>'at')::timestamptz from dead_letters d, jsonb_array_elements(d.errors) a
-      where d.dead_at >= now() - ${windowMs} * interval '1 millisecond'
-    )
-    select split_part(message, ' ', 1) as integration, count(*)::int as failures,
-           (array_agg(message order by at desc))[1] as "lastError"
-    from attempts
-    where at >= now() - ${windowMs} * interval '1 millisecond' and split_part(message, ' ', 1) in ('payment', 'wms', 'logistics', 'sms')
-    group by 1`);
-  const handled = await db.execute<{ group: string; handled: number }>(sql`
-    select "group", greatest(max(handled_count) - min(handled_count), 0)::int as handled
-    from lag_samples where sampled_at >= now() - ${windowMs} * interval '1 millisecond'
-    group by "group"`);
-  return (Object.keys(callerGroup) as IntegrationName[]).map((integration) => {
+  const integrations = Object.keys(callerGroup) as IntegrationName[];
+  const failures = await countRecentAttemptErrors(db, { windowMs, firstWords: integrations });
+  const handled = await getHandledCounts(db, { windowMs });
+  return integrations.map((integration) => {
     const group = callerGroup[integration];
-    const failed = failures.find((row) => row.integration === integration);
+    const failed = failures.find((row) => row.firstWord === integration);
     const successes = group ? (handled.find((row) => row.group === group)?.handled ?? 0) : 0;
     const failureCount = failed?.failures ?? 0;
     const total = failureCount + successes;

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
-import { appendEvent } from '@/server/pipeline/append-event';
+import { appendEvent } from '@/server/pipeline';
 import { orderEvent } from './events';
 import { lockOrder, requireStatus, setOrderStatus } from './order';
 import { releaseStock } from './stock';

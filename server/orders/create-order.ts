@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Executor } from '@/db/client';
 import { orderItems, orders, skus } from '@/db/schema';
 import { DomainError } from '@/server/errors';
-import { appendEvents } from '@/server/pipeline/append-event';
+import { appendEvents } from '@/server/pipeline';
 import { orderEvent, type LineItem } from './events';
 
 export const createOrderInput = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AppendEventInput, PipelineEvent } from '@/server/pipeline/types';
+import type { AppendEventInput, PipelineEvent } from '@/server/pipeline';
 
 /**
  * The one registry of order event payloads. Producers build events with `orderEvent`,

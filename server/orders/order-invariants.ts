@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
+import { keyHasFailingDelivery } from '@/server/pipeline';
 import { skuStock } from './stock';
 
 export interface InvariantViolation {
@@ -21,11 +22,7 @@ interface Check {
 }
 
 /** A retry or dead letter for an event of this order explains why it has not moved on. */
-const explained = sql`exists (
-  select 1 from events e
-  where e.key = o.id
-    and (exists (select 1 from retries r where r.event_id = e.id) or exists (select 1 from dead_letters d where d.event_id = e.id and d.status = 'dead'))
-)`;
+const explained = keyHasFailingDelivery(sql`o.id`);
 
 const settled = (options: Required<InvariantOptions>) => sql`o.updated_at < now() - make_interval(secs => ${options.settleSeconds})`;
 

@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import type { OrderStatus } from '@/db/schema';
-import { parseTimestamps } from '@/server/pipeline/parse-timestamps';
+import { parseTimestamps } from '@/db/parse-timestamps';
+import { keysWithFailingDeliveries, listDeliveries } from '@/server/pipeline';
+import { ORDERS_TOPIC } from './events';
 
 export interface OrderSearchFilter {
   /** Exact ids (a pasted list); when given, the other filters still narrow it. */
@@ -93,9 +95,7 @@ export async function listStuckOrders(db: Executor, input: { stage?: StuckStage;
     with stuck_ids as (
       select o.id from orders o where ${pastDeadline}
       union
-      select e.key from retries r join events e on e.id = r.event_id where e.topic = 'orders'
-      union
-      select e.key from dead_letters d join events e on e.id = d.event_id where d.status = 'dead' and e.topic = 'orders'
+      ${keysWithFailingDeliveries({ topic: ORDERS_TOPIC })}
     )
     select ${orderColumns} from orders o join stuck_ids s on s.id = o.id
     where o.status = any(${statuses}::order_status[]) and (${input.userId ?? null}::text is null or o.user_id = ${input.userId ?? null})
@@ -133,16 +133,11 @@ async function stuckReasons(db: Executor, orderIds: string[]): Promise<Map<strin
   if (orderIds.length === 0) return byOrder;
   const ids = sql.param(orderIds);
   const add = (orderId: string, reason: StuckReason) => byOrder.set(orderId, [...(byOrder.get(orderId) ?? []), reason]);
-  const retries = await db.execute<{ orderId: string; group: string; attempt: number; nextAttemptAt: Date; lastError: string | null }>(sql`
-    select e.key as "orderId", r."group", r.attempt, r.next_attempt_at as "nextAttemptAt", r.last_error as "lastError"
-    from events e join retries r on r.event_id = e.id
-    where e.key = any(${ids}::text[]) order by r.id`);
-  for (const row of parseTimestamps(retries, ['nextAttemptAt'])) add(row.orderId, { kind: 'retrying', ...row });
-  const dead = await db.execute<{ orderId: string; group: string; deadLetterId: number; lastError: string | null }>(sql`
-    select e.key as "orderId", d."group", d.id::int as "deadLetterId", d.last_error as "lastError"
-    from events e join dead_letters d on d.event_id = e.id
-    where e.key = any(${ids}::text[]) and d.status = 'dead' order by d.id`);
-  for (const row of dead) add(row.orderId, { kind: 'dead letter', ...row });
+  const failing = await listDeliveries(db, { keys: orderIds, states: ['retrying', 'dead'] });
+  const retries = failing.flatMap((delivery) => (delivery.state === 'retrying' ? [delivery] : [])).sort((a, b) => a.retryId - b.retryId);
+  for (const { key, group, attempt, nextAttemptAt, lastError } of retries) add(key, { kind: 'retrying', group, attempt, nextAttemptAt, lastError });
+  const dead = failing.flatMap((delivery) => (delivery.state === 'dead' ? [delivery] : [])).sort((a, b) => a.deadLetterId - b.deadLetterId);
+  for (const { key, group, deadLetterId, lastError } of dead) add(key, { kind: 'dead letter', group, deadLetterId, lastError });
   const alerts = await db.execute<{ orderId: string; title: string }>(sql`
     select details->>'orderId' as "orderId", title from alerts
     where status <> 'resolved' and details->>'orderId' = any(${ids}::text[])`);

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { outbox } from '@/db/schema';
 import { DomainError } from '@/server/errors';
+import { traceKey } from '@/server/pipeline';
 import { createTestDatabase } from '@/test/database';
 import { cancelOrder, closeUnpaidOrder } from './close-order';
 import { createOrder, InsufficientStockError } from './create-order';
@@ -23,9 +23,10 @@ describe('create order', () => {
     expect(await stockOf(db, shirts)).toEqual({ available: 3, frozen: 2, sold: 0 });
     expect(await stockOf(db, mugs)).toEqual({ available: 4, frozen: 1, sold: 0 });
 
-    const timeouts = await db.execute<{ deliver_at: Date }>(sql`select deliver_at from ${outbox} where key = ${order.orderId} and type = 'OrderPaymentTimeout'`);
+    const timeouts = (await traceKey(db, { key: order.orderId })).filter((event) => event.type === 'OrderPaymentTimeout');
     expect(timeouts).toHaveLength(1);
-    const delayMs = new Date(timeouts[0]!.deliver_at).getTime() - before;
+    expect(timeouts[0]!.partition).toBeNull();
+    const delayMs = timeouts[0]!.deliverAt.getTime() - before;
     expect(delayMs).toBeGreaterThanOrEqual(59_000);
     expect(delayMs).toBeLessThan(70_000);
     expect(await countEvents(db, order.orderId, 'OrderCreated')).toBe(1);

@@ -3,7 +3,7 @@ import type { Executor } from '@/db/client';
 import { shipments } from '@/db/schema';
 import type { AlertRuleName } from '@/server/ops/alert-rules';
 import { raiseAlert } from '@/server/ops/raise-alert';
-import { appendEvent } from '@/server/pipeline/append-event';
+import { appendEvent } from '@/server/pipeline';
 import { orderEvent } from './events';
 import { lockOrder, setOrderStatus } from './order';
 import { takeRestockedOffSale } from './stock';

@@ -1,7 +1,6 @@
 import type { Executor } from '@/db/client';
 import { DomainError } from '@/server/errors';
-import { replayDeadLetters } from '@/server/pipeline/replay-dead-letters';
-import { retryNow } from '@/server/pipeline/retry-now';
+import { replayDeadLetters, retryNow } from '@/server/pipeline';
 import { fulfilmentDelivery } from './fulfilment-delivery';
 import { lockOrder } from './order';
 

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { refunds } from '@/db/schema';
 import { DomainError } from '@/server/errors';
-import { appendEvent } from '@/server/pipeline/append-event';
+import { appendEvent } from '@/server/pipeline';
 import { orderEvent } from './events';
 import { setOrderStatus } from './order';
 import { lockRefund } from './settle-refund';

@@ -3,7 +3,7 @@ import type { Executor } from '@/db/client';
 import { refunds, type Refund } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { raiseAlert } from '@/server/ops/raise-alert';
-import { appendEvent } from '@/server/pipeline/append-event';
+import { appendEvent } from '@/server/pipeline';
 import { orderEvent } from './events';
 import { lockOrder, orderLineItems, setOrderStatus } from './order';
 

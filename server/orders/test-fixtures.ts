@@ -4,6 +4,7 @@ import type { Executor } from '@/db/client';
 import { orders, skus } from '@/db/schema';
 import { paymentWebhookSecret, signedHeaders } from '@/server/integrations/webhook-signature';
 import type { PaymentNotificationBody } from '@/server/http/payment-notifications';
+import { traceKey } from '@/server/pipeline';
 import { skuStock } from './stock';
 
 /** Shared by the order and consumer integration tests: unique data per test, signed requests. */
@@ -29,12 +30,7 @@ export async function orderRow(db: Executor, orderId: string) {
 
 /** Events appended for an order, whether still in the outbox or already moved to the log. */
 export async function eventTypesOf(db: Executor, orderId: string): Promise<string[]> {
-  const rows = await db.execute<{ type: string }>(sql`
-    select type from (
-      select type, id from outbox where key = ${orderId}
-      union all select type, id from events where key = ${orderId}
-    ) appended order by id`);
-  return rows.map((row) => row.type);
+  return (await traceKey(db, { key: orderId })).map((event) => event.type);
 }
 
 export async function countEvents(db: Executor, orderId: string, type: string): Promise<number> {

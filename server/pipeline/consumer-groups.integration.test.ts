@@ -1,12 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
 import { createTestDatabase } from '@/test/database';
 import { appendEvent, appendEvents } from './append-event';
 import { defineConsumer } from './define-consumer';
 import { startPipeline, type PipelineHandle } from './start-pipeline';
 import { createEffectsTable, effectCounts, recordEffect } from './test-support/effects';
-import { fastPipelineOptions } from './test-support/fast-pipeline';
-import { waitFor } from './test-support/wait-for';
+import { fastPipelineOptions } from '@/test/fast-pipeline';
+import { waitFor } from '@/test/wait-for';
 import type { ConsumerDefinition, HandlerContext, PipelineEvent } from './types';
 
 const { db } = await createTestDatabase();
@@ -19,7 +20,8 @@ afterEach(async () => {
 });
 
 async function run(consumers: ConsumerDefinition[]) {
-  pipeline = await startPipeline({ db, consumers, ...fastPipelineOptions });
+  // The hooks the product runs with, so a dead letter raises its alert as in production.
+  pipeline = await startPipeline({ db, consumers, ...fastPipelineOptions, hooks: pipelineOpsHooks });
 }
 
 describe('consumer groups', () => {

@@ -8,9 +8,9 @@ import { completeRetry } from './complete-retry';
 import { deadLetter } from './dead-letter';
 import type { ResolvedConsumer } from './define-consumer';
 import { failRetry } from './fail-retry';
+import type { PipelineHooks, PipelineMetrics } from './hooks';
 import { isProcessed, markProcessed } from './mark-processed';
 import { assignedPartitions } from './partition-assignment';
-import { eventsDeadLettered, eventsHandled, eventsRetried } from './pipeline-metrics';
 import { type BatchEvent, readBatch } from './read-batch';
 import { releasePartitions } from './release-partitions';
 import { scheduleRetries } from './schedule-retries';
@@ -25,6 +25,8 @@ export interface ConsumerRunnerOptions {
   leaseMs: number;
   pollIntervalMs: number;
   onError: (error: unknown) => void;
+  onDeadLetter: PipelineHooks['onDeadLetter'];
+  metrics: PipelineMetrics;
 }
 
 /**
@@ -131,9 +133,10 @@ export class ConsumerRunner {
       if (!(error instanceof HandlerFailed)) throw error;
       outcome = await this.runBatch(batch, error);
     }
-    eventsHandled().inc({ group: this.group }, outcome.handled);
+    const { metrics } = this.options;
+    metrics.eventsHandled(this.group, outcome.handled);
     if (outcome.failures > 0) {
-      (consumer.maxAttempts <= 1 ? eventsDeadLettered() : eventsRetried()).inc({ group: this.group }, outcome.failures);
+      (consumer.maxAttempts <= 1 ? metrics.eventsDeadLettered : metrics.eventsRetried)(this.group, outcome.failures);
     }
     return batch.length === consumer.batchSize;
   }
@@ -212,6 +215,7 @@ export class ConsumerRunner {
       await deadLetter(
         tx,
         failures.map((failure) => ({ group: this.group, eventId: failure.eventId, errors: [failure.error], replayOf: null })),
+        this.options,
       );
     } else {
       await scheduleRetries(tx, { group: this.group, backoff: consumer.backoff, failures });
@@ -247,7 +251,7 @@ export class ConsumerRunner {
         const failure = toAttemptError(error, attempt);
         if (attempt >= consumer.maxAttempts) {
           await completeRetry(tx, { retryId: retry.retryId, workerId });
-          await deadLetter(tx, [{ group: this.group, eventId: retry.event.id, errors: [...retry.errors, failure], replayOf: retry.replayOf }]);
+          await deadLetter(tx, [{ group: this.group, eventId: retry.event.id, errors: [...retry.errors, failure], replayOf: retry.replayOf }], this.options);
           return 'dead' as const;
         }
         await failRetry(tx, { retryId: retry.retryId, workerId, attempt, error: failure, backoff: consumer.backoff });
@@ -257,8 +261,9 @@ export class ConsumerRunner {
       await completeRetry(tx, { retryId: retry.retryId, workerId });
       return 'handled' as const;
     });
-    const metric = { handled: eventsHandled, dead: eventsDeadLettered, retrying: eventsRetried }[outcome];
-    metric().inc({ group: this.group });
+    const { metrics } = this.options;
+    const count = { handled: metrics.eventsHandled, dead: metrics.eventsDeadLettered, retrying: metrics.eventsRetried }[outcome];
+    count(this.group, 1);
   }
 }
 

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import type { AttemptError } from '@/db/schema';
-import { raiseAlert } from '@/server/ops/raise-alert';
+import type { PipelineHooks } from './hooks';
 
 export interface DeadLetterInput {
   group: string;
@@ -15,12 +15,12 @@ export interface DeadLetterInput {
 }
 
 /**
- * Records deliveries that exhausted their attempts and raises one open alert per group
- * (repeated dead letters count on it). Guarded by the caller's transaction: a worker
+ * Records deliveries that exhausted their attempts and hands them to the `onDeadLetter`
+ * hook (the process's alerting) in the same transaction. Guarded by the caller's transaction: a worker
  * also removes its locked retry (`completeRetry`) or commits its offsets there, and either
  * fails, rolling this back, when the worker no longer holds what it changes.
  */
-export async function deadLetter(tx: Executor, inputs: DeadLetterInput[]): Promise<number[]> {
+export async function deadLetter(tx: Executor, inputs: DeadLetterInput[], hooks: Pick<PipelineHooks, 'onDeadLetter'> = {}): Promise<number[]> {
   if (inputs.length === 0) return [];
   const rows = await tx.execute<{ id: number; group: string; eventId: string; lastError: string | null }>(sql`
     insert into dead_letters ("group", event_id, attempts, last_error, error_class, errors, replay_of, given_up_by, give_up_reason)
@@ -35,14 +35,11 @@ export async function deadLetter(tx: Executor, inputs: DeadLetterInput[]): Promi
       ${sql.param(inputs.map((input) => input.givenUp?.reason ?? null))}::text[]
     ) as d(grp, event_id, errors, replay_of, given_up_by, give_up_reason)
     returning id::int as id, "group", event_id::text as "eventId", last_error as "lastError"`);
-  for (const row of rows) {
-    await raiseAlert(tx, {
-      kind: 'pipeline.dead_letter',
-      severity: 'warning',
-      dedupeKey: `pipeline.dead_letter:${row.group}`,
-      title: `Dead letters in consumer group ${row.group}`,
-      details: { group: row.group, deadLetterId: row.id, eventId: row.eventId, lastError: row.lastError },
-    });
+  if (rows.length > 0 && hooks.onDeadLetter) {
+    await hooks.onDeadLetter(
+      tx,
+      rows.map((row) => ({ deadLetterId: row.id, group: row.group, eventId: row.eventId, lastError: row.lastError })),
+    );
   }
   return rows.map((row) => row.id);
 }

@@ -1,7 +1,12 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
-import type { AttemptError, DeadLetterStatus } from '@/db/schema';
-import { parseTimestamps } from './parse-timestamps';
+import { deadLetterStatusEnum, type AttemptError, type DeadLetterStatus } from '@/db/schema';
+import { parseTimestamps } from '@/db/parse-timestamps';
+
+/** Every status a dead letter can have, for a caller's input validation. */
+export const DEAD_LETTER_STATUSES = deadLetterStatusEnum.enumValues;
+
+export type { AttemptError, DeadLetterStatus };
 
 export interface DeadLetterFilter {
   ids?: number[];

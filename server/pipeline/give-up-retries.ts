@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import type { AttemptError } from '@/db/schema';
 import { deadLetter } from './dead-letter';
+import type { PipelineHooks } from './hooks';
 import { previewRetries, retryCondition, type RetryFilter, type RetryView } from './retries';
 
 export type GiveUpRetriesResult =
@@ -14,7 +15,7 @@ export type GiveUpRetriesResult =
  */
 export async function giveUpRetries(
   db: Executor,
-  input: { filter: RetryFilter; actor: string; reason: string; dryRun?: boolean },
+  input: { filter: RetryFilter; actor: string; reason: string; dryRun?: boolean; hooks?: Pick<PipelineHooks, 'onDeadLetter'> },
 ): Promise<GiveUpRetriesResult> {
   if (input.dryRun) return { dryRun: true, ...(await previewRetries(db, input.filter)) };
   return db.transaction(async (tx) => {
@@ -26,6 +27,7 @@ export async function giveUpRetries(
     const deadLetterIds = await deadLetter(
       tx,
       removed.map((retry) => ({ ...retry, givenUp: { by: input.actor, reason: input.reason } })),
+      input.hooks,
     );
     return { dryRun: false, deadLetterIds };
   });

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
-import { parseTimestamps } from './parse-timestamps';
+import { parseTimestamps } from '@/db/parse-timestamps';
 
 export type GroupDeliveryState =
   | { state: 'waiting'; reason: 'not yet in the log' | 'not yet consumed' }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
-import { parseTimestamps } from './parse-timestamps';
+import { parseTimestamps } from '@/db/parse-timestamps';
 
 export type LagPoint = {
   sampledAt: Date;
@@ -18,4 +18,36 @@ export async function getLagHistory(db: Executor, filter: { group?: string; sinc
     where sampled_at >= ${since.toISOString()}::timestamptz and (${filter.group ?? null}::text is null or "group" = ${filter.group ?? null})
     order by sampled_at, "group"`);
   return parseTimestamps(rows, ['sampledAt']);
+}
+
+/** Events handled per minute per group over the last minutes, from the lag samples; `minute` is an ISO string. */
+export async function getThroughputHistory(db: Executor, input: { minutes: number }) {
+  return db.execute<{ minute: string; group: string; handled: number }>(sql`
+    select to_char(minute at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:00"Z"') as minute, "group", greatest(max(handled_count) - min(handled_count), 0)::float8 as handled
+      from (select date_trunc('minute', sampled_at) as minute, "group", handled_count from lag_samples
+             where sampled_at >= now() - ${input.minutes} * interval '1 minute') samples
+     group by minute, "group" order by minute, "group"`);
+}
+
+/** Deliveries each group handled over the window, from the first and last lag samples in it. */
+export async function getHandledCounts(db: Executor, input: { windowMs: number }) {
+  return db.execute<{ group: string; handled: number }>(sql`
+    select "group", greatest(max(handled_count) - min(handled_count), 0)::int as handled
+    from lag_samples where sampled_at >= now() - ${input.windowMs} * interval '1 millisecond'
+    group by "group"`);
+}
+
+/**
+ * Groups whose lag (events) or oldest unconsumed age (ms) stayed above `threshold` in every
+ * sample of the last `forMinutes`, with samples covering (most of) that span; `lowest` is
+ * the smallest value seen.
+ */
+export async function getSustainedLag(db: Executor, input: { measure: 'lag' | 'oldestUnconsumedAgeMs'; threshold: number; forMinutes: number }) {
+  const column = sql.raw(input.measure === 'lag' ? 'lag' : 'oldest_unconsumed_age_ms');
+  return db.execute<{ group: string; lowest: number; samples: number }>(sql`
+    select "group", min(coalesce(${column}, 0))::float8 as lowest, count(*)::int as samples
+      from lag_samples where sampled_at >= now() - ${input.forMinutes} * interval '1 minute'
+     group by "group"
+    having min(coalesce(${column}, 0)) > ${input.threshold}
+       and min(sampled_at) <= now() - ${input.forMinutes * 0.8} * interval '1 minute'`);
 }

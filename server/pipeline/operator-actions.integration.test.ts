@@ -15,8 +15,8 @@ import { resumeGroup } from './resume-group';
 import { retryNow } from './retry-now';
 import { startPipeline, type PipelineHandle } from './start-pipeline';
 import { createEffectsTable, effectCounts, recordEffect } from './test-support/effects';
-import { fastPipelineOptions } from './test-support/fast-pipeline';
-import { waitFor } from './test-support/wait-for';
+import { fastPipelineOptions } from '@/test/fast-pipeline';
+import { waitFor } from '@/test/wait-for';
 import type { ConsumerDefinition } from './types';
 
 const { db } = await createTestDatabase();

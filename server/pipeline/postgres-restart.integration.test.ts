@@ -8,7 +8,7 @@ import { migrateDatabase } from '@/db/migrate';
 import { appendEvents } from './append-event';
 import { createEffectsTable } from './test-support/effects';
 import { spawnWorker, stopWorker, type WorkerProcess } from './test-support/spawn-worker';
-import { waitFor } from './test-support/wait-for';
+import { waitFor } from '@/test/wait-for';
 
 // A server of this file's own: restarting the shared test server would break every other file.
 const root = path.resolve(`.data/test-restart-${process.pid}`);

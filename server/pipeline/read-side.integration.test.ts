@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { metricsRegistry } from '@/server/ops/metrics';
+import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
 import { createTestDatabase } from '@/test/database';
 import { appendEvent, appendEvents } from './append-event';
 import { defineConsumer } from './define-consumer';
@@ -13,8 +14,8 @@ import { pauseGroup } from './pause-group';
 import { replayDeadLetters } from './replay-dead-letters';
 import { listRetries } from './retries';
 import { startPipeline } from './start-pipeline';
-import { fastPipelineOptions } from './test-support/fast-pipeline';
-import { waitFor } from './test-support/wait-for';
+import { fastPipelineOptions } from '@/test/fast-pipeline';
+import { waitFor } from '@/test/wait-for';
 import { getThroughput } from './throughput';
 
 const { db } = await createTestDatabase();
@@ -25,6 +26,7 @@ const failedOnce = new Set<string>();
 const pipeline = await startPipeline({
   db,
   ...fastPipelineOptions,
+  hooks: pipelineOpsHooks,
   consumers: [
     defineConsumer({ group: 'fine', types: '*', handler: async () => {} }),
     defineConsumer({ group: 'stalled', types: '*', handler: async () => {} }),

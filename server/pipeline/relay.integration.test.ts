@@ -3,8 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@/test/database';
 import { appendEvent } from './append-event';
 import { startPipeline } from './start-pipeline';
-import { fastPipelineOptions } from './test-support/fast-pipeline';
-import { waitFor } from './test-support/wait-for';
+import { fastPipelineOptions } from '@/test/fast-pipeline';
+import { waitFor } from '@/test/wait-for';
 
 const { db } = await createTestDatabase();
 const pipeline = await startPipeline({ db, consumers: [], ...fastPipelineOptions });

@@ -1,7 +1,7 @@
 import type { Sql } from 'postgres';
 import { openDedicatedSession } from '@/db/dedicated-session';
 import { OUTBOX_CHANNEL } from './channels';
-import { eventsRelayed } from './pipeline-metrics';
+import type { PipelineMetrics } from './hooks';
 import { relayBatch } from './relay-batch';
 import { WakeSignal } from './wake-signal';
 
@@ -21,6 +21,7 @@ export interface RelayOptions {
   /** How often a follower tries to become leader: the takeover time after a leader dies. */
   leaderRetryMs: number;
   onError: (error: unknown) => void;
+  metrics: PipelineMetrics;
 }
 
 /**
@@ -94,7 +95,7 @@ export class Relay {
     }
     const { moved, nextDueInMs } = await relayBatch(session, this.options);
     if (moved > 0) {
-      eventsRelayed().inc(moved);
+      this.options.metrics.eventsRelayed(moved);
       this.lastMovedAt = Date.now();
     }
     if (moved === this.options.batchSize) return 0;

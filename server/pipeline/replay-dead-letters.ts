@@ -15,7 +15,13 @@ export type ReplayDeadLettersResult =
  */
 export async function replayDeadLetters(
   db: Executor,
-  input: { filter: DeadLetterFilter; actor: string; dryRun?: boolean },
+  input: {
+    filter: DeadLetterFilter;
+    actor: string;
+    dryRun?: boolean;
+    /** Spread the replays' first attempts at this many per second instead of all being due now. */
+    pacePerSecond?: number;
+  },
 ): Promise<ReplayDeadLettersResult> {
   const filter: DeadLetterFilter = { ...input.filter, status: 'dead' };
   if (input.dryRun) return { dryRun: true, ...(await previewDeadLetters(db, filter)) };
@@ -41,6 +47,13 @@ export async function replayDeadLetters(
       select m.id::int as "deadLetterId", r.id::int as "retryId"
       from marked m join replays r on r."group" = m."group" and r.event_id = m.event_id
       order by m.id`);
+    const rate = input.pacePerSecond;
+    if (rate && replays.length > rate) {
+      await tx.execute(sql`
+        update retries r set next_attempt_at = now() + (paced.position / ${rate}::float8) * interval '1 second'
+        from (select id, row_number() over (order by id) - 1 as position from unnest(${sql.param(replays.map((replay) => replay.retryId))}::int8[]) as ids(id)) paced
+        where r.id = paced.id`);
+    }
     if (replays.length > 0) await notifyRetriesDue(tx);
     return { dryRun: false, replays: [...replays] };
   });

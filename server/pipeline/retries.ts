@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import type { AttemptError } from '@/db/schema';
-import { parseTimestamps } from './parse-timestamps';
+import { parseTimestamps } from '@/db/parse-timestamps';
 
 export interface RetryFilter {
   ids?: number[];
@@ -65,4 +65,11 @@ export async function previewRetries(db: Executor, filter: RetryFilter): Promise
     select count(*)::int as count from retries r join events e on e.id = r.event_id where ${retryCondition(filter)}`);
   const { rows } = await listRetries(db, { filter, limit: 10 });
   return { count: row!.count, sample: rows };
+}
+
+/** Per group, the retries at attempt `minAttempt` or later: how many, the highest attempt and the last error of that one. */
+export async function summarizeRetries(db: Executor, input: { minAttempt: number }) {
+  return db.execute<{ group: string; count: number; maxAttempt: number; lastError: string | null }>(sql`
+    select "group", count(*)::int as count, max(attempt)::int as "maxAttempt", (array_agg(last_error order by attempt desc))[1] as "lastError"
+      from retries where attempt >= ${input.minAttempt} group by "group"`);
 }

@@ -6,8 +6,8 @@ import { ConsumerRunner } from './consumer-runner';
 import { defineConsumer } from './define-consumer';
 import { deleteConsumedEvents } from './delete-consumed-events';
 import { ensurePartitions } from './ensure-partitions';
+import { resolveMetrics, type PipelineHooks } from './hooks';
 import { getLag } from './lag';
-import { groupLag } from './pipeline-metrics';
 import { forgetWorker, recordHeartbeat } from './record-heartbeat';
 import { registerConsumerGroup } from './register-consumer-group';
 import { Relay } from './relay';
@@ -37,6 +37,8 @@ export interface StartPipelineOptions {
   /** Consumed events older than this are deleted (default EVENT_RETENTION_DAYS, else 7). */
   retentionDays?: number;
   onError?: (error: unknown) => void;
+  /** Alerting and metrics of the process running the engine; none by default. */
+  hooks?: PipelineHooks;
 }
 
 export interface PipelineHandle {
@@ -57,6 +59,8 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
   const sampleIntervalMs = options.sampleIntervalMs ?? 5_000;
   const retentionDays = options.retentionDays ?? Number(process.env.EVENT_RETENTION_DAYS ?? 7);
   const onError = options.onError ?? ((error: unknown) => console.error(`[pipeline ${workerId}]`, error));
+  const metrics = resolveMetrics(options.hooks?.metrics);
+  const onDeadLetter = options.hooks?.onDeadLetter;
 
   const partitions = await ensurePartitions(db, options.partitions ?? 16);
   const consumers = options.consumers.map(defineConsumer);
@@ -74,6 +78,7 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
           busyPollMs: 3,
           busyWindowMs: 20 * RELAY_WAKE_UP_EVERY_MS,
           onError,
+          metrics,
         });
   await relay?.start();
 
@@ -82,7 +87,7 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
   // partitions among them exactly as among processes.
   const runners = consumers.flatMap((consumer) =>
     Array.from({ length: consumer.concurrency }, (_, index) =>
-      new ConsumerRunner({ db, consumer, workerId: runnerWorkerId(workerId, index), partitions, leaseMs, pollIntervalMs, onError }),
+      new ConsumerRunner({ db, consumer, workerId: runnerWorkerId(workerId, index), partitions, leaseMs, pollIntervalMs, onError, onDeadLetter, metrics }),
     ),
   );
   const groups = consumers.map((consumer) => consumer.group);
@@ -117,7 +122,7 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
     repeat(
       async () => {
         if (relay?.isLeader) await sampleLag(db);
-        for (const group of await getLag(db)) groupLag().set({ group: group.group }, group.lag);
+        for (const group of await getLag(db)) metrics.groupLag(group.group, group.lag);
       },
       sampleIntervalMs,
       onError,

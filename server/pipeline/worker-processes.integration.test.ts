@@ -4,7 +4,7 @@ import { createTestDatabase } from '@/test/database';
 import { appendEvents } from './append-event';
 import { createEffectsTable, effectCounts } from './test-support/effects';
 import { spawnWorker, stopWorker, type WorkerProcess } from './test-support/spawn-worker';
-import { waitFor } from './test-support/wait-for';
+import { waitFor } from '@/test/wait-for';
 
 const { db, url } = await createTestDatabase();
 await createEffectsTable(db);

@@ -5,7 +5,7 @@ import { createPaymentClient } from '@/server/integrations/payment-client';
 import type { SimulatorOptions } from '@/server/integrations/simulators';
 import { createSmsClient } from '@/server/integrations/sms-client';
 import { createWmsClient } from '@/server/integrations/wms-client';
-import type { StartPipelineOptions } from '@/server/pipeline/start-pipeline';
+import type { StartPipelineOptions } from '@/server/pipeline';
 import { startOrderApi } from './order-api';
 import { startWorker } from './worker';
 

@@ -3,7 +3,8 @@ import { retryWhileDatabaseUnavailable } from '@/db/database-unavailable';
 import { createOrderConsumers } from '@/server/consumers';
 import { defaultConsumerDependencies, type ConsumerDependencies } from '@/server/consumers/dependencies';
 import { startOpsJobs, type OpsJobsHandle, type OpsJobsOptions } from '@/server/ops/ops-jobs';
-import { startPipeline, type PipelineHandle, type StartPipelineOptions } from '@/server/pipeline/start-pipeline';
+import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
+import { startPipeline, type PipelineHandle, type StartPipelineOptions } from '@/server/pipeline';
 
 export interface WorkerOptions {
   db: Database;
@@ -29,7 +30,7 @@ export interface Worker {
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const { db } = options;
   const consumers = createOrderConsumers({ ...defaultConsumerDependencies(), ...options.dependencies });
-  const pipeline = await retryWhileDatabaseUnavailable(() => startPipeline({ db, consumers, ...options.pipeline }), { onRetry: options.onRetry });
+  const pipeline = await retryWhileDatabaseUnavailable(() => startPipeline({ db, consumers, hooks: pipelineOpsHooks, ...options.pipeline }), { onRetry: options.onRetry });
   const opsJobs: OpsJobsHandle | null = options.opsJobs === false ? null : startOpsJobs({ db, ...options.opsJobs });
   return {
     pipeline,

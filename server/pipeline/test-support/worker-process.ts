@@ -8,7 +8,7 @@ import { closeDatabase, createDatabase } from '@/db/client';
 import { defineConsumer } from '../define-consumer';
 import { startPipeline } from '../start-pipeline';
 import { recordEffect } from './effects';
-import { fastPipelineOptions } from './fast-pipeline';
+import { fastPipelineOptions } from '@/test/fast-pipeline';
 
 const workerId = process.env.WORKER_ID!;
 const group = process.env.GROUP!;

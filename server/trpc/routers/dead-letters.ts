@@ -1,16 +1,14 @@
 import { z } from 'zod';
-import { deadLetterStatusEnum } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { bulkReplayNeedsApproval } from '@/server/ops/approval-policies';
-import { getDeadLetter, matchingDeadLetterIds, searchDeadLetters } from '@/server/ops/dead-letter-search';
+import { DEAD_LETTER_STATUSES, discardDeadLetters, getDeadLetter, matchingDeadLetterIds, searchDeadLetters } from '@/server/pipeline';
 import { previewDeadLetterAction, replayDeadLettersPaced } from '@/server/ops/replay-dead-letters-paced';
-import { discardDeadLetters } from '@/server/pipeline/discard-dead-letters';
 import { mutationInput, oncallProcedure, router, viewerProcedure } from '../init';
 
 const filter = z.object({
   ids: z.array(z.number().int()).max(1000).optional(),
   group: z.string().trim().optional(),
-  status: z.enum(deadLetterStatusEnum.enumValues).optional(),
+  status: z.enum(DEAD_LETTER_STATUSES).optional(),
   eventType: z.string().trim().optional(),
   errorText: z.string().trim().optional(),
   key: z.string().trim().optional(),

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { DomainError } from '@/server/errors';
-import { giveUpRetries } from '@/server/pipeline/give-up-retries';
-import { listRetries, previewRetries, type RetryFilter } from '@/server/pipeline/retries';
-import { retryNow } from '@/server/pipeline/retry-now';
+import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
+import { giveUpRetries, listRetries, previewRetries, type RetryFilter, retryNow } from '@/server/pipeline';
 import { mutationInput, oncallProcedure, router, viewerProcedure } from '../init';
 
 const filter = z.object({
@@ -55,7 +54,7 @@ export const failedPushesRouter = router({
     .meta({ auditTarget: 'ids' })
     .input(mutationInput(selection))
     .mutation(async ({ ctx, input }) => {
-      const result = await giveUpRetries(ctx.db, { filter: scopeOf(input), actor: ctx.actor.email, reason: input.reason });
+      const result = await giveUpRetries(ctx.db, { filter: scopeOf(input), actor: ctx.actor.email, reason: input.reason, hooks: pipelineOpsHooks });
       return { deadLettered: result.dryRun ? 0 : result.deadLetterIds.length };
     }),
 });

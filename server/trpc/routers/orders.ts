@@ -11,7 +11,7 @@ import { repushShipment } from '@/server/orders/repush-shipment';
 import { retryOrderRefund } from '@/server/orders/retry-order-refund';
 import { reversePoints } from '@/server/orders/reverse-points';
 import { revokeCoupon } from '@/server/orders/revoke-coupon';
-import { traceKey } from '@/server/pipeline/key-trace';
+import { traceKey } from '@/server/pipeline';
 import { manualRefundNeedsApproval } from '@/server/ops/approval-policies';
 import { mutationInput, router, supportProcedure, viewerProcedure } from '../init';
 

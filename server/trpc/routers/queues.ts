@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { getQueueOverview } from '@/server/ops/queue-overview';
-import { getLagHistory } from '@/server/pipeline/lag-history';
-import { pauseGroup } from '@/server/pipeline/pause-group';
-import { resetGroupOffsets } from '@/server/pipeline/reset-group-offsets';
-import { resumeGroup } from '@/server/pipeline/resume-group';
+import { getLagHistory, pauseGroup, resetGroupOffsets, resumeGroup } from '@/server/pipeline';
 import { offsetResetNeedsApproval } from '@/server/ops/approval-policies';
 import { mutationInput, oncallProcedure, router, viewerProcedure } from '../init';
 

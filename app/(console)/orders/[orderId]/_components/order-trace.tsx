@@ -6,7 +6,7 @@ import { actionLabel, formatTime, groupLabel } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { useTRPC } from '@/components/trpc';
 import { UpdatedAgo } from '@/components/updated-ago';
-import type { GroupTrace, TracedEvent } from '@/server/pipeline/key-trace';
+import type { GroupTrace, TracedEvent } from '@/server/pipeline';
 
 const eventLabels: Record<string, string> = {
   OrderCreated: 'Order placed',

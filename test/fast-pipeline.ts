@@ -1,4 +1,4 @@
-import type { StartPipelineOptions } from '../start-pipeline';
+import type { StartPipelineOptions } from '@/server/pipeline';
 
 /** Timings that keep takeover and retry tests to a second or two instead of the production defaults. */
 export const fastPipelineOptions = {

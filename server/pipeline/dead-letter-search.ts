@@ -1,9 +1,9 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
-import { deadLetterCondition, type DeadLetterFilter, type DeadLetterView } from '@/server/pipeline/dead-letters';
-import { parseTimestamps } from '@/server/pipeline/parse-timestamps';
+import { deadLetterCondition, type DeadLetterFilter, type DeadLetterView } from './dead-letters';
+import { parseTimestamps } from '@/db/parse-timestamps';
 
-/** The console's dead-letter filter: the engine's, plus text searched in the last error. */
+/** The dead-letter filter plus text searched in the last error: the console's search. */
 export type DeadLetterSearch = DeadLetterFilter & { errorText?: string };
 
 function condition(filter: DeadLetterSearch): SQL {

@@ -1,0 +1,11 @@
+/**
+ * The consumer group of each downstream system, named once: the consumer definitions use
+ * these, and so does the domain when it asks the pipeline where a delivery is.
+ */
+export const POINTS_GROUP = 'points';
+export const COUPONS_GROUP = 'coupons';
+export const NOTIFICATIONS_GROUP = 'notifications';
+export const FULFILLMENT_GROUP = 'fulfillment';
+export const REFUNDS_GROUP = 'refunds';
+export const TIMEOUTS_GROUP = 'timeouts';
+export const ANALYTICS_GROUP = 'analytics';
