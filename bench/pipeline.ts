@@ -22,7 +22,7 @@ import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
 import { appendEvent, appendEvents, type BatchEventHandler, defineConsumer, type EventHandler, startPipeline } from '@/server/pipeline';
 import { startAtFixedRate } from './fixed-rate';
 
-const GROUPS = ['points', 'coupons', 'notifications', 'fulfillment', 'analytics'];
+const GROUPS = ['points', 'coupons', 'notifications', 'fulfilment', 'analytics'];
 const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 /** The per-event row-writing handler is round-trip bound, like graphile-worker: same size runs. */
 const PER_EVENT_ROW_EVENTS = Number(process.env.BENCH_PER_EVENT_EVENTS ?? 4_000);

@@ -28,7 +28,7 @@ export function parseDateInput(value: string): Date | undefined {
 
 /** What a consumer group does, in words a support agent uses. */
 export const groupLabels: Record<string, string> = {
-  fulfillment: 'Warehouse',
+  fulfilment: 'Warehouse',
   notifications: 'Customer SMS',
   points: 'Loyalty points',
   coupons: 'Coupon',

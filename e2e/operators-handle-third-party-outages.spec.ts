@@ -55,7 +55,7 @@ test('support fixes a stuck order: the warehouse push failed, the agent re-pushe
   await row.getByRole('link', { name: order.orderId }).click();
   await expect(page).toHaveURL(new RegExp(`/orders/${order.orderId}$`));
   await expect(page.getByTestId('order-status')).toHaveText('PAID');
-  const push = page.locator('[data-event-type="OrderPaid"] li[data-group="fulfillment"]');
+  const push = page.locator('[data-event-type="OrderPaid"] li[data-group="fulfilment"]');
   await expect(push).toHaveAttribute('data-state', 'retrying');
   await expect(push).toContainText('HTTP 503');
   // Let a few attempts fail so the next scheduled one is well in the future: the re-push, not the schedule, fixes it.
@@ -132,8 +132,8 @@ test('ops watches lag: a slow warehouse makes fulfilment lag rise on the chart, 
   }
 
   await signIn(page, 'viewer');
-  await page.goto('/queues?chartGroup=fulfillment');
-  const lag = page.locator('tr[data-group="fulfillment"] [data-testid="group-lag"]');
+  await page.goto('/queues?chartGroup=fulfilment');
+  const lag = page.locator('tr[data-group="fulfilment"] [data-testid="group-lag"]');
   await expect(async () => expect(Number(await lag.textContent())).toBeGreaterThan(5)).toPass({ timeout: 60_000 });
   // The chart draws the sampled lag; wait until a sample with the backlog is on it.
   await expect(page.getByTestId('lag-chart').locator('path.recharts-line-curve')).toBeVisible({ timeout: 30_000 });

@@ -17,7 +17,7 @@ import { createSku, orderRow, stockOf } from '@/server/orders/test-fixtures';
 import type { PipelineEvent } from '@/server/pipeline';
 import { createTestDatabase } from '@/test/database';
 import type { ConsumerDependencies } from './dependencies';
-import { fulfillmentConsumer } from './fulfillment';
+import { fulfilmentConsumer } from './fulfilment';
 
 /**
  * A push to the warehouse that times out may still reach it later. When a refund comes in
@@ -38,7 +38,7 @@ const dependencies: ConsumerDependencies = {
   sms: createSmsClient(endpoint('sms')),
   callbackBaseUrl: () => server.url,
 };
-const fulfilment = fulfillmentConsumer(dependencies);
+const fulfilment = fulfilmentConsumer(dependencies);
 
 afterAll(async () => {
   await server.close();

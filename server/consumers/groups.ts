@@ -5,7 +5,7 @@
 export const POINTS_GROUP = 'points';
 export const COUPONS_GROUP = 'coupons';
 export const NOTIFICATIONS_GROUP = 'notifications';
-export const FULFILLMENT_GROUP = 'fulfillment';
+export const FULFILMENT_GROUP = 'fulfilment';
 export const REFUNDS_GROUP = 'refunds';
 export const TIMEOUTS_GROUP = 'timeouts';
 export const ANALYTICS_GROUP = 'analytics';

@@ -2,7 +2,7 @@ import type { ConsumerDefinition } from '@/server/pipeline';
 import { analyticsConsumer } from './analytics';
 import { couponsConsumer } from './coupons';
 import { defaultConsumerDependencies, type ConsumerDependencies } from './dependencies';
-import { fulfillmentConsumer } from './fulfillment';
+import { fulfilmentConsumer } from './fulfilment';
 import { notificationsConsumer } from './notifications';
 import { pointsConsumer } from './points';
 import { refundsConsumer } from './refunds';
@@ -14,7 +14,7 @@ export function createOrderConsumers(dependencies: ConsumerDependencies): Consum
     pointsConsumer,
     couponsConsumer,
     notificationsConsumer(dependencies),
-    fulfillmentConsumer(dependencies),
+    fulfilmentConsumer(dependencies),
     refundsConsumer(dependencies),
     timeoutsConsumer,
     analyticsConsumer,

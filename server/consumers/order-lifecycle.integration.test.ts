@@ -100,7 +100,7 @@ describe('order lifecycle on the pipeline', () => {
     await eventually('five fulfilment retries', async () => {
       const [row] = await db.execute<{ count: number }>(sql`
         select count(*)::int as count from retries r join events e on e.id = r.event_id
-        where r."group" = 'fulfillment' and e.key in ${placed.map((order) => order.orderId)}`);
+        where r."group" = 'fulfilment' and e.key in ${placed.map((order) => order.orderId)}`);
       return row!.count === 5 ? true : undefined;
     });
     for (const order of placed) expect(await statusOf(order.orderId)).toBe('PAID');

@@ -50,14 +50,14 @@ async function insertRetry(group: string, attempt: number) {
 
 describe('alerts', () => {
   it('a rule firing on every evaluation keeps one open alert, counting repeats, and resolves it once the condition clears', async () => {
-    await insertRetry('fulfillment', 6);
-    await insertRetry('fulfillment', 7);
+    await insertRetry('fulfilment', 6);
+    await insertRetry('fulfilment', 7);
     await insertRetry('notifications', 2);
     for (let evaluation = 0; evaluation < 3; evaluation++) await evaluateAlertRules(db);
 
     const open = await db.select().from(alerts).where(eq(alerts.kind, 'pipeline.retry_attempts'));
     expect(open).toHaveLength(1);
-    expect(open[0]).toMatchObject({ dedupeKey: 'pipeline.retry_attempts:fulfillment', status: 'open', count: 3 });
+    expect(open[0]).toMatchObject({ dedupeKey: 'pipeline.retry_attempts:fulfilment', status: 'open', count: 3 });
     expect(open[0]!.details).toMatchObject({ retrying: 2, maxAttempt: 7, threshold: 5 });
     expect(await activeAlertCounts(db)).toMatchObject({ open: 1 });
 

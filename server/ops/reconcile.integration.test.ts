@@ -77,7 +77,7 @@ describe('reconciliation', () => {
     await untilStatus(order.orderId, 'FULFILLING');
     const [processed] = await db.execute<{ count: number }>(sql`
       select count(*)::int as count from processed_events p join events e on e.id = p.event_id
-      where p."group" = 'fulfillment' and e.key = ${order.orderId} and e.type = 'OrderPaid'`);
+      where p."group" = 'fulfilment' and e.key = ${order.orderId} and e.type = 'OrderPaid'`);
     expect(processed!.count).toBe(1);
     // The warehouse loses the shipment after accepting it.
     await db.delete(simShipments).where(eq(simShipments.orderId, order.orderId));

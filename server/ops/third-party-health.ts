@@ -1,10 +1,10 @@
 import type { Executor } from '@/db/client';
-import { FULFILLMENT_GROUP, NOTIFICATIONS_GROUP, REFUNDS_GROUP } from '@/server/consumers/groups';
+import { FULFILMENT_GROUP, NOTIFICATIONS_GROUP, REFUNDS_GROUP } from '@/server/consumers/groups';
 import type { IntegrationName } from '@/server/integrations/integration-client';
 import { countRecentAttemptErrors, getHandledCounts } from '@/server/pipeline';
 
 /** The consumer group whose deliveries call each third party (logistics is called by the warehouse, not by us). */
-const callerGroup: Record<IntegrationName, string | null> = { payment: REFUNDS_GROUP, wms: FULFILLMENT_GROUP, sms: NOTIFICATIONS_GROUP, logistics: null };
+const callerGroup: Record<IntegrationName, string | null> = { payment: REFUNDS_GROUP, wms: FULFILMENT_GROUP, sms: NOTIFICATIONS_GROUP, logistics: null };
 
 export interface ThirdPartyHealth {
   integration: IntegrationName;

@@ -1,5 +1,5 @@
 import type { Executor } from '@/db/client';
-import { FULFILLMENT_GROUP } from '@/server/consumers/groups';
+import { FULFILMENT_GROUP } from '@/server/consumers/groups';
 import { listDeliveries } from '@/server/pipeline';
 
 export type FulfilmentDelivery =
@@ -9,7 +9,7 @@ export type FulfilmentDelivery =
 
 /** Where the fulfilment group is with the order's OrderPaid (the push to the warehouse): retrying, dead, or neither. */
 export async function fulfilmentDelivery(db: Executor, orderId: string): Promise<FulfilmentDelivery> {
-  const deliveries = await listDeliveries(db, { keys: [orderId], type: 'OrderPaid', group: FULFILLMENT_GROUP, states: ['retrying', 'dead'] });
+  const deliveries = await listDeliveries(db, { keys: [orderId], type: 'OrderPaid', group: FULFILMENT_GROUP, states: ['retrying', 'dead'] });
   const retry = deliveries.find((delivery) => delivery.state === 'retrying');
   if (retry) {
     const { retryId, attempt, nextAttemptAt, lastError, running } = retry;

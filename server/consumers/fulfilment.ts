@@ -10,7 +10,7 @@ import { requestRefund } from '@/server/orders/request-refund';
 import { restockSold } from '@/server/orders/stock';
 import { defineConsumer, type PipelineEvent } from '@/server/pipeline';
 import type { ConsumerDependencies } from './dependencies';
-import { FULFILLMENT_GROUP } from './groups';
+import { FULFILMENT_GROUP } from './groups';
 
 /**
  * OrderPaid: checks, then the push to the warehouse. The order row is not locked during the
@@ -82,9 +82,9 @@ async function compensateFulfilment(event: PipelineEvent, tx: Transaction, depen
   await restockSold(tx, order.id);
 }
 
-export function fulfillmentConsumer(dependencies: ConsumerDependencies) {
+export function fulfilmentConsumer(dependencies: ConsumerDependencies) {
   return defineConsumer({
-    group: FULFILLMENT_GROUP,
+    group: FULFILMENT_GROUP,
     topics: ['orders'],
     types: ['OrderPaid', 'RefundRequested'],
     // One event per transaction: a restock locks SKU rows, which must not stay locked while
