@@ -1,3 +1,5 @@
+import { isDatabaseUnavailable } from '@/db/database-unavailable';
+
 /**
  * Errors a service raises when the caller asked for something that cannot be done.
  * The tRPC layer (server/trpc/init.ts) and route handlers turn `kind` into a status code;
@@ -24,3 +26,12 @@ export const httpStatusOf: Record<DomainErrorKind, number> = {
   PRECONDITION_FAILED: 412,
   SERVICE_UNAVAILABLE: 503,
 };
+
+/** What a caller is told while PostgreSQL is down or restarting. */
+export const DATABASE_UNAVAILABLE_MESSAGE =
+  'The database is not reachable right now, so this could not be done. Try again in a minute; if it lasts, check that PostgreSQL is running (GET /api/health).';
+
+/** A database outage as a domain error (503, SERVICE_UNAVAILABLE); null for any other error. */
+export function asDatabaseUnavailable(error: unknown): DomainError | null {
+  return isDatabaseUnavailable(error) ? new DomainError('SERVICE_UNAVAILABLE', DATABASE_UNAVAILABLE_MESSAGE) : null;
+}

@@ -1,5 +1,5 @@
 import type { Role } from '@/db/schema';
-import { asDatabaseUnavailable } from '@/server/database-unavailable';
+import { asDatabaseUnavailable } from '@/server/errors';
 import type { AuditActor } from '@/server/ops/audit';
 import { getAuth } from './auth';
 import { isRole } from './roles';

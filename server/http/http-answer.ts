@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { isDatabaseUnavailable } from '@/db/database-unavailable';
-import { DATABASE_UNAVAILABLE_MESSAGE } from '@/server/database-unavailable';
-import { DomainError, httpStatusOf } from '@/server/errors';
+import { DATABASE_UNAVAILABLE_MESSAGE, DomainError, httpStatusOf } from '@/server/errors';
 import { InsufficientStockError } from '@/server/orders/create-order';
 
 /**
@@ -42,4 +41,22 @@ export function parseJsonBody<T>(text: string, schema: z.ZodType<T>): { ok: true
   const parsed = schema.safeParse(json);
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, answer: problem(400, 'malformed_body', parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')) };
+}
+
+/**
+ * Wraps a fetch-style route handler of the console (sign-in) so that a database outage answers
+ * 503 with the same sentence as the order API, instead of the framework's bare 500.
+ */
+export function answeringDatabaseOutage<Args extends unknown[]>(
+  handler: (request: Request, ...rest: Args) => Promise<Response>,
+): (request: Request, ...rest: Args) => Promise<Response> {
+  return async (request, ...rest) => {
+    try {
+      return await handler(request, ...rest);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      const answer = domainProblem(error);
+      return Response.json(answer.body, { status: answer.status, headers: answer.headers });
+    }
+  };
 }

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '@/db/client';
 import { evaluateAlertRules } from './alert-rules';
 import { deliverDueAlertWebhooks, type AlertWebhookOptions, defaultAlertWebhookOptions } from './alert-webhook';
-import { runScheduledReconciliation } from './reconcile-run';
-import type { ReconcileDependencies, ReconcileSettings } from './reconcile-types';
+import { runScheduledReconciliation } from './reconciliation/reconcile-run';
+import type { ReconcileDependencies, ReconcileSettings } from './reconciliation/reconcile-types';
 import { runExclusively } from './scheduled-jobs';
 
 export interface OpsJobsOptions {

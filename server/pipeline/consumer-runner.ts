@@ -5,7 +5,7 @@ import { claimDueRetries, type ClaimedRetry } from './claim-due-retries';
 import { claimPartitions } from './claim-partitions';
 import { commitBatch, type OffsetCommit } from './commit-batch';
 import { completeRetry } from './complete-retry';
-import { deadLetter } from './dead-letter';
+import { deadLetter } from './record-dead-letters';
 import type { ResolvedConsumer } from './define-consumer';
 import { failRetry } from './fail-retry';
 import type { PipelineHooks, PipelineMetrics } from './hooks';

@@ -13,7 +13,7 @@ import { claimPartitions } from './claim-partitions';
 import { commitBatch } from './commit-batch';
 import { completeRetry } from './complete-retry';
 import { offsetCommits } from './consumer-runner';
-import { deadLetter } from './dead-letter';
+import { deadLetter } from './record-dead-letters';
 import { defineConsumer } from './define-consumer';
 import { deleteConsumedEvents } from './delete-consumed-events';
 import { discardDeadLetters } from './discard-dead-letters';

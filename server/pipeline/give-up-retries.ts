@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import type { AttemptError } from '@/db/schema';
-import { deadLetter } from './dead-letter';
+import { deadLetter } from './record-dead-letters';
 import type { PipelineHooks } from './hooks';
 import { previewRetries, retryCondition, type RetryFilter, type RetryView } from './retries';
 

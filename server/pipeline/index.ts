@@ -53,7 +53,7 @@ export {
   searchDeadLetters,
   type DeadLetterDetail,
   type DeadLetterSearch,
-} from './dead-letter-search';
+} from './dead-letters';
 export { listRetries, previewRetries, summarizeRetries, type RetryFilter, type RetryView } from './retries';
 export { countRecentAttemptErrors } from './attempt-errors';
 export { readLog, type LoggedEvent } from './read-log';

@@ -4,7 +4,7 @@ import { z, ZodError } from 'zod';
 import type { Database } from '@/db/client';
 import type { Role } from '@/db/schema';
 import { hasRole } from '@/server/auth/roles';
-import { asDatabaseUnavailable } from '@/server/database-unavailable';
+import { asDatabaseUnavailable } from '@/server/errors';
 import { DomainError } from '@/server/errors';
 import { requestApproval } from '@/server/ops/approvals';
 import { beginAuditedAction, finishAuditedAction, recordRefusedAttempt, type AuditActor } from '@/server/ops/audit';

@@ -8,7 +8,7 @@ import { getOrderDetails } from '@/server/orders/order-details';
 import { listStuckOrders, searchOrders, stuckStages } from '@/server/orders/order-search';
 import { releaseFrozenStock } from '@/server/orders/release-frozen-stock';
 import { repushShipment } from '@/server/orders/repush-shipment';
-import { retryOrderRefund } from '@/server/orders/retry-order-refund';
+import { retryOrderRefund } from '@/server/orders/retry-refund';
 import { reversePoints } from '@/server/orders/reverse-points';
 import { revokeCoupon } from '@/server/orders/revoke-coupon';
 import { traceKey } from '@/server/pipeline';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { reconciliationDiffStatusEnum } from '@/db/schema';
-import { applyDiffFix, closeDiff, listDiffs, openDiffCounts } from '@/server/ops/reconcile-diffs';
-import { listRuns, runReconciliation } from '@/server/ops/reconcile-run';
-import { defaultReconcileDependencies, DIFF_KINDS } from '@/server/ops/reconcile-types';
+import { applyDiffFix, closeDiff, listDiffs, openDiffCounts } from '@/server/ops/reconciliation/reconcile-diffs';
+import { listRuns, runReconciliation } from '@/server/ops/reconciliation/reconcile-run';
+import { defaultReconcileDependencies, DIFF_KINDS } from '@/server/ops/reconciliation/reconcile-types';
 import { mutationInput, router, supportProcedure, viewerProcedure } from '../init';
 
 const diffKind = z.enum(Object.keys(DIFF_KINDS) as [keyof typeof DIFF_KINDS, ...(keyof typeof DIFF_KINDS)[]]);

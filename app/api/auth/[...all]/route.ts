@@ -1,5 +1,5 @@
 import { toNextJsHandler } from 'better-auth/next-js';
-import { answeringDatabaseOutage } from '@/server/database-unavailable';
+import { answeringDatabaseOutage } from '@/server/http/http-answer';
 import { getAuth } from '@/server/auth/auth';
 
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DATABASE_UNAVAILABLE_MESSAGE } from '@/server/database-unavailable';
+import { DATABASE_UNAVAILABLE_MESSAGE } from '@/server/errors';
 import { IntegrationNetworkError } from '@/server/integrations/integration-client';
 import { reconciliationFailure } from './reconcile-errors';
 

@@ -12,7 +12,7 @@ import { createTestDatabase } from '@/test/database';
 import { applyDiffFix } from './reconcile-diffs';
 import { RECONCILIATION_JOB, runReconciliation } from './reconcile-run';
 import type { ReconcileDependencies } from './reconcile-types';
-import { claimScheduledJob } from './scheduled-jobs';
+import { claimScheduledJob } from '../scheduled-jobs';
 
 const { db, url } = await createTestDatabase({ max: 20 });
 let system: OrderSystem;

@@ -1,7 +1,7 @@
-import { asDatabaseUnavailable } from '@/server/database-unavailable';
+import { asDatabaseUnavailable } from '@/server/errors';
 import { DomainError } from '@/server/errors';
 import { IntegrationError, IntegrationHttpError, type IntegrationName } from '@/server/integrations/integration-client';
-import { LeaseLostError } from './scheduled-jobs';
+import { LeaseLostError } from '../scheduled-jobs';
 
 const thirdPartyNames: Record<IntegrationName, string> = {
   payment: 'The payment provider',

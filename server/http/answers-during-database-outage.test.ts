@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, createDatabase, type Database } from '@/db/client';
 import { paymentWebhookSecret, signedHeaders, wmsWebhookSecret } from '@/server/integrations/webhook-signature';
 import { startOrderApi, type OrderApi } from '@/server/runtime/order-api';
-import { DATABASE_UNAVAILABLE_MESSAGE } from './database-unavailable';
+import { DATABASE_UNAVAILABLE_MESSAGE } from '@/server/errors';
 
 /** A port nothing listens on: connecting is refused at once, as when PostgreSQL is down. */
 async function closedPort(): Promise<number> {

@@ -3,7 +3,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { reconciliationRuns, type ReconciliationCounts } from '@/db/schema';
 import { DomainError } from '@/server/errors';
-import { raiseAlert } from './raise-alert';
+import { raiseAlert } from '../raise-alert';
 import { auditAutomaticFix, clearSettledDiffs, recordAutoFixedDiff, recordOpenDiff } from './reconcile-diffs';
 import { reconciliationFailure } from './reconcile-errors';
 import { applyReconciliationFix } from './reconcile-fixes';
@@ -19,7 +19,7 @@ import {
   type ReconcileDependencies,
   type ReconcileSettings,
 } from './reconcile-types';
-import { runExclusively } from './scheduled-jobs';
+import { runExclusively } from '../scheduled-jobs';
 
 export const RECONCILIATION_JOB = 'reconciliation';
 /**
