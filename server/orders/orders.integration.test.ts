@@ -7,7 +7,7 @@ import { cancelOrder, closeUnpaidOrder } from './close-order';
 import { createOrder, InsufficientStockError } from './create-order';
 import { recordPayment } from './record-payment';
 import { seedCatalog } from './seed-catalog';
-import { countEvents, createSku, orderRow, stockOf } from './test-fixtures';
+import { countEvents, createSku, eventually, orderRow, stockOf } from './test-fixtures';
 
 const { db } = await createTestDatabase();
 
@@ -89,7 +89,10 @@ describe('cancel and timeout', () => {
   it('the timeout closes an unpaid order after its deadline and releases stock', async () => {
     const sku = await createSku(db, { stock: 2 });
     const order = await createOrder(db, { userId: 'user-1', items: [{ sku, quantity: 2 }], paymentTimeoutMs: 1 });
-    await db.execute(sql`select pg_sleep(0.01)`);
+    await eventually('the payment deadline to pass on the database clock', async () => {
+      const [row] = await db.execute<{ due: boolean }>(sql`select payment_deadline <= now() as due from orders where id = ${order.orderId}`);
+      return row!.due ? true : undefined;
+    });
 
     expect(await db.transaction((tx) => closeUnpaidOrder(tx, order.orderId))).toBe('closed');
     expect(await orderRow(db, order.orderId)).toMatchObject({ status: 'CLOSED', closeReason: 'timeout' });

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { payments, refunds } from '@/db/schema';
 import { paymentNotificationRoutes } from '@/server/http/payment-notifications';
 import { serveHttp, type ServedHttp } from '@/server/http/serve-http';
 import { OUTBOX_CHANNEL, RELAY_WAKE_UP_EVERY_MS } from '@/server/pipeline';
+import { waitFor } from '@/test/wait-for';
 import { createTestDatabase } from '@/test/database';
 import { cancelOrder } from './close-order';
 import { createOrder } from './create-order';
@@ -250,14 +251,19 @@ describe('recording payments that arrive together', () => {
   it('wakes the relay once the payment has committed', async () => {
     const { order } = await pendingOrder();
     const notification = paymentNotification(order.orderId, 2_500);
-    let wokeUp: () => void;
-    const wakeUp = new Promise<void>((resolve) => (wokeUp = resolve));
-    const listener = await db.$client.listen(OUTBOX_CHANNEL, () => wokeUp());
-    // Wake-ups are at most one per RELAY_WAKE_UP_EVERY_MS per process: let the previous tests' window pass.
-    await new Promise((resolve) => setTimeout(resolve, RELAY_WAKE_UP_EVERY_MS + 1));
+    let wakeUps = 0;
+    const listener = await db.$client.listen(OUTBOX_CHANNEL, () => wakeUps++);
     try {
-      expect(await recordPayment(db, { ...notification, paidAt: new Date(notification.paidAt) })).toEqual({ kind: 'paid' });
-      await Promise.race([wakeUp, new Promise((_, reject) => setTimeout(() => reject(new Error('no wake-up within 5 s')), 5_000))]);
+      // Wake-ups are at most one per RELAY_WAKE_UP_EVERY_MS per process: the clock is moved past
+      // the window of the previous tests' wake-ups rather than waited out.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(Date.now() + RELAY_WAKE_UP_EVERY_MS);
+      try {
+        expect(await recordPayment(db, { ...notification, paidAt: new Date(notification.paidAt) })).toEqual({ kind: 'paid' });
+      } finally {
+        vi.useRealTimers();
+      }
+      await waitFor(async () => wakeUps > 0, { what: 'a wake-up on the outbox channel after the payment committed', timeoutMs: 5_000 });
     } finally {
       await listener.unlisten();
     }

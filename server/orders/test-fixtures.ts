@@ -5,6 +5,7 @@ import { orders, skus } from '@/db/schema';
 import { paymentWebhookSecret, signedHeaders } from '@/server/integrations/webhook-signature';
 import type { PaymentNotificationBody } from '@/server/http/payment-notifications';
 import { traceKey } from '@/server/pipeline';
+import { waitFor } from '@/test/wait-for';
 import { skuStock } from './stock';
 
 /** Shared by the order and consumer integration tests: unique data per test, signed requests. */
@@ -49,11 +50,10 @@ export async function postSignedJson(url: string, body: unknown, options: { secr
 
 /** Polls until `check` returns a value other than undefined, or fails with `what` after the deadline. */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  // Boxed, so that a found value that is falsy (0, false, '') still ends the wait.
+  const found = await waitFor(async () => {
     const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    return value === undefined ? undefined : { value };
+  }, { what, timeoutMs, intervalMs: 50 });
+  return found.value;
 }

@@ -181,9 +181,9 @@ describe('consumer groups', () => {
           inFlight++;
           mostInFlight = Math.max(mostInFlight, inFlight);
           if (inFlight === 3) allThreeIn();
-          // Stands in for a slow third party: a handler waits until three are in flight (or
-          // gives up after 2 s, which a single runner always would).
-          await Promise.race([threeAtOnce, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+          // Stands in for a slow third party: the first handlers wait until three are in flight
+          // (the test body lets them go if that never happens).
+          await threeAtOnce;
           await recordEffect(tx, group, event);
           seen.set(event.key, [...(seen.get(event.key) ?? []), (event.payload as { n: number }).n]);
           inFlight--;
@@ -193,6 +193,11 @@ describe('consumer groups', () => {
     const keys = Array.from({ length: 40 }, (_, index) => `key-${index}`);
     for (const n of [0, 1, 2]) {
       await db.transaction((tx) => appendEvents(tx, keys.map((key) => ({ topic: 'concurrent', key, type: 'Step', payload: { n } }))));
+    }
+    try {
+      await waitFor(async () => mostInFlight === 3, { what: 'three handlers of the group in flight at once' });
+    } finally {
+      allThreeIn();
     }
     await waitFor(async () => (await effectCounts(db, 'concurrent')).events === 120, { what: '120 events handled', timeoutMs: 30_000 });
 

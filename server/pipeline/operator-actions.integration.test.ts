@@ -177,16 +177,23 @@ describe('operator actions', () => {
   });
 
   it('a paused group receives nothing until resumed, then catches up', async () => {
-    await run([flakyConsumer('paused', { failing: false })]);
+    // A second group reads the same topic in the same process: its runners are woken by the same
+    // notifications of new log rows, and poll as often, as the paused group's.
+    await run([flakyConsumer('paused', { failing: false }), flakyConsumer('paused-witness', { failing: false }, { topics: ['paused'] })]);
     expect(await pauseGroup(db, { group: 'paused', actor: 'oncall@example.com' })).toEqual({ group: 'paused', changed: true });
     await db.transaction((tx) => appendEvent(tx, { topic: 'paused', key: 'k', type: 'Pushed', payload: {} }));
     await waitFor(async () => (await rowsOf(sql`select 1 from events where topic = 'paused'`)).length === 1, { what: 'the relay' });
-    // Give the workers a few poll rounds in which they must not deliver.
-    await new Promise((resolve) => setTimeout(resolve, 5 * fastPipelineOptions.pollIntervalMs));
+    // Same key, so the same partition, logged after the event: once the witness has handled it, the workers are past the event.
+    await db.transaction((tx) => appendEvent(tx, { topic: 'paused', key: 'k', type: 'Marker', payload: {} }));
+    await waitFor(async () => (await effectCounts(db, 'paused-witness')).events === 2, { what: 'the witness group to handle the event and the marker after it' });
     expect((await effectCounts(db, 'paused')).effects).toBe(0);
+    const [held] = await rowsOf<{ behind: boolean }>(sql`
+      select o.committed_offset <= e."offset" as behind from events e join consumer_offsets o on o."group" = 'paused' and o.partition = e.partition
+      where e.topic = 'paused' and e.type = 'Pushed'`);
+    expect(held).toEqual({ behind: true });
 
     expect(await resumeGroup(db, { group: 'paused', actor: 'oncall@example.com' })).toEqual({ group: 'paused', changed: true });
-    await waitFor(async () => (await effectCounts(db, 'paused')).effects === 1, { what: 'delivery after resume' });
+    await waitFor(async () => (await effectCounts(db, 'paused')).effects === 2, { what: 'delivery after resume' });
   });
 
   it('after retention, an offset reset and a new group start at the first event kept, and read to the end of the log', async () => {

@@ -8,6 +8,7 @@ import { createOrder } from '@/server/orders/create-order';
 import { requestRefund } from '@/server/orders/request-refund';
 import { countEvents, createSku, eventually, orderRow } from '@/server/orders/test-fixtures';
 import { fastPipelineOptions } from '@/test/fast-pipeline';
+import { waitFor } from '@/test/wait-for';
 import { createTestDatabase } from '@/test/database';
 import { applyDiffFix } from './reconcile-diffs';
 import { RECONCILIATION_JOB, runReconciliation } from './reconcile-run';
@@ -168,8 +169,21 @@ describe('reconciliation', () => {
     const lease = { leaseMs: 1_000, heartbeatMs: 200 };
     const slow = runReconciliation(db, { trigger: 'manual', startedBy: 'slow@conveyor.demo', dependencies: { ...dependencies, payment: slowPayment }, settings, lease });
     await blocked;
-    // Three lease lengths later the slow run still holds it.
-    await new Promise((resolve) => setTimeout(resolve, 3 * lease.leaseMs));
+    const leaseOf = async () => {
+      const [row] = await db.execute<{ owner: string; expiresAt: string; live: boolean }>(sql`
+        select lease_owner as owner, lease_expires_at::text as "expiresAt", lease_expires_at > now() as live from scheduled_jobs where job = ${RECONCILIATION_JOB}`);
+      return row!;
+    };
+    const taken = await leaseOf();
+    // Judged on the database's clock, which decides expiry: a whole lease length after the lease the run took would have run out.
+    await waitFor(
+      async () => {
+        const [row] = await db.execute<{ past: boolean }>(sql`select now() > ${taken.expiresAt}::timestamptz + ${lease.leaseMs} * interval '1 millisecond' as past`);
+        return row!.past;
+      },
+      { what: `the database clock to pass the slow run's first lease expiry (${taken.expiresAt}) by one lease length` },
+    );
+    expect(await leaseOf()).toMatchObject({ owner: taken.owner, live: true });
     await expect(runReconciliation(db, { trigger: 'manual', startedBy: 'test@conveyor.demo', dependencies, settings, lease })).rejects.toMatchObject({ kind: 'CONFLICT' });
     release();
     expect(await slow).toMatchObject({ status: 'succeeded', startedBy: 'slow@conveyor.demo' });
