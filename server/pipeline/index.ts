@@ -42,17 +42,15 @@ export { getThroughput, type GroupThroughput } from './throughput';
 export { listConsumerGroups, type ConsumerGroupState } from './consumer-groups';
 export {
   DEAD_LETTER_STATUSES,
-  type AttemptError,
-  type DeadLetterFilter,
-  type DeadLetterStatus,
-  type DeadLetterView,
-} from './dead-letters';
-export {
   getDeadLetter,
   matchingDeadLetterIds,
   searchDeadLetters,
+  type AttemptError,
   type DeadLetterDetail,
+  type DeadLetterFilter,
   type DeadLetterSearch,
+  type DeadLetterStatus,
+  type DeadLetterView,
 } from './dead-letters';
 export { listRetries, previewRetries, summarizeRetries, type RetryFilter, type RetryView } from './retries';
 export { countRecentAttemptErrors } from './attempt-errors';
