@@ -285,6 +285,34 @@ function machineCpuTicks(): { total: number; steal: number } {
   return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
 }
 
+/** Cumulative bucket counts of the order API's notification latency histogram, by upper bound in seconds. */
+async function notifyHistogram(orderApiUrl: string): Promise<Map<number, number>> {
+  const text = await (await fetch(`${orderApiUrl}/api/metrics`)).text();
+  const buckets = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('conveyor_http_request_duration_seconds_bucket{') || !line.includes('route="/api/payments/notify"') || !line.includes('status="200"')) continue;
+    const bound = /le="([^"]+)"/.exec(line)![1]!;
+    buckets.set(bound === '+Inf' ? Infinity : Number(bound), Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return buckets;
+}
+
+/** A quantile of the requests between two histogram readings, interpolated within its bucket, in ms. */
+function histogramQuantileMs(before: Map<number, number>, after: Map<number, number>, q: number): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const counts = bounds.map((bound) => (after.get(bound) ?? 0) - (before.get(bound) ?? 0));
+  const total = counts[counts.length - 1] ?? 0;
+  const rank = q * total;
+  for (let index = 0; index < bounds.length; index++) {
+    if (counts[index]! < rank) continue;
+    const lower = index === 0 ? 0 : bounds[index - 1]!;
+    const below = index === 0 ? 0 : counts[index - 1]!;
+    const upper = Number.isFinite(bounds[index]!) ? bounds[index]! : lower;
+    return 1_000 * (lower + ((upper - lower) * (rank - below)) / Math.max(1, counts[index]! - below));
+  }
+  return Number.NaN;
+}
+
 interface RunReport {
   design: 'after' | 'before';
   rate: number;
@@ -298,6 +326,8 @@ interface RunReport {
   load1: number;
   stealPercent: number;
   webCpuPercent: number;
+  /** The order API's own measure (request read to answer written), from its histogram. */
+  serverP99: number;
   lagBefore: number;
   lagAfter: number;
 }
@@ -391,8 +421,10 @@ async function main() {
       const load1 = loadavg()[0]!;
       const cpuBefore = machineCpuTicks();
       const webCpuBefore = cpuSecondsOf(orderApi.pid!);
+      const histogramBefore = await notifyHistogram(orderApiUrl);
       const result = await runInGenerator(generator.child, { url: notifyUrl, rate, durationSeconds, targets });
       const cpuAfter = machineCpuTicks();
+      const histogramAfter = await notifyHistogram(orderApiUrl);
       const webCpu = cpuSecondsOf(orderApi.pid!) - webCpuBefore;
       const sorted = [...result.latenciesMs].sort((a, b) => a - b);
       const report: RunReport = {
@@ -408,13 +440,14 @@ async function main() {
         load1,
         stealPercent: (100 * (cpuAfter.steal - cpuBefore.steal)) / Math.max(1, cpuAfter.total - cpuBefore.total),
         webCpuPercent: design === 'after' ? (100 * webCpu) / result.seconds : Number.NaN,
+        serverP99: design === 'after' ? histogramQuantileMs(histogramBefore, histogramAfter, 0.99) : Number.NaN,
         lagBefore,
         lagAfter: await totalLag(db),
       };
       reports.push(report);
       console.log(
         `${design.padEnd(6)} ${String(rate).padStart(5)} req/s run ${run}: ok ${report.ok}/${report.sent}, p50 ${report.p50.toFixed(1)} ms, p99 ${report.p99.toFixed(1)} ms, ` +
-          `max ${report.max.toFixed(1)} ms, errors ${JSON.stringify(report.errors)}; load ${report.load1.toFixed(2)}, steal ${report.stealPercent.toFixed(1)}%, ` +
+          `max ${report.max.toFixed(1)} ms, order API's own p99 ≈ ${report.serverP99.toFixed(1)} ms, errors ${JSON.stringify(report.errors)}; load ${report.load1.toFixed(2)}, steal ${report.stealPercent.toFixed(1)}%, ` +
           `order API CPU ${report.webCpuPercent.toFixed(0)}%, consumer lag ${report.lagBefore} before, ${report.lagAfter} after`,
       );
     };

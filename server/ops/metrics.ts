@@ -27,7 +27,7 @@ export function histogram(name: string, help: string, labelNames: string[] = [],
 
 export const httpRequestDuration = () =>
   histogram('conveyor_http_request_duration_seconds', 'HTTP requests served, by route, method and status', ['route', 'method', 'status'], [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+    0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
   ]);
 
 export const trpcCalls = () =>
