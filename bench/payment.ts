@@ -365,6 +365,7 @@ async function main() {
   stops.push(() => background.close());
   // Detached children outlive a parent that crashed unless it takes them along.
   process.on('exit', () => children.forEach((child) => child.exitCode === null && child.kill('SIGKILL')));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
   try {
     await migrateDatabase(db);
