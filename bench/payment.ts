@@ -364,7 +364,8 @@ async function main() {
   const background = backgroundTier(`conveyor-bench-${process.pid}`);
   stops.push(() => background.close());
   // Detached children outlive a parent that crashed unless it takes them along.
-  process.on('exit', () => children.forEach((child) => child.exitCode === null && child.kill('SIGKILL')));
+  // Each is its own process group (detached), which takes along what tsx started for it.
+  process.on('exit', () => children.forEach((child) => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL')));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
   try {
