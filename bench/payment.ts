@@ -365,7 +365,15 @@ async function main() {
   stops.push(() => background.close());
   // Detached children outlive a parent that crashed unless it takes them along.
   // Each is its own process group (detached), which takes along what tsx started for it.
-  process.on('exit', () => children.forEach((child) => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL')));
+  process.on('exit', () => {
+    for (const child of children) {
+      try {
+        if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
   try {
