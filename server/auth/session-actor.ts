@@ -2,7 +2,7 @@ import type { Role } from '@/db/schema';
 import { asDatabaseUnavailable } from '@/server/database-unavailable';
 import type { AuditActor } from '@/server/ops/audit';
 import { getAuth } from './auth';
-import { isRole } from './roles';
+import { isRole } from '@/shared/roles';
 
 /**
  * The user a request's session cookie belongs to (better-auth reads the session from the
