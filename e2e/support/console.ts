@@ -1,6 +1,8 @@
 import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import type { Role } from '../../shared/roles';
+import type { SimulatorName } from '../../shared/simulators';
 
-export type Role = 'viewer' | 'support' | 'oncall' | 'admin';
+export type { Role, SimulatorName };
 
 export const demoAccount = (role: Role) => ({ email: `${role}@conveyor.demo`, password: `${role}-demo-pass` });
 
@@ -23,7 +25,6 @@ export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
 }
 
-export type SimulatorName = 'payment' | 'wms' | 'logistics' | 'sms';
 export interface FaultSettings {
   latencyMs?: number;
   jitterMs?: number;
