@@ -3,7 +3,7 @@ import type { Executor } from '@/db/client';
 import { appendEvent } from '@/server/pipeline/append-event';
 import { orderEvent } from './events';
 import { lockOrder, requireTransition, transitionOrder } from './order';
-import { canTransition } from './order-state-machine';
+import { canTransition, ORDER_TRANSITIONS } from './order-state-machine';
 import { releaseStock } from './stock';
 
 /** Cancel before payment (customer or support): the order closes and its frozen stock goes back on sale. */
@@ -12,7 +12,7 @@ export async function cancelOrder(db: Executor, input: { orderId: string; reason
     const order = await lockOrder(tx, input.orderId);
     requireTransition(order, 'cancel', 'cancel');
     await close(tx, input.orderId, 'cancelled', input.reason);
-    return { orderId: input.orderId, status: 'CLOSED' as const };
+    return { orderId: input.orderId, status: ORDER_TRANSITIONS.cancel.to };
   });
 }
 

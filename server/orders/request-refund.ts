@@ -5,7 +5,7 @@ import { DomainError } from '@/server/errors';
 import { appendEvent } from '@/server/pipeline/append-event';
 import { orderEvent } from './events';
 import { lockOrder, requireTransition, transitionOrder } from './order';
-import type { OrderEvent } from './order-state-machine';
+import { ORDER_TRANSITIONS, type OrderEvent } from './order-state-machine';
 
 /**
  * Starts the refund saga for a paid order (support action, or the fulfilment checks
@@ -18,7 +18,7 @@ export async function requestRefund(db: Executor, input: { orderId: string; reas
     requireTransition(order, 'requestRefund', 'refund');
     if (!order.paymentId) throw new DomainError('CONFLICT', `Order ${order.id} is ${order.status} but has no payment on record.`);
     const refundId = await startRefund(tx, order.id, { paymentId: order.paymentId, amountCents: order.totalCents, kind: 'order', reason: input.reason }, 'requestRefund');
-    return { orderId: order.id, refundId, status: 'REFUNDING' as const };
+    return { orderId: order.id, refundId, status: ORDER_TRANSITIONS.requestRefund.to };
   });
 }
 
