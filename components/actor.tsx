@@ -1,8 +1,7 @@
 'use client';
 
 import { createContext, useContext, type ReactNode } from 'react';
-import type { Role } from '@/db/schema';
-import { hasRole } from '@/server/auth/roles';
+import { hasRole, type Role } from '@/shared/roles';
 import type { AuditActor } from '@/server/ops/audit';
 
 const ActorContext = createContext<AuditActor | null>(null);

@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
-import type { Role } from '@/db/schema';
+import type { Role } from '@/shared/roles';
 import { OpenAlertsBadge } from './open-alerts-badge';
 import { useTRPC } from './trpc';
 

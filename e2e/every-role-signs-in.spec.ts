@@ -1,9 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { screenshot, signIn, type Role } from './support/console';
+import { roles } from '../shared/roles';
+import { screenshot, signIn } from './support/console';
 
 const everyone = ['Orders', 'Queues', 'Dead letters', 'Failed pushes', 'Reconciliation', 'Third parties', 'Audit log'];
 
-for (const role of ['viewer', 'support', 'oncall', 'admin'] as Role[]) {
+for (const role of roles) {
   test(`${role} signs in and sees the console navigation`, async ({ page }) => {
     await signIn(page, role);
     const nav = page.getByRole('navigation', { name: 'Console' });

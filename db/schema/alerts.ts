@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
+import { ALERT_SEVERITIES, ALERT_STATUSES } from '../../shared/alerts';
 import { bigint, bigserial, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
-export const alertSeverityEnum = pgEnum('alert_severity', ['info', 'warning', 'critical']);
-export const alertStatusEnum = pgEnum('alert_status', ['open', 'acknowledged', 'resolved']);
+export const alertSeverityEnum = pgEnum('alert_severity', ALERT_SEVERITIES);
+export const alertStatusEnum = pgEnum('alert_status', ALERT_STATUSES);
 
 /**
  * Conditions someone should look at. While an alert with a dedupe key is not resolved,
@@ -34,8 +35,7 @@ export const alerts = pgTable(
 );
 
 export type Alert = typeof alerts.$inferSelect;
-export type AlertSeverity = (typeof alertSeverityEnum.enumValues)[number];
-export type AlertStatus = (typeof alertStatusEnum.enumValues)[number];
+export type { AlertSeverity, AlertStatus } from '../../shared/alerts';
 
 /**
  * Operator settings of the alert rules, one row per rule that was changed (a rule without a

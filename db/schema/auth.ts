@@ -1,7 +1,8 @@
 import { bigint, boolean, index, integer, pgEnum, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { roles } from '../../shared/roles';
 
-/** Each role includes every role before it (see server/auth/roles.ts). */
-export const roleEnum = pgEnum('role', ['viewer', 'support', 'oncall', 'admin']);
+/** Each role includes every role before it (see shared/roles.ts). */
+export const roleEnum = pgEnum('role', roles);
 
 // Column and table shapes follow better-auth's core schema; the drizzle adapter maps to them by key.
 export const users = pgTable('users', {
@@ -67,4 +68,4 @@ export const rateLimits = pgTable('rate_limits', {
 });
 
 export type User = typeof users.$inferSelect;
-export type Role = (typeof roleEnum.enumValues)[number];
+export type { Role } from '../../shared/roles';

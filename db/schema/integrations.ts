@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { SIMULATOR_NAMES } from '../../shared/simulators';
 import { check, doublePrecision, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
@@ -8,7 +9,7 @@ import { check, doublePrecision, index, integer, pgTable, text, timestamp } from
 export const simulatorSettings = pgTable(
   'simulator_settings',
   {
-    simulator: text('simulator', { enum: ['payment', 'wms', 'logistics', 'sms'] }).primaryKey(),
+    simulator: text('simulator', { enum: SIMULATOR_NAMES }).primaryKey(),
     latencyMs: integer('latency_ms').notNull().default(0),
     jitterMs: integer('jitter_ms').notNull().default(0),
     /** Answer 503 without doing anything. */
@@ -94,5 +95,5 @@ export const simSmsMessages = pgTable('sim_sms_messages', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-export type SimulatorName = (typeof simulatorSettings.simulator.enumValues)[number];
+export type { SimulatorName } from '../../shared/simulators';
 export type SimulatorSettings = typeof simulatorSettings.$inferSelect;

@@ -1,17 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { ORDER_STATUSES } from '../../shared/order-status';
 
-export const orderStatusEnum = pgEnum('order_status', [
-  'PENDING_PAYMENT',
-  'PAID',
-  'FULFILLING',
-  'SHIPPED',
-  'COMPLETED',
-  'CLOSED',
-  'REFUNDING',
-  'REFUNDED',
-  'REFUND_FAILED',
-]);
+export const orderStatusEnum = pgEnum('order_status', ORDER_STATUSES);
 
 /**
  * Where the order's units are in the TCC stock protocol. A SKU's frozen stock is the sum
@@ -206,7 +197,7 @@ export const salesFacts = pgTable(
 
 export type Order = typeof orders.$inferSelect;
 export type OrderItem = typeof orderItems.$inferSelect;
-export type OrderStatus = (typeof orderStatusEnum.enumValues)[number];
+export type { OrderStatus } from '../../shared/order-status';
 export type Sku = typeof skus.$inferSelect;
 export type Refund = typeof refunds.$inferSelect;
 export type Payment = typeof payments.$inferSelect;

@@ -1,6 +1,8 @@
 import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import type { Role } from '../../shared/roles';
+import type { SimulatorName } from '../../shared/simulators';
 
-export type Role = 'viewer' | 'support' | 'oncall' | 'admin';
+export type { Role, SimulatorName };
 
 /** The order API that `npm start` runs beside the suite's console (storefront, webhooks, the simulators). */
 export const orderApiURL = `http://localhost:${process.env.E2E_ORDER_API_PORT ?? 3101}`;
@@ -26,7 +28,6 @@ export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
 }
 
-export type SimulatorName = 'payment' | 'wms' | 'logistics' | 'sms';
 export interface FaultSettings {
   latencyMs?: number;
   jitterMs?: number;

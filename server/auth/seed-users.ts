@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { users, type Role } from '@/db/schema';
 import { createUser } from './create-user';
-import { roles } from './roles';
+import { roles } from '@/shared/roles';
 
 /** Known accounts for demo mode; the sign-in page lists them only when DEMO is on. */
 export const demoUsers = roles.map((role) => ({

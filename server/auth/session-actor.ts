@@ -1,8 +1,8 @@
-import type { Role } from '@/db/schema';
+import 'server-only';
 import { asDatabaseUnavailable } from '@/server/errors';
 import type { AuditActor } from '@/server/ops/audit';
+import { isRole, type Role } from '@/shared/roles';
 import { getAuth } from './auth';
-import { isRole } from './roles';
 
 /**
  * The user a request's session cookie belongs to (better-auth reads the session from the

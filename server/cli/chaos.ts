@@ -31,6 +31,7 @@ import { resetSimulatorSettings, updateSimulatorSettings } from '@/server/integr
 import { paymentWebhookSecret, signedHeaders } from '@/server/integrations/webhook-signature';
 import { cancelOrder } from '@/server/orders/close-order';
 import { checkOrderInvariants } from '@/server/orders/order-invariants';
+import { SETTLING_STATUSES } from '@/server/orders/order-state-machine';
 import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
 import { skuStock } from '@/server/orders/stock';
 import { getLag } from '@/server/pipeline';
@@ -395,7 +396,7 @@ async function drain(deadlineMs: number) {
       const [state] = await db.execute<{ retries: number; outbox: number; settling: number }>(sql`
         select (select count(*) from retries)::int as retries,
                (select count(*) from outbox where deliver_at <= now())::int as outbox,
-               (select count(*) from orders where status in ('PAID', 'FULFILLING', 'REFUNDING')
+               (select count(*) from orders where status in ${SETTLING_STATUSES}
                   or (status = 'PENDING_PAYMENT' and payment_deadline < now()))::int as settling`);
       log(`drain: lag ${lag}, retries ${state!.retries}, outbox due ${state!.outbox}, orders settling ${state!.settling}`);
       if (lag === 0 && state!.retries === 0 && state!.outbox === 0 && state!.settling === 0) return { drained: true, ms: Date.now() - started };
@@ -504,7 +505,7 @@ async function main() {
            (select count(*) from orders where payment_id is not null)::int as paid,
            (select count(*) from orders where status = 'REFUNDED')::int as refunded,
            (select count(*) from orders where status = 'CLOSED')::int as closed,
-           (select count(*) from orders where status in ('SHIPPED', 'COMPLETED'))::int as shipped,
+           (select count(*) from orders where status = 'SHIPPED')::int as shipped,
            (select count(*) from orders where status = 'REFUND_FAILED')::int as refund_failed,
            (select count(*) from refunds where kind = 'extra_payment' and status = 'SUCCEEDED')::int as late_refunded,
            (select count(*) from events)::int as appended,

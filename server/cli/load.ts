@@ -22,6 +22,7 @@ import { startOrderSystem, type OrderSystem } from '@/server/runtime/order-syste
 import { IntegrationError, IntegrationHttpError, IntegrationTimeoutError } from '@/server/integrations/integration-client';
 import { createPaymentClient } from '@/server/integrations/payment-client';
 import { resetSimulatorSettings, SIMULATORS, updateSimulatorSettings } from '@/server/integrations/simulator-settings';
+import { SETTLING_STATUSES } from '@/server/orders/order-state-machine';
 import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
 import { getLag } from '@/server/pipeline';
 
@@ -140,7 +141,7 @@ async function waitUntilDrained(db: Database, seconds: number) {
     const [pending] = await db.execute<{ retries: number; outbox: number }>(
       sql`select (select count(*) from retries)::int as retries, (select count(*) from outbox where deliver_at <= now())::int as outbox`,
     );
-    const settling = await db.execute<{ count: number }>(sql`select count(*)::int as count from orders where status in ('PAID', 'FULFILLING', 'REFUNDING')`);
+    const settling = await db.execute<{ count: number }>(sql`select count(*)::int as count from orders where status in ${SETTLING_STATUSES}`);
     console.log(`drain: lag ${lag}, retries ${pending!.retries}, outbox ${pending!.outbox}, orders in flight ${settling[0]!.count}`);
     if (lag === 0 && pending!.retries === 0 && pending!.outbox === 0 && settling[0]!.count === 0) return;
     if (Date.now() > deadline) {

@@ -5,6 +5,7 @@ import { IntegrationHttpError } from '@/server/integrations/integration-client';
 import { checkFulfilment } from '@/server/orders/check-fulfilment';
 import { parseOrderEvent } from '@/server/orders/events';
 import { lockOrder, orderLineItems } from '@/server/orders/order';
+import { canTransition } from '@/server/orders/order-state-machine';
 import { markShipmentCancelled, recordShipmentAccepted } from '@/server/orders/record-shipment';
 import { requestRefund } from '@/server/orders/request-refund';
 import { restockSold } from '@/server/orders/stock';
@@ -28,7 +29,7 @@ async function pushShipment(event: PipelineEvent, tx: Transaction, dependencies:
     await cancelAtWarehouse(orderId, dependencies);
     return;
   }
-  if (order?.status !== 'PAID') return;
+  if (!order || !canTransition(order.status, 'acceptShipment')) return;
 
   const verdict = await checkFulfilment(tx, order);
   if (!verdict.pass) {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { SimulatorName } from '@/shared/simulators';
 
 /**
  * The HTTP plumbing shared by the third-party clients. Failures come out as one of three
@@ -7,7 +8,8 @@ import type { z } from 'zod';
  * retry), a network error never reached it.
  */
 
-export type IntegrationName = 'payment' | 'wms' | 'logistics' | 'sms';
+/** The third parties; each has a built-in simulator of the same name. */
+export type IntegrationName = SimulatorName;
 
 export class IntegrationError extends Error {
   constructor(

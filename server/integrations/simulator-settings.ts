@@ -2,8 +2,9 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Executor } from '@/db/client';
 import { simulatorSettings, type SimulatorName, type SimulatorSettings } from '@/db/schema';
+import { SIMULATOR_NAMES } from '@/shared/simulators';
 
-export const SIMULATORS = ['payment', 'wms', 'logistics', 'sms'] as const satisfies readonly SimulatorName[];
+export const SIMULATORS = SIMULATOR_NAMES;
 
 export type FaultSettings = Omit<SimulatorSettings, 'updatedAt'>;
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { approvals, type Approval, type Role } from '@/db/schema';
-import { hasRole } from '@/server/auth/roles';
+import { hasRole } from '@/shared/roles';
 import { DomainError } from '@/server/errors';
 import type { AuditActor } from './audit';
 

@@ -1,6 +1,7 @@
 import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { orderItems, orders, payments, type Order } from '@/db/schema';
+import { PAID_STATUSES } from './order-state-machine';
 
 export type FulfilmentVerdict = { pass: true } | { pass: false; reason: string };
 
@@ -34,7 +35,7 @@ export async function checkFulfilment(db: Executor, order: Order): Promise<Fulfi
       and(
         eq(orders.userId, order.userId),
         gte(orders.createdAt, sql`now() - interval '1 day'`),
-        inArray(orders.status, ['PAID', 'FULFILLING', 'SHIPPED', 'COMPLETED']),
+        inArray(orders.status, PAID_STATUSES),
       ),
     );
   if ((bought?.units ?? 0) > limit) return { pass: false, reason: `risk: user ${order.userId} bought ${bought?.units} units in 24 hours (limit ${limit})` };

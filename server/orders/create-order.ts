@@ -6,6 +6,7 @@ import { orderItems, orders, skus } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { appendEvents } from '@/server/pipeline';
 import { orderEvent, type LineItem } from './events';
+import { INITIAL_STATUS } from './order-state-machine';
 
 export const createOrderInput = z.object({
   userId: z.string().min(1),
@@ -66,7 +67,7 @@ export async function createOrder(db: Executor, rawInput: CreateOrderInput) {
       id: orderId,
       userId: input.userId,
       contactPhone: input.contactPhone,
-      status: 'PENDING_PAYMENT',
+      status: INITIAL_STATUS,
       stockState: 'FROZEN',
       totalCents,
       paymentDeadline: deadline,
@@ -98,6 +99,6 @@ export async function createOrder(db: Executor, rawInput: CreateOrderInput) {
       throw new InsufficientStockError(shortages);
     }
 
-    return { orderId, status: 'PENDING_PAYMENT' as const, totalCents, items, paymentDeadline: deadline };
+    return { orderId, status: INITIAL_STATUS, totalCents, items, paymentDeadline: deadline };
   });
 }

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { keyHasFailingDelivery } from '@/server/pipeline';
+import { SETTLING_STATUSES } from './order-state-machine';
 import { skuStock } from './stock';
 
 export interface InvariantViolation {
@@ -103,7 +104,7 @@ const checks: Check[] = [
       from orders o
       where not ${explained} and (
         (o.status = 'PENDING_PAYMENT' and o.payment_deadline < now() - make_interval(secs => ${options.settleSeconds}))
-        or (o.status in ('PAID', 'FULFILLING', 'REFUNDING') and o.updated_at < now() - make_interval(secs => ${options.stuckAfterSeconds}))
+        or (o.status in ${SETTLING_STATUSES} and o.updated_at < now() - make_interval(secs => ${options.stuckAfterSeconds}))
       )`,
   },
 ];

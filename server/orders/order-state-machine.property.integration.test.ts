@@ -7,6 +7,7 @@ import { DomainError } from '@/server/errors';
 import { closeUnpaidOrder, cancelOrder } from './close-order';
 import { createOrder } from './create-order';
 import { checkOrderInvariants } from './order-invariants';
+import { INITIAL_STATUS, LEGAL_TRANSITIONS } from './order-state-machine';
 import { recordPayment } from './record-payment';
 import { requestRefund } from './request-refund';
 import { completeRefund, failRefund } from './settle-refund';
@@ -15,16 +16,6 @@ import { createSku } from './test-fixtures';
 import { createTestDatabase } from '@/test/database';
 
 const { db } = await createTestDatabase({ max: 12 });
-
-/** Every status change a command may make; anything else is an illegal transition. */
-const LEGAL_TRANSITIONS: Record<string, readonly OrderStatus[]> = {
-  PENDING_PAYMENT: ['PAID', 'CLOSED'],
-  PAID: ['REFUNDING'],
-  CLOSED: ['REFUNDING'],
-  REFUNDING: ['REFUNDED', 'REFUND_FAILED'],
-  REFUND_FAILED: [],
-  REFUNDED: [],
-};
 
 /** Where an order's units may be, given its status. */
 const LEGAL_STOCK: Record<string, readonly string[]> = {
@@ -137,7 +128,7 @@ async function runSequence(commands: Command[]) {
       if (was && was.status !== now.status) {
         expect(LEGAL_TRANSITIONS[was.status], `${id}: ${was.status} → ${now.status} after ${JSON.stringify(step)}`).toContain(now.status);
       }
-      if (!was) expect(now.status).toBe('PENDING_PAYMENT');
+      if (!was) expect(now.status).toBe(INITIAL_STATUS);
       expect(LEGAL_STOCK[now.status], `${id} is ${now.status} with stock ${now.stockState}`).toContain(now.stockState);
     }
     before = after;

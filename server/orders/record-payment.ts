@@ -7,6 +7,7 @@ import type { OrderStatus } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { appendEvent, appendEventsFrom, wakeRelayAfterCommit } from '@/server/pipeline';
 import { ORDERS_TOPIC, orderEvent, type LineItem } from './events';
+import { canTransition, ORDER_TRANSITIONS } from './order-state-machine';
 import { startRefund } from './request-refund';
 import { confirmStock } from './stock';
 
@@ -95,6 +96,14 @@ export function paymentStatementSessions(db: Database): Database {
 }
 
 /**
+ * Statuses from the state machine as SQL literals, written into the statement's text rather
+ * than bound: the statement stays one constant text, planned once, as a literal status was.
+ */
+function statusLiterals(statuses: readonly OrderStatus[]) {
+  return sql.raw(statuses.map((status) => `'${status}'`).join(', '));
+}
+
+/**
  * The shared payment statement (see `payOrdersInOneStatement`), rendered once: its text never
  * changes, only the four arrays bound to it. Built through drizzle on every call, it was a
  * fifth of the web tier's allocations at 2,000 payments a second.
@@ -113,7 +122,7 @@ const PAY_ORDERS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQuery(
       -- compared as text so the planner cannot also scan the status index, which lists every
       -- unpaid order: a cost that grows with their number.
       where o.id = any(${sql.placeholder('orderIds')}::text[])
-        and o.status::text = 'PENDING_PAYMENT' and o.total_cents = r.amount_cents
+        and o.status::text in (${statusLiterals(ORDER_TRANSITIONS.pay.from)}) and o.total_cents = r.amount_cents
       order by o.id
       for update of o
     ), payment as (
@@ -122,7 +131,7 @@ const PAY_ORDERS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQuery(
       on conflict (id) do nothing
       returning id, order_id
     ), paid as (
-      update orders set status = 'PAID', paid_at = target.paid_at::timestamptz, payment_id = target.payment_id, updated_at = now(),
+      update orders set status = ${statusLiterals([ORDER_TRANSITIONS.pay.to])}, paid_at = target.paid_at::timestamptz, payment_id = target.payment_id, updated_at = now(),
         stock_state = case when stock_state = 'FROZEN' then 'SOLD'::stock_state else stock_state end
       from payment join target on target.id = payment.order_id
       where orders.id = payment.order_id and orders.id = any(${sql.placeholder('orderIds')}::text[])
@@ -195,7 +204,7 @@ async function recordPaymentInTransaction(db: Executor, report: PaymentReport): 
     if (report.amountCents !== order.totalCents) return { kind: 'amount-mismatch', expectedCents: order.totalCents };
 
     const paidAt = report.paidAt.toISOString();
-    const paysOrder = order.status === 'PENDING_PAYMENT';
+    const paysOrder = canTransition(order.status, 'pay');
     // The payment id decides duplicates, not a read: a read in this statement would use the snapshot taken
     // before the lock wait, and miss the payment a concurrent copy of this notification just committed.
     const [recorded] = await tx.execute<{ new: boolean }>(sql`
@@ -204,20 +213,25 @@ async function recordPaymentInTransaction(db: Executor, report: PaymentReport): 
         on conflict (id) do nothing
         returning id
       ), paid as (
-        update orders set status = 'PAID', paid_at = ${paidAt}::timestamptz, payment_id = ${report.paymentId}, updated_at = now()
+        update orders set status = ${ORDER_TRANSITIONS.pay.to}, paid_at = ${paidAt}::timestamptz, payment_id = ${report.paymentId}, updated_at = now()
         where id = ${order.id} and ${paysOrder} and exists (select 1 from payment)
       )
       select exists (select 1 from payment) as new`);
     if (!recorded!.new) return { kind: 'duplicate' };
 
     if (!paysOrder) {
-      const closed = order.status === 'CLOSED';
-      const refundId = await startRefund(tx, order.id, {
-        paymentId: report.paymentId,
-        amountCents: report.amountCents,
-        kind: closed ? 'order' : 'extra_payment',
-        reason: closed ? 'payment arrived after the order was closed' : `second payment for an order already ${order.status}`,
-      });
+      const closed = canTransition(order.status, 'payAfterClose');
+      const refundId = await startRefund(
+        tx,
+        order.id,
+        {
+          paymentId: report.paymentId,
+          amountCents: report.amountCents,
+          kind: closed ? 'order' : 'extra_payment',
+          reason: closed ? 'payment arrived after the order was closed' : `second payment for an order already ${order.status}`,
+        },
+        closed ? 'payAfterClose' : null,
+      );
       return { kind: 'refunding', refundId, because: closed ? 'order-closed' : 'already-paid' };
     }
 

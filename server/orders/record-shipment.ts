@@ -5,7 +5,8 @@ import type { AlertRuleName } from '@/server/ops/alert-rules';
 import { raiseAlert } from '@/server/ops/raise-alert';
 import { appendEvent } from '@/server/pipeline';
 import { orderEvent } from './events';
-import { lockOrder, setOrderStatus } from './order';
+import { lockOrder, transitionOrder } from './order';
+import { canTransition } from './order-state-machine';
 import { takeRestockedOffSale } from './stock';
 
 /**
@@ -15,9 +16,9 @@ import { takeRestockedOffSale } from './stock';
  */
 export async function recordShipmentAccepted(tx: Executor, input: { orderId: string; wmsShipmentId: string }): Promise<boolean> {
   const order = await lockOrder(tx, input.orderId);
-  if (order.status !== 'PAID') return false;
+  if (!canTransition(order.status, 'acceptShipment')) return false;
   await tx.insert(shipments).values({ orderId: order.id, wmsShipmentId: input.wmsShipmentId, status: 'ACCEPTED' }).onConflictDoNothing();
-  await setOrderStatus(tx, order.id, 'FULFILLING');
+  await transitionOrder(tx, order.id, 'acceptShipment');
   await appendEvent(tx, orderEvent('ShipmentAccepted', { orderId: order.id, shipmentId: input.wmsShipmentId }));
   return true;
 }
@@ -40,7 +41,7 @@ export async function recordDispatch(
   return db.transaction(async (tx) => {
     const order = await lockOrder(tx, input.orderId);
     if (order.status === 'PENDING_PAYMENT' || order.status === 'CLOSED') return 'not-shippable';
-    if (order.status === 'SHIPPED' || order.status === 'COMPLETED') return 'already-shipped';
+    if (order.status === 'SHIPPED') return 'already-shipped';
 
     const dispatched = { wmsShipmentId: input.wmsShipmentId, status: 'DISPATCHED' as const, carrier: input.carrier, trackingNumber: input.trackingNumber, updatedAt: new Date() };
     await tx
@@ -48,12 +49,12 @@ export async function recordDispatch(
       .values({ orderId: order.id, ...dispatched })
       .onConflictDoUpdate({ target: shipments.orderId, set: dispatched });
     // A refund raced the dispatch: the goods are gone, so the shipment is recorded but the order stays in its refund.
-    if (order.status !== 'PAID' && order.status !== 'FULFILLING') {
+    if (!canTransition(order.status, 'dispatch')) {
       if (order.stockState === 'RESTOCKED') await shippedAfterRestock(tx, order.id, input);
       return 'recorded-after-refund';
     }
 
-    await setOrderStatus(tx, order.id, 'SHIPPED', { carrier: input.carrier, trackingNumber: input.trackingNumber, shippedAt: input.dispatchedAt });
+    await transitionOrder(tx, order.id, 'dispatch', { carrier: input.carrier, trackingNumber: input.trackingNumber, shippedAt: input.dispatchedAt });
     await appendEvent(
       tx,
       orderEvent('OrderShipped', {

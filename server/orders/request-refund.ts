@@ -4,10 +4,8 @@ import { refunds } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { appendEvent } from '@/server/pipeline';
 import { orderEvent } from './events';
-import { lockOrder, requireStatus, setOrderStatus } from './order';
-
-/** Orders that were paid and can still be refunded as a whole. */
-export const REFUNDABLE_STATUSES = ['PAID', 'FULFILLING', 'SHIPPED', 'COMPLETED'] as const;
+import { lockOrder, requireTransition, transitionOrder } from './order';
+import { ORDER_TRANSITIONS, type OrderEvent } from './order-state-machine';
 
 /**
  * Starts the refund saga for a paid order (support action, or the fulfilment checks
@@ -17,26 +15,28 @@ export const REFUNDABLE_STATUSES = ['PAID', 'FULFILLING', 'SHIPPED', 'COMPLETED'
 export async function requestRefund(db: Executor, input: { orderId: string; reason: string }) {
   return db.transaction(async (tx) => {
     const order = await lockOrder(tx, input.orderId);
-    requireStatus(order, REFUNDABLE_STATUSES, 'refund');
+    requireTransition(order, 'requestRefund', 'refund');
     if (!order.paymentId) throw new DomainError('CONFLICT', `Order ${order.id} is ${order.status} but has no payment on record.`);
-    const refundId = await startRefund(tx, order.id, { paymentId: order.paymentId, amountCents: order.totalCents, kind: 'order', reason: input.reason });
-    return { orderId: order.id, refundId, status: 'REFUNDING' as const };
+    const refundId = await startRefund(tx, order.id, { paymentId: order.paymentId, amountCents: order.totalCents, kind: 'order', reason: input.reason }, 'requestRefund');
+    return { orderId: order.id, refundId, status: ORDER_TRANSITIONS.requestRefund.to };
   });
 }
 
 /**
  * Records a refund and appends RefundRequested; the caller has locked the order row.
- * An `order` refund moves the order to REFUNDING; an `extra_payment` refund (a second payment
- * for an order already paid) leaves the order as it is.
+ * An `order` refund moves the order to REFUNDING by `event`; an `extra_payment` refund (a
+ * second payment for an order already paid) leaves the order as it is, and has no event.
  */
 export async function startRefund(
   tx: Executor,
   orderId: string,
   refund: { paymentId: string; amountCents: number; kind: 'order' | 'extra_payment'; reason: string },
+  event: Extract<OrderEvent, 'requestRefund' | 'payAfterClose'> | null,
 ): Promise<string> {
+  if ((refund.kind === 'order') !== (event !== null)) throw new Error(`A ${refund.kind} refund ${event ? 'has no' : 'needs an'} order event (got ${event}).`);
   const refundId = `rfd_${randomUUID()}`;
   await tx.insert(refunds).values({ id: refundId, orderId, ...refund });
-  if (refund.kind === 'order') await setOrderStatus(tx, orderId, 'REFUNDING', { refundReason: refund.reason });
+  if (event) await transitionOrder(tx, orderId, event, { refundReason: refund.reason });
   await appendEvent(tx, orderEvent('RefundRequested', { orderId, refundId, ...refund }));
   return refundId;
 }

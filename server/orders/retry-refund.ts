@@ -4,7 +4,7 @@ import { refunds } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { appendEvent } from '@/server/pipeline';
 import { orderEvent } from './events';
-import { setOrderStatus } from './order';
+import { transitionOrder } from './order';
 import { lockRefund } from './settle-refund';
 
 /**
@@ -17,7 +17,7 @@ export async function retryRefund(db: Executor, input: { refundId: string; reaso
     const refund = await lockRefund(tx, input.refundId);
     if (refund.status !== 'FAILED') throw new DomainError('CONFLICT', `Refund ${refund.id} is ${refund.status}; only a FAILED refund can be retried.`);
     await tx.update(refunds).set({ status: 'PENDING', lastError: null, updatedAt: sql`now()` }).where(eq(refunds.id, refund.id));
-    if (refund.kind === 'order') await setOrderStatus(tx, refund.orderId, 'REFUNDING');
+    if (refund.kind === 'order') await transitionOrder(tx, refund.orderId, 'retryRefund');
     await appendEvent(
       tx,
       orderEvent('RefundRequested', {

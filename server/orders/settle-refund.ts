@@ -5,7 +5,8 @@ import { DomainError } from '@/server/errors';
 import { raiseAlert } from '@/server/ops/raise-alert';
 import { appendEvent } from '@/server/pipeline';
 import { orderEvent } from './events';
-import { lockOrder, orderLineItems, setOrderStatus } from './order';
+import { lockOrder, orderLineItems, transitionOrder } from './order';
+import { canTransition } from './order-state-machine';
 
 /** Locks the refund's order, then the refund: the same lock order as every other order command. */
 export async function lockRefund(tx: Executor, refundId: string): Promise<Refund> {
@@ -26,7 +27,7 @@ export async function completeRefund(tx: Executor, refundId: string, attempts: n
   if (refund.status === 'SUCCEEDED') return;
   const order = await lockOrder(tx, refund.orderId);
   await tx.update(refunds).set({ status: 'SUCCEEDED', attempts, lastError: null, updatedAt: sql`now()` }).where(eq(refunds.id, refundId));
-  if (refund.kind === 'order') await setOrderStatus(tx, order.id, 'REFUNDED');
+  if (refund.kind === 'order') await transitionOrder(tx, order.id, canTransition(order.status, 'settleRefund') ? 'settleRefund' : 'confirmRefund');
 
   const reversesSale = refund.kind === 'order' && order.paymentId === refund.paymentId;
   await appendEvent(
@@ -49,7 +50,7 @@ export async function failRefund(tx: Executor, refundId: string, failure: { atte
   const refund = await lockRefund(tx, refundId);
   if (refund.status !== 'PENDING') return;
   await tx.update(refunds).set({ status: 'FAILED', attempts: failure.attempts, lastError: failure.error, updatedAt: sql`now()` }).where(eq(refunds.id, refundId));
-  if (refund.kind === 'order') await setOrderStatus(tx, refund.orderId, 'REFUND_FAILED');
+  if (refund.kind === 'order') await transitionOrder(tx, refund.orderId, 'failRefund');
   await raiseAlert(tx, {
     kind: 'refund_failed',
     severity: 'critical',

@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { desc, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, type Role } from '@/db/schema';
-import { roles } from '@/server/auth/roles';
+import { roles } from '@/shared/roles';
 import { createTestDatabase } from '@/test/database';
 import type { ProcedureMeta } from './init';
 import { appRouter, createCaller } from './root';

@@ -1,3 +1,4 @@
+import 'server-only';
 import { getDatabase } from '@/db/client';
 import { sessionActor } from '@/server/auth/session-actor';
 import { DomainError } from '@/server/errors';

@@ -1,9 +1,10 @@
+import 'server-only';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z, ZodError } from 'zod';
 import type { Database } from '@/db/client';
 import type { Role } from '@/db/schema';
-import { hasRole } from '@/server/auth/roles';
+import { hasRole } from '@/shared/roles';
 import { asDatabaseUnavailable } from '@/server/errors';
 import { DomainError } from '@/server/errors';
 import { requestApproval } from '@/server/ops/approvals';

@@ -1,3 +1,4 @@
+import 'server-only';
 import { createCallerFactory, router } from './init';
 import { approvalsRouter } from './routers/approvals';
 import { alertsRouter } from './routers/alerts';

@@ -1,14 +1,16 @@
 import { eq } from 'drizzle-orm';
 import { shipments } from '@/db/schema';
+import { PAID_STATUSES, REFUND_STATUSES } from '@/server/orders/order-state-machine';
 import { orNotFound, type Finding, type OrderToCheck, type ReconcileContext } from './reconcile-types';
 
-const REFUNDED_SIDE = ['REFUNDING', 'REFUNDED', 'REFUND_FAILED', 'CLOSED'] as const;
+/** Order states whose shipment, if any, must not be live at the warehouse. */
+const REFUNDED_SIDE = [...REFUND_STATUSES, 'CLOSED'];
 /** Order states that should have a shipment at the warehouse. */
-const EXPECTS_SHIPMENT = ['PAID', 'FULFILLING', 'SHIPPED', 'COMPLETED'] as const;
+const EXPECTS_SHIPMENT = PAID_STATUSES;
 
 export function needsWarehouseCheck(order: OrderToCheck, context: ReconcileContext): boolean {
   if (order.status === 'PAID') return !!order.paidAt && context.now.getTime() - order.paidAt.getTime() >= context.settings.wmsGraceMs;
-  return (EXPECTS_SHIPMENT as readonly string[]).includes(order.status) || order.status === 'REFUNDING' || order.status === 'REFUNDED' || order.status === 'REFUND_FAILED';
+  return EXPECTS_SHIPMENT.includes(order.status) || REFUND_STATUSES.includes(order.status);
 }
 
 /**
@@ -26,12 +28,12 @@ export async function reconcileShipments(context: ReconcileContext, order: Order
     { kind, orderId: order.id, subject: 'shipment', ours: oursView, theirs: theirsView, summary, fix },
   ];
 
-  const refundedSide = (REFUNDED_SIDE as readonly string[]).includes(order.status);
+  const refundedSide = REFUNDED_SIDE.includes(order.status);
   if (!theirs) {
     if (order.status === 'PAID' || order.status === 'FULFILLING') {
       return finding('shipment_missing_at_wms', `Order ${order.id} is ${order.status} but the warehouse has no shipment for it.`, 'repush_shipment');
     }
-    if (order.status === 'SHIPPED' || order.status === 'COMPLETED') {
+    if (order.status === 'SHIPPED') {
       return finding('shipment_status_mismatch', `Order ${order.id} is ${order.status} but the warehouse has no shipment for it.`, null);
     }
     return [];
@@ -48,7 +50,7 @@ export async function reconcileShipments(context: ReconcileContext, order: Order
   if (theirs.status === 'DISPATCHED' && (order.status === 'PAID' || order.status === 'FULFILLING')) {
     return finding('shipment_status_mismatch', `The warehouse dispatched order ${order.id} (${theirs.trackingNumber}); we still say ${order.status}.`, null);
   }
-  if (theirs.status === 'ACCEPTED' && (order.status === 'SHIPPED' || order.status === 'COMPLETED')) {
+  if (theirs.status === 'ACCEPTED' && order.status === 'SHIPPED') {
     return finding('shipment_status_mismatch', `Order ${order.id} is ${order.status} here but the warehouse has not dispatched it.`, null);
   }
   return [];

@@ -11,7 +11,7 @@ import { ReasonDialog } from '@/components/reason-dialog';
 import { useTRPC } from '@/components/trpc';
 import { UpdatedAgo } from '@/components/updated-ago';
 import { useUrlFilters } from '@/components/use-url-filters';
-import { hasRole } from '@/server/auth/roles';
+import { hasRole } from '@/shared/roles';
 
 const statuses = ['pending', 'executed', 'rejected', 'failed', 'executing'] as const;
 type Decision = { approval: Approval; verdict: 'approve' | 'reject' };

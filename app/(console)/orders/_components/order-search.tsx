@@ -12,7 +12,7 @@ import { LoadingRows, QueryError } from '@/components/query-state';
 import { SelectAllCell, SelectRowCell } from '@/components/row-selection';
 import { useTRPC } from '@/components/trpc';
 import { useUrlFilters } from '@/components/use-url-filters';
-import { orderStatusEnum, type OrderStatus } from '@/db/schema';
+import { isOrderStatus, ORDER_STATUSES } from '@/shared/order-status';
 import { BulkCompensation } from './bulk-compensation';
 import { StatusBadge } from './status-badge';
 
@@ -30,7 +30,7 @@ export function OrderSearch() {
   const canAct = useCan('support');
   const [selected, setSelected] = useState<string[]>([]);
   const ids = parseIds(filters.ids);
-  const status = (orderStatusEnum.enumValues as readonly string[]).includes(filters.status) ? (filters.status as OrderStatus) : undefined;
+  const status = isOrderStatus(filters.status) ? filters.status : undefined;
   const query = useQuery({
     ...trpc.orders.search.queryOptions({
       orderIds: ids.length ? ids : undefined,
@@ -68,7 +68,7 @@ export function OrderSearch() {
           Status
           <select name="status" defaultValue={filters.status}>
             <option value="">any</option>
-            {orderStatusEnum.enumValues.map((value) => (
+            {ORDER_STATUSES.map((value) => (
               <option key={value}>{value}</option>
             ))}
           </select>

@@ -1,11 +1,10 @@
-import type { OrderStatus } from '@/db/schema';
+import type { OrderStatus } from '@/shared/order-status';
 
 const tone: Record<OrderStatus, string> = {
   PENDING_PAYMENT: 'pending',
   PAID: 'info',
   FULFILLING: 'info',
   SHIPPED: 'ok',
-  COMPLETED: 'ok',
   CLOSED: '',
   REFUNDING: 'pending',
   REFUNDED: 'ok',

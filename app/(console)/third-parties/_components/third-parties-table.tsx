@@ -8,15 +8,16 @@ import { LoadingRows, QueryError } from '@/components/query-state';
 import { ReasonDialog } from '@/components/reason-dialog';
 import { useTRPC } from '@/components/trpc';
 import { UpdatedAgo } from '@/components/updated-ago';
+import type { SimulatorName } from '@/shared/simulators';
 
-const names: Record<string, string> = { payment: 'Payment provider', wms: 'Warehouse (WMS)', logistics: 'Logistics carrier', sms: 'SMS gateway' };
+const names: Record<SimulatorName, string> = { payment: 'Payment provider', wms: 'Warehouse (WMS)', logistics: 'Logistics carrier', sms: 'SMS gateway' };
 const rateFields = [
   ['failureRate', 'Failure rate', 'answers 503, does nothing'],
   ['timeoutRate', 'Timeout rate', 'hangs, does nothing'],
   ['lostResponseRate', 'Lost-response rate', 'does the work, answers 502'],
   ['rejectRate', 'Reject rate', 'refuses with 422'],
 ] as const;
-type Settings = { simulator: 'payment' | 'wms' | 'logistics' | 'sms'; latencyMs: number; jitterMs: number; failureRate: number; timeoutRate: number; lostResponseRate: number; rejectRate: number };
+type Settings = { simulator: SimulatorName; latencyMs: number; jitterMs: number; failureRate: number; timeoutRate: number; lostResponseRate: number; rejectRate: number };
 
 const percent = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
 

@@ -2,9 +2,8 @@
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import type { Role } from '@/db/schema';
 import { useTRPC } from '@/components/trpc';
-import { roles } from '@/server/auth/roles';
+import { roles, type Role } from '@/shared/roles';
 
 export function AddUserButton() {
   const trpc = useTRPC();

@@ -3,7 +3,7 @@
 import { useCan } from '@/components/actor';
 import { EmptyState } from '@/components/empty-state';
 import { PageHeader } from '@/components/page-header';
-import { roleDescriptions, roles } from '@/server/auth/roles';
+import { roleDescriptions, roles } from '@/shared/roles';
 import { AddUserButton } from './add-user-button';
 import { UsersTable } from './users-table';
 

@@ -2,12 +2,11 @@
 
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { Role } from '@/db/schema';
 import { CursorPager, useCursorStack } from '@/components/cursor-pager';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { ReasonDialog } from '@/components/reason-dialog';
 import { useTRPC } from '@/components/trpc';
-import { roles } from '@/server/auth/roles';
+import { roles, type Role } from '@/shared/roles';
 
 interface PendingChange {
   userId: string;

@@ -1,7 +1,7 @@
-import type { Role } from '@/db/schema';
-
 /** Ordered from least to most trusted: each role includes every role before it. */
-export const roles = ['viewer', 'support', 'oncall', 'admin'] as const satisfies readonly Role[];
+export const roles = ['viewer', 'support', 'oncall', 'admin'] as const;
+
+export type Role = (typeof roles)[number];
 
 export function hasRole(actual: Role, required: Role): boolean {
   return roles.indexOf(actual) >= roles.indexOf(required);
