@@ -131,8 +131,8 @@ describe('client components', () => {
 describe("the 'server-only' marker", () => {
   // It throws outside Next.js's react-server condition, so whatever a plain Node process loads must never reach it.
   const nodeEntries = [
-    'instrumentation.ts',
     ...sourceFiles('server/cli'),
+    ...sourceFiles('server/http'),
     ...sourceFiles('server/runtime'),
     ...sourceFiles('server/consumers'),
     ...sourceFiles('server/pipeline'),
