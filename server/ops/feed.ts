@@ -4,7 +4,7 @@ import type { Executor } from '@/db/client';
 import { apiTokens } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { ORDERS_TOPIC } from '@/server/orders/events';
-import { readLog } from '@/server/pipeline';
+import { readLog, type LoggedEvent } from '@/server/pipeline';
 
 const TOKEN_PREFIX = 'cvf_';
 
@@ -88,17 +88,7 @@ export function decodeFeedCursor(cursor: string): { loggedAt: string; id: string
   return { loggedAt, id };
 }
 
-export interface FeedEvent {
-  cursor: string;
-  id: string;
-  type: string;
-  key: string;
-  partition: number;
-  offset: number;
-  payload: unknown;
-  createdAt: string;
-  loggedAt: string;
-}
+export type FeedEvent = LoggedEvent & { cursor: string };
 
 /** Order events after the cursor, in log order. */
 export async function readFeed(db: Executor, input: { after?: string | null; limit: number }): Promise<{ events: FeedEvent[]; nextCursor: string | null }> {
