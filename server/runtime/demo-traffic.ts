@@ -27,7 +27,9 @@ export function startDemoTraffic(options: DemoTrafficOptions): { stop(): void } 
   let failuresInRow = 0;
 
   async function placeOrder() {
-    const items = Array.from({ length: 1 + Math.floor(Math.random() * 2) }, () => ({ sku: pick(demoCatalog)[0], quantity: 1 + Math.floor(Math.random() * 2) }));
+    // Distinct SKUs: the storefront refuses an order that lists one twice.
+    const skus = [...new Set(Array.from({ length: 1 + Math.floor(Math.random() * 2) }, () => pick(demoCatalog)[0]))];
+    const items = skus.map((sku) => ({ sku, quantity: 1 + Math.floor(Math.random() * 2) }));
     const created = await fetch(`${orderApiUrl}/api/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
