@@ -1,7 +1,7 @@
 import type { Executor } from '@/db/client';
 import { authenticateFeedToken, readFeed } from '@/server/ops/feed';
 import type { ApiRoute } from './api-route';
-import { domainProblem, problem } from './http-answer';
+import { problem } from './http-answer';
 
 const MAX_LIMIT = 1_000;
 
@@ -22,16 +22,12 @@ export function feedRoutes(db: Executor): ApiRoute[] {
         }
         const limit = Number(request.query.get('limit') ?? 100);
         if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) return problem(400, 'bad_request', `limit must be a whole number from 1 to ${MAX_LIMIT}`);
-        try {
-          const page = await readFeed(db, { after: request.query.get('after'), limit });
-          return {
-            status: 200,
-            text: page.events.map((event) => `${JSON.stringify(event)}\n`).join(''),
-            headers: { 'content-type': 'application/x-ndjson; charset=utf-8', 'x-next-cursor': page.nextCursor ?? '', 'cache-control': 'no-store' },
-          };
-        } catch (error) {
-          return domainProblem(error);
-        }
+        const page = await readFeed(db, { after: request.query.get('after'), limit });
+        return {
+          status: 200,
+          text: page.events.map((event) => `${JSON.stringify(event)}\n`).join(''),
+          headers: { 'content-type': 'application/x-ndjson; charset=utf-8', 'x-next-cursor': page.nextCursor ?? '', 'cache-control': 'no-store' },
+        };
       },
     },
   ];

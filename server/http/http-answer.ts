@@ -20,14 +20,14 @@ export function problem(status: number, error: string, message: string, extra: R
 
 /**
  * The one place where an error a service raised becomes an HTTP answer for the order API
- * (the console's tRPC procedures use toTrpcError, from the same kinds). Anything that is
- * neither a domain error nor a database outage is a bug and is thrown on.
+ * (the console's tRPC procedures use toTrpcError, from the same kinds): a domain error or a
+ * database outage; null for anything else, which is a bug.
  */
-export function domainProblem(error: unknown): HttpAnswer {
+export function problemFor(error: unknown): HttpAnswer | null {
   if (error instanceof InsufficientStockError) return problem(409, 'insufficient_stock', error.message, { shortages: error.shortages });
   if (error instanceof DomainError) return problem(httpStatusOf[error.kind], error.kind.toLowerCase(), error.message);
   if (isDatabaseUnavailable(error)) return problem(503, 'database_unavailable', DATABASE_UNAVAILABLE_MESSAGE, {}, { 'retry-after': '5' });
-  throw error;
+  return null;
 }
 
 /** A body parsed as JSON and checked against a schema, or the 400 that says what is wrong with it. */
@@ -54,8 +54,8 @@ export function answeringDatabaseOutage<Args extends unknown[]>(
     try {
       return await handler(request, ...rest);
     } catch (error) {
-      if (!isDatabaseUnavailable(error)) throw error;
-      const answer = domainProblem(error);
+      const answer = isDatabaseUnavailable(error) ? problemFor(error) : null;
+      if (!answer) throw error;
       return Response.json(answer.body, { status: answer.status, headers: answer.headers });
     }
   };

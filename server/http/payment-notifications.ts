@@ -3,7 +3,7 @@ import type { Database } from '@/db/client';
 import { paymentWebhookSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from '@/server/integrations/webhook-signature';
 import { recordPayment } from '@/server/orders/record-payment';
 import type { ApiRoute } from './api-route';
-import { domainProblem, parseJsonBody, problem, type HttpAnswer } from './http-answer';
+import { parseJsonBody, problem, problemFor, type HttpAnswer } from './http-answer';
 
 /** What the payment provider posts to /api/payments/notify. */
 export const paymentNotificationBody = z.object({
@@ -42,7 +42,10 @@ export async function answerPaymentNotification(db: Database, notification: Sign
     }
     return { status: 200, body: { received: true, paymentId: report.paymentId } };
   } catch (error) {
-    return domainProblem(error);
+    // Answered here, not only by the server: tools and tests call this function directly.
+    const answer = problemFor(error);
+    if (!answer) throw error;
+    return answer;
   }
 }
 

@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@/db/client';
+import { DomainError } from '@/server/errors';
 import type { ApiRoute } from './api-route';
 import { orderApiRoutes } from './order-api-routes';
 import { serveHttp, type ServedHttp } from './serve-http';
@@ -22,6 +23,20 @@ const routes: ApiRoute[] = [
     async handle(request) {
       handled.push({ path: request.path, params: request.params, body: await request.text() });
       return { status: 202, body: { poked: request.params.thingId } };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/refused',
+    handle: async () => {
+      throw new DomainError('CONFLICT', 'Order o1 is SHIPPED; it can no longer be cancelled.');
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/broken',
+    handle: async () => {
+      throw new TypeError('a bug');
     },
   },
 ];
@@ -60,6 +75,15 @@ describe('the order API server', () => {
     const unknown = await fetch(`${server.url}/api/nothing-here`);
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ error: 'not_found', message: 'no route GET /api/nothing-here' });
+  });
+
+  it('answers a domain error a handler throws with its status and message, and anything else with a 500 that says what to do', async () => {
+    const refused = await fetch(`${server.url}/api/refused`, { method: 'POST' });
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toEqual({ error: 'conflict', message: 'Order o1 is SHIPPED; it can no longer be cancelled.' });
+    const broken = await fetch(`${server.url}/api/broken`, { method: 'POST' });
+    expect(broken.status).toBe(500);
+    expect(await broken.json()).toMatchObject({ error: 'internal', message: expect.stringContaining('Try again') });
   });
 
   it('hands paths under a prefix to its fetch handler', async () => {

@@ -1,9 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isDatabaseUnavailable } from '@/db/database-unavailable';
 import { httpRequestDuration } from '@/server/ops/metrics';
 import type { ApiRequest, ApiRoute } from './api-route';
-import { domainProblem, problem, type HttpAnswer } from './http-answer';
+import { problem, problemFor, type HttpAnswer } from './http-answer';
 
 /** A fetch-style handler, for what is served under a path prefix (the third-party simulators). */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -90,16 +89,25 @@ export async function serveHttp(options: ServeHttpOptions): Promise<ServedHttp> 
     const path = queryAt === -1 ? target : target.slice(0, queryAt);
     const method = incoming.method ?? 'GET';
 
-    const fail = (error: unknown) => {
-      if (outgoing.headersSent) return void outgoing.destroy();
+    /** Answers what a handler threw: 413 for a body over the limit, a domain error or outage by its kind, else 500. Returns the status. */
+    const fail = (error: unknown): number => {
+      if (outgoing.headersSent) {
+        outgoing.destroy();
+        return 500;
+      }
       if (error instanceof BodyTooLarge) {
         writeAnswer(outgoing, problem(413, 'body_too_large', `The request body is larger than ${error.limit} bytes; send a smaller one.`), { connection: 'close' });
         incoming.destroy();
-        return;
+        return 413;
       }
-      if (isDatabaseUnavailable(error)) return void writeAnswer(outgoing, domainProblem(error));
+      const known = problemFor(error);
+      if (known) {
+        writeAnswer(outgoing, known);
+        return known.status;
+      }
       console.error(`[order-api] ${method} ${path} failed:`, error);
-      writeAnswer(outgoing, problem(500, 'internal', 'The request failed on our side; it was not applied unless a retry says so. Try again.'));
+      writeAnswer(outgoing, problem(500, 'internal', 'The request failed on our side. Try again; if it keeps failing, the order API log says why.'));
+      return 500;
     };
 
     const match = findRoute(path, method);
@@ -128,10 +136,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<ServedHttp> 
           stopTimer({ status: String(answer.status) });
           writeAnswer(outgoing, answer);
         })
-        .catch((error: unknown) => {
-          stopTimer({ status: error instanceof BodyTooLarge ? '413' : '500' });
-          fail(error);
-        });
+        .catch((error: unknown) => stopTimer({ status: String(fail(error)) }));
       return;
     }
     if (match.allowed.length > 0) {
@@ -143,7 +148,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<ServedHttp> 
     toRequest(incoming, origin, maxBodyBytes)
       .then(prefix[1])
       .then((response) => writeResponse(response, outgoing))
-      .catch(fail);
+      .catch((error: unknown) => void fail(error));
   });
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
   // Above keepAliveTimeout, as Node requires for the keep-alive timer to be the one that fires.

@@ -3,7 +3,7 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook, wmsWebhookSecret } f
 import { wmsDispatchCallback } from '@/server/integrations/wms-client';
 import { recordDispatch } from '@/server/orders/record-shipment';
 import type { ApiRoute } from './api-route';
-import { domainProblem, parseJsonBody, problem } from './http-answer';
+import { parseJsonBody, problem } from './http-answer';
 
 /** POST /api/wms/callback: the warehouse reports a dispatched shipment, signed like payment notifications. */
 export function wmsCallbackRoutes(db: Executor): ApiRoute[] {
@@ -18,13 +18,9 @@ export function wmsCallbackRoutes(db: Executor): ApiRoute[] {
         const parsed = parseJsonBody(body, wmsDispatchCallback);
         if (!parsed.ok) return parsed.answer;
         const { orderId, shipmentId, carrier, trackingNumber, dispatchedAt } = parsed.value;
-        try {
-          const outcome = await recordDispatch(db, { orderId, wmsShipmentId: shipmentId, carrier, trackingNumber, dispatchedAt: new Date(dispatchedAt) });
-          if (outcome === 'not-shippable') return problem(409, 'not_shippable', `order ${orderId} was never paid`);
-          return { status: 200, body: { received: true } };
-        } catch (error) {
-          return domainProblem(error);
-        }
+        const outcome = await recordDispatch(db, { orderId, wmsShipmentId: shipmentId, carrier, trackingNumber, dispatchedAt: new Date(dispatchedAt) });
+        if (outcome === 'not-shippable') return problem(409, 'not_shippable', `order ${orderId} was never paid`);
+        return { status: 200, body: { received: true } };
       },
     },
   ];
