@@ -7,7 +7,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { provideDatabase } from '@/db/provide-database';
 import { orderApiUrl } from '@/server/integrations/integration-client';
 import { consoleBuilt, consoleCommand, nextBin } from '@/server/runtime/console-process';
-import { demoSetting, portSetting, startingProcess } from '@/server/runtime/settings';
+import { startingProcess } from '@/server/runtime/process-lifecycle';
+import { demoSetting, portSetting } from '@/server/runtime/settings';
 
 await startingProcess('console', async () => {
   const port = portSetting('PORT', 3000);

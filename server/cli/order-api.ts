@@ -8,7 +8,8 @@
 import { closeDatabase, createDatabase } from '@/db/client';
 import { provideDatabase } from '@/db/provide-database';
 import { startOrderApi } from '@/server/runtime/order-api';
-import { booleanSetting, demoSetting, portSetting, startingProcess, stopOnSignals, wholeNumberSetting } from '@/server/runtime/settings';
+import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
+import { booleanSetting, demoSetting, portSetting, wholeNumberSetting } from '@/server/runtime/settings';
 
 await startingProcess('order-api', async () => {
   const port = portSetting('ORDER_API_PORT', 3001);

@@ -13,7 +13,8 @@ import { migrateDatabase } from '@/db/migrate';
 import { provideDatabase } from '@/db/provide-database';
 import { consoleCommand, nextBin } from '@/server/runtime/console-process';
 import { seedDatabase } from '@/server/runtime/seed-database';
-import { demoSetting, portSetting, startingProcess } from '@/server/runtime/settings';
+import { startingProcess } from '@/server/runtime/process-lifecycle';
+import { demoSetting, portSetting } from '@/server/runtime/settings';
 
 const log = (line: string) => console.log(`[conveyor] ${line}`);
 const tsx = path.resolve('node_modules/tsx/dist/cli.mjs');

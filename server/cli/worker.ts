@@ -8,7 +8,8 @@ import { closeDatabase, createDatabase } from '@/db/client';
 import { databaseUnavailableReason, retryWhileDatabaseUnavailable } from '@/db/database-unavailable';
 import { migrateDatabase } from '@/db/migrate';
 import { provideDatabase } from '@/db/provide-database';
-import { booleanSetting, startingProcess, stopOnSignals, wholeNumberSetting } from '@/server/runtime/settings';
+import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
+import { booleanSetting, wholeNumberSetting } from '@/server/runtime/settings';
 import { startWorker } from '@/server/runtime/worker';
 
 const log = (line: string) => console.log(`[worker] ${line}`);
