@@ -19,9 +19,14 @@ export function bulkReplayNeedsApproval(input: Record<string, unknown>): string 
   return expected === null ? 'replay every dead letter matching a filter' : `replay ${expected} dead letters matching a filter`;
 }
 
-export function offsetResetNeedsApproval(input: Record<string, unknown>): string {
-  const when = input.time ? new Date(String(input.time)).toISOString() : 'an earlier point';
-  return `reset the offsets of consumer group ${String(input.group)} to ${when}`;
+/**
+ * Every offset reset waits for a second person. A time that is not a date never needs one: it
+ * can never run, and input validation then refuses it with a 400 that says what is wrong.
+ */
+export function offsetResetNeedsApproval(input: Record<string, unknown>): string | null {
+  const when = input.time === undefined ? null : new Date(String(input.time));
+  if (when && Number.isNaN(when.getTime())) return null;
+  return `reset the offsets of consumer group ${String(input.group)} to ${when ? when.toISOString() : 'an earlier point'}`;
 }
 
 export function manualRefundNeedsApproval(input: Record<string, unknown>): string {

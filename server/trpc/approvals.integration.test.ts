@@ -103,4 +103,13 @@ describe('second-person approval of dangerous actions', () => {
     expect(await codeOf(as(requester).deadLetters.replay({ ids: many, reason: 'large replay' }))).toBe('PRECONDITION_FAILED');
     expect(await codeOf(as(requester).deadLetters.replay({ filter: { group }, reason: 'filter without a confirmed count' }))).toBe('PRECONDITION_FAILED');
   });
+
+  it('refuses an offset reset to a time that is not a date with BAD_REQUEST, and files no approval for it', async () => {
+    const before = await db.select().from(approvals);
+    const committedBefore = await committedTotal();
+    const reset = as(requester).queues.resetOffsets({ group, time: 'ord_not-a-time' as unknown as Date, reason: 'a pasted order id' });
+    expect(await codeOf(reset)).toBe('BAD_REQUEST');
+    expect(await db.select().from(approvals)).toHaveLength(before.length);
+    expect(await committedTotal()).toBe(committedBefore);
+  });
 });
