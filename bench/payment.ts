@@ -374,7 +374,7 @@ async function main() {
       }
     }
   });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void (embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(130)));
 
   try {
     await migrateDatabase(db);
