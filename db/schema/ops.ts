@@ -40,7 +40,7 @@ export const auditLog = pgTable(
 export type AuditEntry = typeof auditLog.$inferSelect;
 export type AuditOutcome = (typeof auditOutcomeEnum.enumValues)[number];
 
-export const approvalStatusEnum = pgEnum('approval_status', ['pending', 'executing', 'executed', 'rejected', 'failed']);
+export const approvalStatusEnum = pgEnum('approval_status', ['pending', 'executing', 'executed', 'rejected', 'failed', 'expired']);
 
 /**
  * A dangerous action waiting for a second person. It is bound to the exact procedure and
@@ -60,6 +60,8 @@ export const approvals = pgTable(
     requestedByRole: roleEnum('requested_by_role').notNull(),
     reason: text('reason').notNull(),
     requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
+    /** A request nobody decided by then can no longer be approved (APPROVAL_EXPIRY_HOURS). */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull().default(sql`now() + interval '24 hours'`),
     status: approvalStatusEnum('status').notNull().default('pending'),
     decidedById: text('decided_by_id'),
     decidedByEmail: text('decided_by_email'),
