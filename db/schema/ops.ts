@@ -78,3 +78,30 @@ export const approvals = pgTable(
 );
 
 export type Approval = typeof approvals.$inferSelect;
+
+/**
+ * What the scheduled invariant watch found (the checks of `npm run verify`), one row per
+ * invariant and subject while it stays violated; resolved when a later run no longer finds it.
+ */
+export const invariantFindings = pgTable(
+  'invariant_findings',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    invariant: text('invariant').notNull(),
+    /** An order id or a SKU, as the check names it. */
+    subject: text('subject').notNull(),
+    /** Set when the subject is an order, so its page can show the finding. */
+    orderId: text('order_id'),
+    detail: text('detail').notNull(),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  },
+  (table) => [
+    uniqueIndex('invariant_findings_open_idx').on(table.invariant, table.subject).where(sql`${table.resolvedAt} is null`),
+    index('invariant_findings_order_idx').on(table.orderId).where(sql`${table.orderId} is not null`),
+    index('invariant_findings_seen_idx').on(table.firstSeenAt.desc()),
+  ],
+);
+
+export type InvariantFinding = typeof invariantFindings.$inferSelect;
