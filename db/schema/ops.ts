@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, doublePrecision, index, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { roleEnum } from './auth';
 
 export const auditOutcomeEnum = pgEnum('audit_outcome', ['pending', 'ok', 'denied', 'error', 'awaiting_approval']);
@@ -105,3 +105,33 @@ export const invariantFindings = pgTable(
 );
 
 export type InvariantFinding = typeof invariantFindings.$inferSelect;
+
+/**
+ * The Overview's history: once a minute the worker samples each figure that is a state (open
+ * alerts, retrying deliveries, a third party's error rate, …), so each can show the last hour.
+ */
+export const overviewSamples = pgTable(
+  'overview_samples',
+  {
+    metric: text('metric').notNull(),
+    minute: timestamp('minute', { withTimezone: true }).notNull(),
+    value: doublePrecision('value'),
+  },
+  (table) => [primaryKey({ columns: [table.metric, table.minute] }), index('overview_samples_minute_idx').on(table.minute)],
+);
+
+/**
+ * Request durations per minute and route, as histogram bucket counts (the buckets of
+ * conveyor_http_request_duration_seconds): every order-API process adds its own counts to the
+ * minute's row, so quantiles over all processes come from the sums.
+ */
+export const httpLatencyMinutes = pgTable(
+  'http_latency_minutes',
+  {
+    route: text('route').notNull(),
+    minute: timestamp('minute', { withTimezone: true }).notNull(),
+    /** Requests per bucket (not cumulative), the last one above the highest bound. */
+    bucketCounts: bigint('bucket_counts', { mode: 'number' }).array().notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.route, table.minute] }), index('http_latency_minutes_minute_idx').on(table.minute)],
+);

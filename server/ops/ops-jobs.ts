@@ -6,6 +6,7 @@ import { deliverDueAlertWebhooks, type AlertWebhookOptions, defaultAlertWebhookO
 import { runScheduledReconciliation } from './reconciliation/reconcile-run';
 import type { ReconcileDependencies, ReconcileSettings } from './reconciliation/reconcile-types';
 import { runExclusively } from './scheduled-jobs';
+import { sampleOverview } from './overview-state';
 import { watchInvariants } from './watch-invariants';
 
 export interface OpsJobsOptions {
@@ -28,7 +29,7 @@ export interface OpsJobsHandle {
 }
 
 /**
- * The ops background jobs: scheduled reconciliation, alert-rule evaluation and the invariant watch (each leased,
+ * The ops background jobs: scheduled reconciliation, alert-rule evaluation, the invariant watch and the Overview's samples (each leased,
  * so exactly one process runs each per period however many run this), and alert webhook
  * delivery (rows claimed with SKIP LOCKED, so any number of processes may deliver).
  */
@@ -76,6 +77,8 @@ export function startOpsJobs(options: OpsJobsOptions): OpsJobsHandle {
       if (run && (run.opened || run.resolved)) log(`invariant watch: ${run.violations} violation(s), ${run.opened} new, ${run.resolved} resolved`);
     });
   }
+  // Within each minute at least once, so the Overview's sparklines have a point per minute.
+  every('overview samples', 15_000, () => runExclusively(db, { job: 'overview-samples', owner, everyMs: 50_000, leaseMs: 60_000 }, () => sampleOverview(db)));
   every('alert webhook', webhookPollMs, () => deliverDueAlertWebhooks(db, options.webhook ?? defaultAlertWebhookOptions));
 
   return {

@@ -7,6 +7,7 @@ import { auditRouter } from './routers/audit';
 import { deadLettersRouter } from './routers/dead-letters';
 import { failedPushesRouter } from './routers/failed-pushes';
 import { ordersRouter } from './routers/orders';
+import { overviewRouter } from './routers/overview';
 import { queuesRouter } from './routers/queues';
 import { reconciliationRouter } from './routers/reconciliation';
 import { reportsRouter } from './routers/reports';
@@ -16,6 +17,7 @@ import { usersRouter } from './routers/users';
 
 export const appRouter = router({
   session: sessionRouter,
+  overview: overviewRouter,
   users: usersRouter,
   audit: auditRouter,
   approvals: approvalsRouter,

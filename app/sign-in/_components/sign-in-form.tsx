@@ -30,7 +30,7 @@ export function SignInForm() {
       setBusy(false);
       return;
     }
-    router.replace('/orders');
+    router.replace('/');
     router.refresh();
   }
 
