@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Database } from '@/db/client';
-import { paymentWebhookSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from '@/server/integrations/webhook-signature';
+import { paymentWebhookSecrets, verifyWebhook, webhookHeaders, type WebhookHeaders } from '@/server/integrations/webhook-signature';
 import { recordPayment } from '@/server/orders/record-payment';
 import type { ApiRoute } from './api-route';
 import { parseJsonBody, problem, problemFor, type HttpAnswer } from './http-answer';
@@ -15,11 +15,10 @@ export const paymentNotificationBody = z.object({
 });
 export type PaymentNotificationBody = z.infer<typeof paymentNotificationBody>;
 
-/** What the provider sent: the raw body (the signature covers its exact bytes) and the two signature headers. */
+/** What the provider sent: the raw body (the signature covers its exact bytes) and the Standard Webhooks headers. */
 export interface SignedNotification {
   body: string;
-  timestamp: string | null;
-  signature: string | null;
+  headers: WebhookHeaders;
 }
 
 /**
@@ -27,9 +26,9 @@ export interface SignedNotification {
  * a forged request learns nothing and changes nothing. Every success (first delivery or
  * any duplicate) gets the same 200 answer, which is what makes the provider stop retrying.
  */
-export async function answerPaymentNotification(db: Database, notification: SignedNotification, options: { secret?: string } = {}): Promise<HttpAnswer> {
+export async function answerPaymentNotification(db: Database, notification: SignedNotification): Promise<HttpAnswer> {
   const { body } = notification;
-  const verdict = verifyWebhook({ secret: options.secret ?? paymentWebhookSecret(), body, timestamp: notification.timestamp, signature: notification.signature });
+  const verdict = verifyWebhook({ secrets: paymentWebhookSecrets(), secretsVariable: 'PAYMENT_WEBHOOK_SECRET', body, headers: notification.headers });
   if (!verdict.valid) return problem(401, 'invalid_signature', verdict.problem);
 
   const parsed = parseJsonBody(body, paymentNotificationBody);
@@ -55,7 +54,7 @@ export function paymentNotificationRoutes(db: Database): ApiRoute[] {
       method: 'POST',
       path: '/api/payments/notify',
       handle: async (request) =>
-        answerPaymentNotification(db, { body: await request.text(), timestamp: request.header(TIMESTAMP_HEADER), signature: request.header(SIGNATURE_HEADER) }),
+        answerPaymentNotification(db, { body: await request.text(), headers: webhookHeaders(request.header) }),
     },
   ];
 }

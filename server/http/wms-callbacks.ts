@@ -1,5 +1,5 @@
 import type { Executor } from '@/db/client';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook, wmsWebhookSecret } from '@/server/integrations/webhook-signature';
+import { verifyWebhook, webhookHeaders, wmsWebhookSecrets } from '@/server/integrations/webhook-signature';
 import { wmsDispatchCallback } from '@/server/integrations/wms-client';
 import { recordDispatch } from '@/server/orders/record-shipment';
 import type { ApiRoute } from './api-route';
@@ -13,7 +13,7 @@ export function wmsCallbackRoutes(db: Executor): ApiRoute[] {
       path: '/api/wms/callback',
       async handle(request) {
         const body = await request.text();
-        const verdict = verifyWebhook({ secret: wmsWebhookSecret(), body, timestamp: request.header(TIMESTAMP_HEADER), signature: request.header(SIGNATURE_HEADER) });
+        const verdict = verifyWebhook({ secrets: wmsWebhookSecrets(), secretsVariable: 'WMS_WEBHOOK_SECRET', body, headers: webhookHeaders(request.header) });
         if (!verdict.valid) return problem(401, 'invalid_signature', verdict.problem);
         const parsed = parseJsonBody(body, wmsDispatchCallback);
         if (!parsed.ok) return parsed.answer;

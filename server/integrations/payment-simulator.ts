@@ -12,8 +12,8 @@ type SimPayment = typeof simPayments.$inferSelect;
 
 export interface PaymentSimulatorOptions extends FaultOptions {
   db: Executor;
-  /** Shared with the merchant; signs every notification. */
-  secret: string;
+  /** Shared with the merchant; every notification carries a signature by each. */
+  secrets: readonly string[];
   /** Redelivery schedule: base × 2^(attempt − 1), capped. */
   notifyBackoff: { baseMs: number; maxMs: number };
   notifyTimeoutMs: number;
@@ -60,7 +60,8 @@ export function createPaymentSimulator(options: PaymentSimulatorOptions) {
     try {
       const response = await fetch(payment.notifyUrl, {
         method: 'POST',
-        headers: signedHeaders(options.secret, body),
+        // One message however often it is redelivered: the merchant deduplicates by its id.
+        headers: signedHeaders(options.secrets, body, { id: `msg_${payment.id}` }),
         body,
         signal: AbortSignal.timeout(options.notifyTimeoutMs),
       });

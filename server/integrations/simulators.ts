@@ -4,7 +4,7 @@ import { createPaymentSimulator } from './payment-simulator';
 import type { FetchHandler } from '@/server/http/serve-http';
 import { notFound } from './simulator-http';
 import { createSmsSimulator } from './sms-simulator';
-import { paymentWebhookSecret, wmsWebhookSecret } from './webhook-signature';
+import { paymentWebhookSecrets, wmsWebhookSecrets } from './webhook-signature';
 import { createWmsSimulator } from './wms-simulator';
 
 export interface SimulatorOptions {
@@ -35,10 +35,10 @@ export function createSimulators(options: SimulatorOptions) {
   const backoff = options.redeliveryBackoff ?? { baseMs: 1_000, maxMs: 60_000 };
   const callbackTimeoutMs = options.callbackTimeoutMs ?? 5_000;
 
-  const payment = createPaymentSimulator({ ...shared, secret: paymentWebhookSecret(), notifyBackoff: backoff, notifyTimeoutMs: callbackTimeoutMs });
+  const payment = createPaymentSimulator({ ...shared, secrets: paymentWebhookSecrets(), notifyBackoff: backoff, notifyTimeoutMs: callbackTimeoutMs });
   const wms = createWmsSimulator({
     ...shared,
-    secret: wmsWebhookSecret(),
+    secrets: wmsWebhookSecrets(),
     dispatchDelayMs: options.wmsDispatchDelayMs ?? Number(process.env.SIM_WMS_DISPATCH_DELAY_MS ?? 2_000),
     callbackBackoff: backoff,
     callbackTimeoutMs,

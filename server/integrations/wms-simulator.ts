@@ -12,8 +12,8 @@ type SimShipment = typeof simShipments.$inferSelect;
 
 export interface WmsSimulatorOptions extends FaultOptions {
   db: Executor;
-  /** Signs dispatch callbacks. */
-  secret: string;
+  /** Shared with the merchant; every dispatch callback carries a signature by each. */
+  secrets: readonly string[];
   /** How long after acceptance a shipment leaves the warehouse. */
   dispatchDelayMs: number;
   callbackBackoff: { baseMs: number; maxMs: number };
@@ -113,7 +113,7 @@ export function createWmsSimulator(options: WmsSimulatorOptions) {
     };
     const body = JSON.stringify(callback);
     try {
-      const response = await fetch(shipment.callbackUrl, { method: 'POST', headers: signedHeaders(options.secret, body), body, signal: AbortSignal.timeout(options.callbackTimeoutMs) });
+      const response = await fetch(shipment.callbackUrl, { method: 'POST', headers: signedHeaders(options.secrets, body, { id: `msg_${shipment.id}_dispatched` }), body, signal: AbortSignal.timeout(options.callbackTimeoutMs) });
       const text = await response.text();
       return response.ok ? null : `HTTP ${response.status}: ${text.slice(0, 200)}`;
     } catch (error) {
