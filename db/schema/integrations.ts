@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { SIMULATOR_NAMES } from '../../shared/simulators';
-import { check, doublePrecision, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { check, doublePrecision, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * Fault injection for the built-in third-party simulators. Stored in the database so that
@@ -94,6 +94,20 @@ export const simSmsMessages = pgTable('sim_sms_messages', {
   text: text('text').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Webhooks we acted on, by their sender's `webhook-id` (the same on every redelivery of one
+ * message): a replay of one is answered as already handled without acting again.
+ */
+export const receivedWebhooks = pgTable(
+  'received_webhooks',
+  {
+    sender: text('sender', { enum: ['payment', 'wms'] }).notNull(),
+    webhookId: text('webhook_id').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.sender, table.webhookId] })],
+);
 
 export type { SimulatorName } from '../../shared/simulators';
 export type SimulatorSettings = typeof simulatorSettings.$inferSelect;

@@ -7,6 +7,7 @@
  */
 import { closeDatabase, createDatabase } from '@/db/client';
 import { provideDatabase } from '@/db/provide-database';
+import { paymentWebhookSecrets, wmsWebhookSecrets } from '@/server/integrations/webhook-signature';
 import { startOrderApi } from '@/server/runtime/order-api';
 import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
 import { booleanSetting, demoSetting, portSetting, wholeNumberSetting } from '@/server/runtime/settings';
@@ -17,6 +18,9 @@ await startingProcess('order-api', async () => {
   const poolSize = wholeNumberSetting('DATABASE_POOL_SIZE', 10, { min: 1 });
   const maxBodyBytes = wholeNumberSetting('MAX_BODY_BYTES', 1024 * 1024, { min: 1024 });
   const keepAliveTimeoutMs = wholeNumberSetting('KEEP_ALIVE_TIMEOUT_MS', 65_000, { min: 1 });
+  // Read per request later; read here so that a malformed secret stops the start, not the first callback.
+  paymentWebhookSecrets();
+  wmsWebhookSecrets();
   const database = await provideDatabase({ quiet: true });
   const demo = demoSetting(database.embedded);
   const simulators = booleanSetting('SIMULATORS', demo);

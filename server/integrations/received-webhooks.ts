@@ -1,0 +1,23 @@
+import { and, eq } from 'drizzle-orm';
+import type { Executor } from '@/db/client';
+import { receivedWebhooks } from '@/db/schema';
+
+export type WebhookSender = (typeof receivedWebhooks.$inferSelect)['sender'];
+
+/** Whether a webhook with this `webhook-id` from this sender was already acted on. */
+export async function wasWebhookReceived(db: Executor, sender: WebhookSender, webhookId: string): Promise<boolean> {
+  const [found] = await db
+    .select({ webhookId: receivedWebhooks.webhookId })
+    .from(receivedWebhooks)
+    .where(and(eq(receivedWebhooks.sender, sender), eq(receivedWebhooks.webhookId, webhookId)));
+  return found !== undefined;
+}
+
+/**
+ * Records that a webhook was acted on. False when it already was: inside a transaction, a
+ * concurrent copy of the same id waits here for the first one's commit, then gets false.
+ */
+export async function recordWebhookReceived(db: Executor, sender: WebhookSender, webhookId: string): Promise<boolean> {
+  const inserted = await db.insert(receivedWebhooks).values({ sender, webhookId }).onConflictDoNothing().returning({ webhookId: receivedWebhooks.webhookId });
+  return inserted.length > 0;
+}
