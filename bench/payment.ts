@@ -106,8 +106,8 @@ async function runJob(job: Job): Promise<JobResult> {
 // third-parties: the simulators, and the story's slow downstream services.
 // ---------------------------------------------------------------------------------------
 
-async function serveThirdParties(databaseUrl: string) {
-  const simulators = createSimulators({ db: simulatorDatabase(databaseUrl), wmsDispatchDelayMs: 1_000 });
+async function serveThirdParties(databaseUrl: string, orderApiUrl: string) {
+  const simulators = createSimulators({ db: simulatorDatabase(databaseUrl), wmsDispatchDelayMs: 1_000, merchantOrigins: () => [orderApiUrl] });
   const delays: Record<string, number> = { '/slow/points': 50, '/slow/coupons': 60, '/slow/sms': 100, '/slow/wms': 500 };
   const slow = async (request: Request) => {
     await new Promise((resolve) => setTimeout(resolve, delays[new URL(request.url).pathname] ?? 0));
@@ -379,13 +379,13 @@ async function main() {
   try {
     await migrateDatabase(db);
     await seedCatalog(db);
-    const thirdParties = await startChild('third-parties', [databaseUrl]);
-    children.push(thirdParties.child);
-    background.add(thirdParties.child.pid!);
-
     // The web tier: `npm run order-api` with its documented defaults, on a port of its own.
     const orderApiPort = await freePort();
     const orderApiUrl = `http://127.0.0.1:${orderApiPort}`;
+    const thirdParties = await startChild('third-parties', [databaseUrl, orderApiUrl]);
+    children.push(thirdParties.child);
+    background.add(thirdParties.child.pid!);
+
     const common = { DATABASE_URL: databaseUrl, DEMO: 'false', SIMULATORS: 'off' };
     const orderApi = await startCommand(
       'order-api.ts',
@@ -501,7 +501,7 @@ if (role === 'generator') {
   process.on('message', (job: Job) => void runJob(job).then((result) => process.send!(result)));
   ready();
 } else if (role === 'third-parties') {
-  await serveThirdParties(process.argv[3]!);
+  await serveThirdParties(process.argv[3]!, process.argv[4]!);
 } else {
   await main();
   process.exit(0);

@@ -47,6 +47,8 @@ export const simPayments = pgTable(
     nextNotifyAt: timestamp('next_notify_at', { withTimezone: true }),
     notifiedAt: timestamp('notified_at', { withTimezone: true }),
     lastNotifyError: text('last_notify_error'),
+    /** Set when redelivery stopped without an acknowledgement: the schedule ran out. */
+    notifyGivenUpAt: timestamp('notify_given_up_at', { withTimezone: true }),
   },
   (table) => [index('sim_payments_due_idx').on(table.nextNotifyAt).where(sql`${table.nextNotifyAt} is not null`), index('sim_payments_order_idx').on(table.orderId)],
 );
@@ -76,6 +78,8 @@ export const simShipments = pgTable(
     /** Null once the merchant acknowledged the dispatch callback (or the shipment was cancelled). */
     nextCallbackAt: timestamp('next_callback_at', { withTimezone: true }),
     lastCallbackError: text('last_callback_error'),
+    /** Set when redelivery stopped without an acknowledgement: the schedule ran out. */
+    callbackGivenUpAt: timestamp('callback_given_up_at', { withTimezone: true }),
   },
   (table) => [index('sim_shipments_due_idx').on(table.nextCallbackAt).where(sql`${table.nextCallbackAt} is not null`)],
 );

@@ -2,11 +2,13 @@
  * npm run order-api: the order system's public HTTP surface (storefront, payment notifications,
  * warehouse callbacks, the data feed, health, metrics) on node:http, on DATABASE_URL or the
  * embedded PostgreSQL under .data/ (adopted when already running). In demo mode, or with
- * SIMULATORS=on, it also serves the third-party simulators under /api/sim. Prints
- * `{"orderApi": url}` once serving. SIGTERM/SIGINT stop it.
+ * SIMULATORS=on, it also serves the third-party simulators under /api/sim, each one only
+ * while its *_URL does not name the real third party. Prints
+ * `{"orderApi": url, "simulators": [served], "demo": bool}` once serving. SIGTERM/SIGINT stop it.
  */
 import { closeDatabase, createDatabase } from '@/db/client';
 import { provideDatabase } from '@/db/provide-database';
+import { DEFAULT_REDELIVERY_GIVES_UP_AFTER_MS } from '@/server/integrations/simulators';
 import { paymentWebhookSecrets, wmsWebhookSecrets } from '@/server/integrations/webhook-signature';
 import { startOrderApi } from '@/server/runtime/order-api';
 import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
@@ -27,8 +29,9 @@ await startingProcess('order-api', async () => {
   const demoOrdersPerMinute = demo ? wholeNumberSetting('DEMO_ORDERS_PER_MINUTE', 20) : 0;
 
   const db = createDatabase(database.url, { max: poolSize, applicationName: process.env.CONVEYOR_APPLICATION_NAME ?? 'conveyor-order-api' });
-  const api = await startOrderApi({ db, databaseUrl: database.url, port, host, simulators: simulators ? {} : false, demoOrdersPerMinute, maxBodyBytes, keepAliveTimeoutMs });
-  console.log(JSON.stringify({ orderApi: api.url, simulators, demo }));
+  const redeliveryGivesUpAfterMs = wholeNumberSetting('SIM_REDELIVERY_GIVE_UP_MS', DEFAULT_REDELIVERY_GIVES_UP_AFTER_MS);
+  const api = await startOrderApi({ db, databaseUrl: database.url, port, host, simulators: simulators ? { redeliveryGivesUpAfterMs } : false, publicUrl: process.env.ORDER_API_URL, demoOrdersPerMinute, maxBodyBytes, keepAliveTimeoutMs });
+  console.log(JSON.stringify({ orderApi: api.url, simulators: api.simulators?.served ?? [], demo }));
 
   stopOnSignals(async () => {
     await api.stop();

@@ -16,7 +16,7 @@ import { verifyWebhook, webhookHeaders, wmsWebhookSecrets } from './webhook-sign
 import { createWmsClient, wmsDispatchCallback } from './wms-client';
 
 const { db } = await createTestDatabase();
-const simulators = createSimulators({ db, hangMs: 1_500, wmsDispatchDelayMs: 0, redeliveryBackoff: { baseMs: 50, maxMs: 200 } });
+const simulators = createSimulators({ db, hangMs: 1_500, wmsDispatchDelayMs: 0, redeliveryBackoff: { baseMs: 50, maxMs: 200 }, merchantOrigins: () => [server.url] });
 const received: { path: string; body: string; valid: boolean }[] = [];
 let failNextNotifications = 0;
 let server: ServedHttp;

@@ -1,17 +1,23 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { sql } from 'drizzle-orm';
+import { createInterface } from 'node:readline';
+import { eq, sql } from 'drizzle-orm';
+import { freePort } from '@/db/embedded';
+import { simPayments, simShipments } from '@/db/schema';
+import { serveHttp, type ServedHttp } from '@/server/http/serve-http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateWebhookSecret, paymentWebhookSecrets, signedHeaders, wmsWebhookSecrets } from '@/server/integrations/webhook-signature';
 import { createOrder } from '@/server/orders/create-order';
-import { createSku, orderRow, paymentNotification } from '@/server/orders/test-fixtures';
-import { startOrderApi, type OrderApi } from '@/server/runtime/order-api';
+import { createSku, eventually, orderRow, paymentNotification } from '@/server/orders/test-fixtures';
+import { startOrderApi, type OrderApi, type OrderApiSimulatorOptions } from '@/server/runtime/order-api';
 import { createTestDatabase } from '@/test/database';
 
 /**
  * Payment notifications and warehouse callbacks as a stranger would try them, over HTTP
  * against the order API as its composition root builds it: forged, stale, replayed and
- * signed with a rotated secret. Every refusal says what is wrong and leaves every row as it was.
+ * signed with a rotated secret; and the simulators, which must not stand in for a real third
+ * party, call back anywhere but the order API, or redeliver forever. Every refusal says what
+ * is wrong and leaves every row as it was.
  */
 
 const { db, url } = await createTestDatabase();
@@ -166,4 +172,128 @@ it('`npm run order-api` refuses to start with a webhook secret that is not whsec
   expect(run.status).toBe(1);
   expect(run.stderr.trim()).toMatch(/^\[order-api\] PAYMENT_WEBHOOK_SECRET must be one or more space-separated secrets of the form whsec_<base64 of 24 to 64 bytes>; entry 1 of 1 is not/);
   expect(run.stderr).not.toContain('conveyor-dev-payment-secret');
+});
+
+describe('the third-party simulators', () => {
+  const tsx = path.resolve('node_modules/tsx/dist/cli.mjs');
+  let withSimulators: OrderApi;
+  let elsewhere: ServedHttp;
+  let elsewhereRequests = 0;
+  const simulatorOptions: OrderApiSimulatorOptions = {
+    deliverEveryMs: 20,
+    wmsDispatchDelayMs: 0,
+    redeliveryBackoff: { baseMs: 20, maxMs: 40 },
+    redeliveryGivesUpAfterMs: 300,
+  };
+  beforeAll(async () => {
+    withSimulators = await startOrderApi({ db, databaseUrl: url, simulators: simulatorOptions });
+    // A host that is not the order API, e.g. the console or an attacker's: it must never be called.
+    elsewhere = await serveHttp({
+      prefixes: {
+        '/': async () => {
+          elsewhereRequests++;
+          return Response.json({ ok: true });
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await withSimulators.stop();
+    await elsewhere.close();
+  });
+
+  const postJson = async (target: string, body: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('are not served by an order API started without them: an anonymous payment pays nothing', async () => {
+    const order = await pendingOrder();
+    const before = await fingerprint();
+    const attempt = await postJson(`${orderApi.url}/api/sim/payment/payments`, { orderId: order.orderId, amountCents: order.totalCents, notifyUrl: `${orderApi.url}/api/payments/notify` }, { 'idempotency-key': order.orderId });
+    expect(attempt.status).toBe(404);
+    expect(await fingerprint()).toBe(before);
+  });
+
+  it('refuse a notifyUrl or callbackUrl off the order API with 400, calling nothing and storing nothing', async () => {
+    const order = await pendingOrder();
+    const before = await fingerprint();
+    const payment = await postJson(
+      `${withSimulators.url}/api/sim/payment/payments`,
+      { orderId: order.orderId, amountCents: order.totalCents, notifyUrl: `${elsewhere.url}/api/payments/notify` },
+      { 'idempotency-key': `elsewhere:${order.orderId}` },
+    );
+    expect(payment).toEqual({ status: 400, body: { error: 'bad_request', message: expect.stringMatching(/^notifyUrl must be on the order API's own origin \(http:\/\/127\.0\.0\.1:\d+\)/) } });
+    const shipment = await postJson(`${withSimulators.url}/api/sim/wms/shipments`, { orderId: order.orderId, items: [{ sku: 'SKU-A', quantity: 1 }], callbackUrl: `${elsewhere.url}/api/wms/callback` });
+    expect(shipment).toEqual({ status: 400, body: { error: 'bad_request', message: expect.stringMatching(/^callbackUrl must be on the order API's own origin/) } });
+    expect(await fingerprint()).toBe(before);
+    expect(elsewhereRequests).toBe(0);
+  });
+
+  it('give up redelivering a notification and a callback after the bounded schedule, and say what they stopped on', async () => {
+    const order = await pendingOrder();
+    const created = await postJson(
+      `${withSimulators.url}/api/sim/payment/payments`,
+      { orderId: order.orderId, amountCents: order.totalCents, notifyUrl: `${withSimulators.url}/api/nowhere` },
+      { 'idempotency-key': `gives-up:${order.orderId}` },
+    );
+    expect(created.status).toBe(201);
+    await postJson(`${withSimulators.url}/api/sim/wms/shipments`, { orderId: order.orderId, items: [{ sku: 'SKU-A', quantity: 1 }], callbackUrl: `${withSimulators.url}/api/nowhere` });
+
+    const notification = await eventually('the payment notification to be given up', async () => {
+      const givenUp = (await (await fetch(`${withSimulators.url}/api/sim/payment/notifications/given-up`)).json()) as { paymentId: string; attempts: number; lastError: string }[];
+      return givenUp.find((found) => found.paymentId === created.body.paymentId);
+    });
+    expect(notification.attempts).toBeGreaterThan(1);
+    expect(notification.lastError).toMatch(/^HTTP 404/);
+    const callback = await eventually('the dispatch callback to be given up', async () => {
+      const givenUp = (await (await fetch(`${withSimulators.url}/api/sim/wms/callbacks/given-up`)).json()) as { orderId: string; attempts: number; lastError: string }[];
+      return givenUp.find((found) => found.orderId === order.orderId);
+    });
+    expect(callback.attempts).toBeGreaterThan(1);
+    expect(callback.lastError).toMatch(/^HTTP 404/);
+
+    // Nothing is scheduled any more: further delivery rounds leave both where they stopped.
+    await withSimulators.simulators!.deliverDue();
+    const [payment] = await db.select().from(simPayments).where(eq(simPayments.id, String(created.body.paymentId)));
+    expect(payment).toMatchObject({ nextNotifyAt: null, notifyAttempts: notification.attempts, notifiedAt: null });
+    const [shipment] = await db.select().from(simShipments).where(eq(simShipments.orderId, order.orderId));
+    expect(shipment).toMatchObject({ nextCallbackAt: null, callbackAttempts: callback.attempts });
+  });
+
+  it('are not served in place of a third party whose *_URL names another system', async () => {
+    vi.stubEnv('PAYMENT_PROVIDER_URL', 'https://payments.example.com/v1');
+    const api = await startOrderApi({ db, databaseUrl: url, simulators: simulatorOptions });
+    try {
+      expect(api.simulators!.served).toEqual(['wms', 'logistics', 'sms']);
+      const order = await pendingOrder();
+      const before = await fingerprint();
+      const attempt = await postJson(`${api.url}/api/sim/payment/payments`, { orderId: order.orderId, amountCents: order.totalCents, notifyUrl: `${api.url}/api/payments/notify` }, { 'idempotency-key': order.orderId });
+      expect(attempt).toEqual({ status: 404, body: { error: 'not_found', message: 'the payment simulator is not served here: this deployment is configured with the real payment third party' } });
+      expect(await fingerprint()).toBe(before);
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it('`npm run order-api` outside demo mode serves none unless SIMULATORS=on, and then none a *_URL replaces', async () => {
+    async function servedBy(env: Record<string, string>): Promise<unknown> {
+      const child = spawn(process.execPath, [tsx, 'server/cli/order-api.ts'], {
+        env: { ...process.env, DATABASE_URL: url, DEMO: 'false', ORDER_API_PORT: String(await freePort()), ORDER_API_HOST: '127.0.0.1', SIMULATORS: '', ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      try {
+        for await (const line of createInterface({ input: child.stdout! })) {
+          if (line.startsWith('{"orderApi"')) return (JSON.parse(line) as { simulators: unknown }).simulators;
+        }
+        throw new Error('npm run order-api exited without serving');
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
+    expect(await servedBy({})).toEqual([]);
+    expect(await servedBy({ SIMULATORS: 'on', WMS_URL: 'https://wms.example.com', SMS_GATEWAY_URL: 'https://sms.example.com' })).toEqual(['payment', 'logistics']);
+  });
 });
