@@ -110,7 +110,7 @@ export const receivedWebhooks = pgTable(
     webhookId: text('webhook_id').notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [primaryKey({ columns: [table.sender, table.webhookId] })],
+  (table) => [primaryKey({ columns: [table.sender, table.webhookId] }), index('received_webhooks_received_at_idx').on(table.receivedAt)],
 );
 
 export type { SimulatorName } from '../../shared/simulators';

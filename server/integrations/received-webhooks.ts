@@ -1,6 +1,12 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { receivedWebhooks } from '@/db/schema';
+
+/**
+ * How long a webhook's id is kept: past any sender's redelivery schedule (Stripe's is three
+ * days), while a captured request can be replayed for five minutes only (its timestamp).
+ */
+export const RECEIVED_WEBHOOK_RETENTION_DAYS = 7;
 
 export type WebhookSender = (typeof receivedWebhooks.$inferSelect)['sender'];
 
@@ -20,4 +26,11 @@ export async function wasWebhookReceived(db: Executor, sender: WebhookSender, we
 export async function recordWebhookReceived(db: Executor, sender: WebhookSender, webhookId: string): Promise<boolean> {
   const inserted = await db.insert(receivedWebhooks).values({ sender, webhookId }).onConflictDoNothing().returning({ webhookId: receivedWebhooks.webhookId });
   return inserted.length > 0;
+}
+
+/** Forgets ids received longer ago than the retention; returns how many. */
+export async function pruneReceivedWebhooks(db: Executor, options: { olderThanDays?: number } = {}): Promise<number> {
+  const days = options.olderThanDays ?? RECEIVED_WEBHOOK_RETENTION_DAYS;
+  const pruned = await db.delete(receivedWebhooks).where(lt(receivedWebhooks.receivedAt, sql`now() - make_interval(days => ${days})`)).returning({ webhookId: receivedWebhooks.webhookId });
+  return pruned.length;
 }

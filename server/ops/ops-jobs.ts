@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@/db/client';
+import { pruneReceivedWebhooks } from '@/server/integrations/received-webhooks';
 import { evaluateAlertRules } from './alert-rules';
 import { deliverDueAlertWebhooks, type AlertWebhookOptions, defaultAlertWebhookOptions } from './alert-webhook';
 import { runScheduledReconciliation } from './reconciliation/reconcile-run';
@@ -22,9 +23,10 @@ export interface OpsJobsHandle {
 }
 
 /**
- * The ops background jobs: scheduled reconciliation and alert-rule evaluation (each leased,
- * so exactly one process runs each per period however many run this), and alert webhook
- * delivery (rows claimed with SKIP LOCKED, so any number of processes may deliver).
+ * The ops background jobs: scheduled reconciliation, alert-rule evaluation and the hourly
+ * pruning of received webhook ids (each leased, so exactly one process runs each per period
+ * however many run this), and alert webhook delivery (rows claimed with SKIP LOCKED, so any
+ * number of processes may deliver).
  */
 export function startOpsJobs(options: OpsJobsOptions): OpsJobsHandle {
   const { db } = options;
@@ -62,6 +64,9 @@ export function startOpsJobs(options: OpsJobsOptions): OpsJobsHandle {
     runExclusively(db, { job: 'alert-rules', owner, everyMs: alertRulesEveryMs, leaseMs: 60_000 }, () => evaluateAlertRules(db)),
   );
   every('alert webhook', webhookPollMs, () => deliverDueAlertWebhooks(db, options.webhook ?? defaultAlertWebhookOptions));
+  every('received webhooks', 60_000, () =>
+    runExclusively(db, { job: 'prune-received-webhooks', owner, everyMs: 60 * 60_000, leaseMs: 10 * 60_000 }, () => pruneReceivedWebhooks(db)),
+  );
 
   return {
     async stop() {
