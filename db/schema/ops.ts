@@ -40,7 +40,7 @@ export const auditLog = pgTable(
 export type AuditEntry = typeof auditLog.$inferSelect;
 export type AuditOutcome = (typeof auditOutcomeEnum.enumValues)[number];
 
-export const approvalStatusEnum = pgEnum('approval_status', ['pending', 'executing', 'executed', 'rejected', 'failed']);
+export const approvalStatusEnum = pgEnum('approval_status', ['pending', 'executing', 'executed', 'rejected', 'failed', 'expired']);
 
 /**
  * A dangerous action waiting for a second person. It is bound to the exact procedure and
@@ -60,6 +60,8 @@ export const approvals = pgTable(
     requestedByRole: roleEnum('requested_by_role').notNull(),
     reason: text('reason').notNull(),
     requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
+    /** A request nobody decided by then can no longer be approved (APPROVAL_EXPIRY_HOURS). */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull().default(sql`now() + interval '24 hours'`),
     status: approvalStatusEnum('status').notNull().default('pending'),
     decidedById: text('decided_by_id'),
     decidedByEmail: text('decided_by_email'),
@@ -76,3 +78,30 @@ export const approvals = pgTable(
 );
 
 export type Approval = typeof approvals.$inferSelect;
+
+/**
+ * What the scheduled invariant watch found (the checks of `npm run verify`), one row per
+ * invariant and subject while it stays violated; resolved when a later run no longer finds it.
+ */
+export const invariantFindings = pgTable(
+  'invariant_findings',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    invariant: text('invariant').notNull(),
+    /** An order id or a SKU, as the check names it. */
+    subject: text('subject').notNull(),
+    /** Set when the subject is an order, so its page can show the finding. */
+    orderId: text('order_id'),
+    detail: text('detail').notNull(),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  },
+  (table) => [
+    uniqueIndex('invariant_findings_open_idx').on(table.invariant, table.subject).where(sql`${table.resolvedAt} is null`),
+    index('invariant_findings_order_idx').on(table.orderId).where(sql`${table.orderId} is not null`),
+    index('invariant_findings_seen_idx').on(table.firstSeenAt.desc()),
+  ],
+);
+
+export type InvariantFinding = typeof invariantFindings.$inferSelect;

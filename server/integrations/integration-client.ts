@@ -74,10 +74,13 @@ export function orderApiUrl(): string {
  * the simulator itself. A simulator is never served in place of a real third party.
  */
 export function simulatedIntegrations(): IntegrationName[] {
-  return SIMULATOR_NAMES.filter((name) => {
-    const configured = process.env[urlVariables[name]];
-    return !configured || configured.replace(/\/+$/, '') === `${orderApiUrl()}/api/sim/${simulatorPaths[name]}`;
-  });
+  return SIMULATOR_NAMES.filter(isBuiltInSimulator);
+}
+
+/** Whether this third party is the built-in simulator (its *_URL unset or naming it), so its records are in our database. */
+export function isBuiltInSimulator(name: IntegrationName): boolean {
+  const configured = process.env[urlVariables[name]];
+  return !configured || configured.replace(/\/+$/, '') === `${orderApiUrl()}/api/sim/${simulatorPaths[name]}`;
 }
 
 /** Base URL from PAYMENT_PROVIDER_URL / WMS_URL / LOGISTICS_URL / SMS_GATEWAY_URL, else the built-in simulator. */

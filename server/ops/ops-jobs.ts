@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { wholeNumberSetting } from '@/server/runtime/settings';
 import type { Database } from '@/db/client';
 import { pruneReceivedWebhooks } from '@/server/integrations/received-webhooks';
 import { evaluateAlertRules } from './alert-rules';
@@ -6,12 +7,17 @@ import { deliverDueAlertWebhooks, type AlertWebhookOptions, defaultAlertWebhookO
 import { runScheduledReconciliation } from './reconciliation/reconcile-run';
 import type { ReconcileDependencies, ReconcileSettings } from './reconciliation/reconcile-types';
 import { runExclusively } from './scheduled-jobs';
+import { watchInvariants } from './watch-invariants';
 
 export interface OpsJobsOptions {
   db: Database;
   /** Minutes between reconciliation runs (RECONCILE_EVERY_MINUTES, default 5); 0 turns scheduled runs off. */
   reconcileEveryMs?: number;
   alertRulesEveryMs?: number;
+  /** Between invariant watch runs (INVARIANTS_EVERY_MINUTES, default 5); 0 turns it off. */
+  invariantsEveryMs?: number;
+  /** Whether the simulators are the third parties, so the watch may compare with their records. */
+  simulatorChecks?: boolean;
   webhookPollMs?: number;
   reconcile?: { dependencies?: ReconcileDependencies; settings?: Partial<ReconcileSettings> };
   webhook?: AlertWebhookOptions;
@@ -23,10 +29,10 @@ export interface OpsJobsHandle {
 }
 
 /**
- * The ops background jobs: scheduled reconciliation, alert-rule evaluation and the hourly
- * pruning of received webhook ids (each leased, so exactly one process runs each per period
- * however many run this), and alert webhook delivery (rows claimed with SKIP LOCKED, so any
- * number of processes may deliver).
+ * The ops background jobs: scheduled reconciliation, alert-rule evaluation, the invariant watch
+ * and the hourly pruning of received webhook ids (each leased, so exactly one process runs each
+ * per period however many run this), and alert webhook delivery (rows claimed with SKIP LOCKED,
+ * so any number of processes may deliver).
  */
 export function startOpsJobs(options: OpsJobsOptions): OpsJobsHandle {
   const { db } = options;
@@ -34,6 +40,7 @@ export function startOpsJobs(options: OpsJobsOptions): OpsJobsHandle {
   const owner = `ops-${randomUUID()}`;
   const reconcileEveryMs = options.reconcileEveryMs ?? Number(process.env.RECONCILE_EVERY_MINUTES ?? 5) * 60_000;
   const alertRulesEveryMs = options.alertRulesEveryMs ?? 30_000;
+  const invariantsEveryMs = options.invariantsEveryMs ?? wholeNumberSetting('INVARIANTS_EVERY_MINUTES', 5) * 60_000;
   const webhookPollMs = options.webhookPollMs ?? 2_000;
   const timers: NodeJS.Timeout[] = [];
   const running = new Set<Promise<unknown>>();
@@ -63,6 +70,14 @@ export function startOpsJobs(options: OpsJobsOptions): OpsJobsHandle {
   every('alert rules', Math.min(alertRulesEveryMs, 10_000), () =>
     runExclusively(db, { job: 'alert-rules', owner, everyMs: alertRulesEveryMs, leaseMs: 60_000 }, () => evaluateAlertRules(db)),
   );
+  if (invariantsEveryMs > 0) {
+    every('invariant watch', Math.min(invariantsEveryMs, 15_000), async () => {
+      const run = await runExclusively(db, { job: 'invariants', owner, everyMs: invariantsEveryMs, leaseMs: 10 * 60_000 }, () =>
+        watchInvariants(db, { simulatorChecks: options.simulatorChecks ?? true }),
+      );
+      if (run && (run.opened || run.resolved)) log(`invariant watch: ${run.violations} violation(s), ${run.opened} new, ${run.resolved} resolved`);
+    });
+  }
   every('alert webhook', webhookPollMs, () => deliverDueAlertWebhooks(db, options.webhook ?? defaultAlertWebhookOptions));
   every('received webhooks', 60_000, () =>
     runExclusively(db, { job: 'prune-received-webhooks', owner, everyMs: 60 * 60_000, leaseMs: 10 * 60_000 }, () => pruneReceivedWebhooks(db)),

@@ -1,1 +1,0 @@
-CREATE INDEX "received_webhooks_received_at_idx" ON "received_webhooks" USING btree ("received_at");
