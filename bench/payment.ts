@@ -30,7 +30,7 @@ import { migrateDatabase } from '@/db/migrate';
 import { answerPaymentNotification } from '@/server/http/payment-notifications';
 import { serveHttp } from '@/server/http/serve-http';
 import { createSimulators, simulatorDatabase } from '@/server/integrations/simulators';
-import { paymentWebhookSecret, signedHeaders, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '@/server/integrations/webhook-signature';
+import { paymentWebhookSecrets, signedHeaders, webhookHeaders } from '@/server/integrations/webhook-signature';
 import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
 import { getLag } from '@/server/pipeline';
 import { backgroundTier, type BackgroundTier } from './background-tier';
@@ -70,7 +70,7 @@ function ready(message: Record<string, unknown> = {}) {
 // ---------------------------------------------------------------------------------------
 
 async function runJob(job: Job): Promise<JobResult> {
-  const secret = paymentWebhookSecret();
+  const secrets = paymentWebhookSecrets();
   const url = new URL(job.url);
   const client = keepAliveClient(url.origin, { timeoutMs: 30_000 });
   const total = Math.min(job.targets.length, Math.round(job.rate * job.durationSeconds));
@@ -78,7 +78,7 @@ async function runJob(job: Job): Promise<JobResult> {
   // machines, and the CPU it spends during the run is taken from the server under test.
   const requests = job.targets.slice(0, total).map((target) => {
     const body = JSON.stringify({ type: 'payment.succeeded', paymentId: `pay_${target.orderId}`, orderId: target.orderId, amountCents: target.amountCents, paidAt: new Date().toISOString() });
-    return client.prepare(url.pathname, signedHeaders(secret, body), body);
+    return client.prepare(url.pathname, signedHeaders(secrets, body), body);
   });
   const latenciesMs: number[] = [];
   const errors: Record<string, number> = {};
@@ -106,8 +106,8 @@ async function runJob(job: Job): Promise<JobResult> {
 // third-parties: the simulators, and the story's slow downstream services.
 // ---------------------------------------------------------------------------------------
 
-async function serveThirdParties(databaseUrl: string) {
-  const simulators = createSimulators({ db: simulatorDatabase(databaseUrl), wmsDispatchDelayMs: 1_000 });
+async function serveThirdParties(databaseUrl: string, orderApiUrl: string) {
+  const simulators = createSimulators({ db: simulatorDatabase(databaseUrl), wmsDispatchDelayMs: 1_000, merchantOrigins: () => [orderApiUrl] });
   const delays: Record<string, number> = { '/slow/points': 50, '/slow/coupons': 60, '/slow/sms': 100, '/slow/wms': 500 };
   const slow = async (request: Request) => {
     await new Promise((resolve) => setTimeout(resolve, delays[new URL(request.url).pathname] ?? 0));
@@ -143,7 +143,7 @@ async function serveInlineDesign(db: Database, thirdPartiesUrl: string) {
         method: 'POST',
         path: '/bench/notify-inline',
         async handle(request) {
-          const answer = await answerPaymentNotification(db, { body: await request.text(), timestamp: request.header(TIMESTAMP_HEADER), signature: request.header(SIGNATURE_HEADER) });
+          const answer = await answerPaymentNotification(db, { body: await request.text(), headers: webhookHeaders(request.header) });
           if (answer.status !== 200) return answer;
           for (const system of ['points', 'coupons', 'sms', 'wms']) {
             const response = await fetch(`${thirdPartiesUrl}/slow/${system}`, { method: 'POST', body: '{}' });
@@ -379,13 +379,13 @@ async function main() {
   try {
     await migrateDatabase(db);
     await seedCatalog(db);
-    const thirdParties = await startChild('third-parties', [databaseUrl]);
-    children.push(thirdParties.child);
-    background.add(thirdParties.child.pid!);
-
     // The web tier: `npm run order-api` with its documented defaults, on a port of its own.
     const orderApiPort = await freePort();
     const orderApiUrl = `http://127.0.0.1:${orderApiPort}`;
+    const thirdParties = await startChild('third-parties', [databaseUrl, orderApiUrl]);
+    children.push(thirdParties.child);
+    background.add(thirdParties.child.pid!);
+
     const common = { DATABASE_URL: databaseUrl, DEMO: 'false', SIMULATORS: 'off' };
     const orderApi = await startCommand(
       'order-api.ts',
@@ -501,7 +501,7 @@ if (role === 'generator') {
   process.on('message', (job: Job) => void runJob(job).then((result) => process.send!(result)));
   ready();
 } else if (role === 'third-parties') {
-  await serveThirdParties(process.argv[3]!);
+  await serveThirdParties(process.argv[3]!, process.argv[4]!);
 } else {
   await main();
   process.exit(0);

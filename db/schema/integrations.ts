@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { SIMULATOR_NAMES } from '../../shared/simulators';
-import { check, doublePrecision, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { check, doublePrecision, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * Fault injection for the built-in third-party simulators. Stored in the database so that
@@ -47,6 +47,8 @@ export const simPayments = pgTable(
     nextNotifyAt: timestamp('next_notify_at', { withTimezone: true }),
     notifiedAt: timestamp('notified_at', { withTimezone: true }),
     lastNotifyError: text('last_notify_error'),
+    /** Set when redelivery stopped without an acknowledgement: the schedule ran out. */
+    notifyGivenUpAt: timestamp('notify_given_up_at', { withTimezone: true }),
   },
   (table) => [index('sim_payments_due_idx').on(table.nextNotifyAt).where(sql`${table.nextNotifyAt} is not null`), index('sim_payments_order_idx').on(table.orderId)],
 );
@@ -76,6 +78,8 @@ export const simShipments = pgTable(
     /** Null once the merchant acknowledged the dispatch callback (or the shipment was cancelled). */
     nextCallbackAt: timestamp('next_callback_at', { withTimezone: true }),
     lastCallbackError: text('last_callback_error'),
+    /** Set when redelivery stopped without an acknowledgement: the schedule ran out. */
+    callbackGivenUpAt: timestamp('callback_given_up_at', { withTimezone: true }),
   },
   (table) => [index('sim_shipments_due_idx').on(table.nextCallbackAt).where(sql`${table.nextCallbackAt} is not null`)],
 );
@@ -94,6 +98,20 @@ export const simSmsMessages = pgTable('sim_sms_messages', {
   text: text('text').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Webhooks we acted on, by their sender's `webhook-id` (the same on every redelivery of one
+ * message): a replay of one is answered as already handled without acting again.
+ */
+export const receivedWebhooks = pgTable(
+  'received_webhooks',
+  {
+    sender: text('sender', { enum: ['payment', 'wms'] }).notNull(),
+    webhookId: text('webhook_id').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.sender, table.webhookId] }), index('received_webhooks_received_at_idx').on(table.receivedAt)],
+);
 
 export type { SimulatorName } from '../../shared/simulators';
 export type SimulatorSettings = typeof simulatorSettings.$inferSelect;

@@ -28,7 +28,7 @@ import { createOrderConsumers } from '@/server/consumers';
 import { defaultConsumerDependencies } from '@/server/consumers/dependencies';
 import { createPaymentClient } from '@/server/integrations/payment-client';
 import { resetSimulatorSettings, updateSimulatorSettings } from '@/server/integrations/simulator-settings';
-import { paymentWebhookSecret, signedHeaders } from '@/server/integrations/webhook-signature';
+import { generateWebhookSecret, paymentWebhookSecrets, signedHeaders } from '@/server/integrations/webhook-signature';
 import { cancelOrder } from '@/server/orders/close-order';
 import { checkOrderInvariants } from '@/server/orders/order-invariants';
 import { SETTLING_STATUSES } from '@/server/orders/order-state-machine';
@@ -217,7 +217,7 @@ async function pay(order: { orderId: string; totalCents: number }) {
     Array.from({ length: copies }, async () => {
       await sleep(between(0, 3_000));
       try {
-        const response = await post('/api/payments/notify', body, signedHeaders(paymentWebhookSecret(), body));
+        const response = await post('/api/payments/notify', body, signedHeaders(paymentWebhookSecrets(), body));
         if (response.status !== 200) countError(`duplicate notify ${response.status}`);
       } catch {
         countError('duplicate notify network');
@@ -232,7 +232,7 @@ async function forge(order: { orderId: string; totalCents: number }) {
   const paymentId = `forged_${randomUUID()}`;
   forgedPaymentIds.push(paymentId);
   const body = JSON.stringify({ type: 'payment.succeeded', paymentId, orderId: order.orderId, amountCents: order.totalCents, paidAt: new Date().toISOString() });
-  const headers = random() < 0.5 ? signedHeaders(`${paymentWebhookSecret()}-attacker`, body) : signedHeaders(paymentWebhookSecret(), body, new Date(Date.now() - 30 * 60_000));
+  const headers = random() < 0.5 ? signedHeaders(generateWebhookSecret(), body) : signedHeaders(paymentWebhookSecrets(), body, { at: new Date(Date.now() - 30 * 60_000) });
   counts.forgedSent++;
   try {
     const response = await post('/api/payments/notify', body, headers);

@@ -2,11 +2,14 @@
  * npm run order-api: the order system's public HTTP surface (storefront, payment notifications,
  * warehouse callbacks, the data feed, health, metrics) on node:http, on DATABASE_URL or the
  * embedded PostgreSQL under .data/ (adopted when already running). In demo mode, or with
- * SIMULATORS=on, it also serves the third-party simulators under /api/sim. Prints
- * `{"orderApi": url}` once serving. SIGTERM/SIGINT stop it.
+ * SIMULATORS=on, it also serves the third-party simulators under /api/sim, each one only
+ * while its *_URL does not name the real third party. Prints
+ * `{"orderApi": url, "simulators": [served], "demo": bool}` once serving. SIGTERM/SIGINT stop it.
  */
 import { closeDatabase, createDatabase } from '@/db/client';
 import { provideDatabase } from '@/db/provide-database';
+import { DEFAULT_REDELIVERY_GIVES_UP_AFTER_MS } from '@/server/integrations/simulators';
+import { paymentWebhookSecrets, wmsWebhookSecrets } from '@/server/integrations/webhook-signature';
 import { startOrderApi } from '@/server/runtime/order-api';
 import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
 import { booleanSetting, demoSetting, portSetting, wholeNumberSetting } from '@/server/runtime/settings';
@@ -17,14 +20,18 @@ await startingProcess('order-api', async () => {
   const poolSize = wholeNumberSetting('DATABASE_POOL_SIZE', 10, { min: 1 });
   const maxBodyBytes = wholeNumberSetting('MAX_BODY_BYTES', 1024 * 1024, { min: 1024 });
   const keepAliveTimeoutMs = wholeNumberSetting('KEEP_ALIVE_TIMEOUT_MS', 65_000, { min: 1 });
+  // Read per request later; read here so that a malformed secret stops the start, not the first callback.
+  paymentWebhookSecrets();
+  wmsWebhookSecrets();
   const database = await provideDatabase({ quiet: true });
   const demo = demoSetting(database.embedded);
   const simulators = booleanSetting('SIMULATORS', demo);
   const demoOrdersPerMinute = demo ? wholeNumberSetting('DEMO_ORDERS_PER_MINUTE', 20) : 0;
 
   const db = createDatabase(database.url, { max: poolSize, applicationName: process.env.CONVEYOR_APPLICATION_NAME ?? 'conveyor-order-api' });
-  const api = await startOrderApi({ db, databaseUrl: database.url, port, host, simulators: simulators ? {} : false, demoOrdersPerMinute, maxBodyBytes, keepAliveTimeoutMs });
-  console.log(JSON.stringify({ orderApi: api.url, simulators, demo }));
+  const redeliveryGivesUpAfterMs = wholeNumberSetting('SIM_REDELIVERY_GIVE_UP_MS', DEFAULT_REDELIVERY_GIVES_UP_AFTER_MS);
+  const api = await startOrderApi({ db, databaseUrl: database.url, port, host, simulators: simulators ? { redeliveryGivesUpAfterMs } : false, publicUrl: process.env.ORDER_API_URL, demoOrdersPerMinute, maxBodyBytes, keepAliveTimeoutMs });
+  console.log(JSON.stringify({ orderApi: api.url, simulators: api.simulators?.served ?? [], demo }));
 
   stopOnSignals(async () => {
     await api.stop();

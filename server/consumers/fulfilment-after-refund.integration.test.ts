@@ -29,7 +29,7 @@ import { fulfilmentConsumer } from './fulfilment';
  */
 const { db, url } = await createTestDatabase();
 const simulatorDb = simulatorDatabase(url);
-const simulators = createSimulators({ db: simulatorDb, settingsMaxAgeMs: 0, wmsDispatchDelayMs: 0, redeliveryBackoff: { baseMs: 50, maxMs: 200 } });
+const simulators = createSimulators({ db: simulatorDb, settingsMaxAgeMs: 0, wmsDispatchDelayMs: 0, redeliveryBackoff: { baseMs: 50, maxMs: 200 }, merchantOrigins: () => [server.url] });
 const server = await serveHttp({ routes: wmsCallbackRoutes(db), prefixes: { '/api/sim': simulators.handler } });
 const endpoint = (name: 'payment' | 'wms' | 'sms') => ({ name, baseUrl: `${server.url}/api/sim/${name}`, timeoutMs: 5_000 });
 const dependencies: ConsumerDependencies = {

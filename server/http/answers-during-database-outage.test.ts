@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, createDatabase, type Database } from '@/db/client';
-import { paymentWebhookSecret, signedHeaders, wmsWebhookSecret } from '@/server/integrations/webhook-signature';
+import { paymentWebhookSecrets, signedHeaders, wmsWebhookSecrets } from '@/server/integrations/webhook-signature';
 import { startOrderApi, type OrderApi } from '@/server/runtime/order-api';
 import { DATABASE_UNAVAILABLE_MESSAGE } from '@/server/errors';
 
@@ -63,8 +63,8 @@ describe('while the database is down', () => {
     const requests: [string, Promise<Response>][] = [
       ['POST /api/orders', fetch(post(api('/api/orders'), { userId: 'u1', items: [{ sku: 'SKU-1', quantity: 1 }] }))],
       ['POST /api/orders/:id/refund', fetch(post(api('/api/orders/ord_1/refund'), { reason: 'changed my mind' }))],
-      ['POST /api/payments/notify', fetch(post(api('/api/payments/notify'), payment, signedHeaders(paymentWebhookSecret(), payment)))],
-      ['POST /api/wms/callback', fetch(post(api('/api/wms/callback'), dispatch, signedHeaders(wmsWebhookSecret(), dispatch)))],
+      ['POST /api/payments/notify', fetch(post(api('/api/payments/notify'), payment, signedHeaders(paymentWebhookSecrets(), payment)))],
+      ['POST /api/wms/callback', fetch(post(api('/api/wms/callback'), dispatch, signedHeaders(wmsWebhookSecrets(), dispatch)))],
       ['GET /api/feed/events', fetch(new Request(api('/api/feed/events'), { headers: { authorization: 'Bearer some-token' } }))],
       ['POST /api/sim/payment/payments', fetch(post(api('/api/sim/payment/payments'), { orderId: 'ord_1', amountCents: 100, notifyUrl: api('/api/payments/notify') }))],
       ['POST /api/auth/sign-in/email', routes.signIn!(post(url('/api/auth/sign-in/email'), { email: 'oncall@example.test', password: 'correct horse' }, { origin: url('') }))],

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Database } from '@/db/client';
-import { paymentWebhookSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from '@/server/integrations/webhook-signature';
+import { paymentWebhookSecrets, verifyWebhook, webhookHeaders, type WebhookHeaders } from '@/server/integrations/webhook-signature';
+import { recordWebhookReceived, wasWebhookReceived } from '@/server/integrations/received-webhooks';
 import { recordPayment } from '@/server/orders/record-payment';
 import type { ApiRoute } from './api-route';
 import { parseJsonBody, problem, problemFor, type HttpAnswer } from './http-answer';
@@ -15,31 +16,38 @@ export const paymentNotificationBody = z.object({
 });
 export type PaymentNotificationBody = z.infer<typeof paymentNotificationBody>;
 
-/** What the provider sent: the raw body (the signature covers its exact bytes) and the two signature headers. */
+/** What the provider sent: the raw body (the signature covers its exact bytes) and the Standard Webhooks headers. */
 export interface SignedNotification {
   body: string;
-  timestamp: string | null;
-  signature: string | null;
+  headers: WebhookHeaders;
 }
 
 /**
  * POST /api/payments/notify. The signature is checked before the body is even parsed, so
  * a forged request learns nothing and changes nothing. Every success (first delivery or
- * any duplicate) gets the same 200 answer, which is what makes the provider stop retrying.
+ * any duplicate) gets a 200 answer, which is what makes the provider stop retrying.
+ *
+ * A `webhook-id` acted on before is answered as already handled without touching the order.
+ * The id is recorded after the payment, not with it, because payments share statements with
+ * each other (recordPayment's group commit); that is safe because recording a payment is itself
+ * idempotent by the provider's payment id: concurrent copies of one id, or a crash between
+ * the payment and its record, still pay once.
  */
-export async function answerPaymentNotification(db: Database, notification: SignedNotification, options: { secret?: string } = {}): Promise<HttpAnswer> {
+export async function answerPaymentNotification(db: Database, notification: SignedNotification): Promise<HttpAnswer> {
   const { body } = notification;
-  const verdict = verifyWebhook({ secret: options.secret ?? paymentWebhookSecret(), body, timestamp: notification.timestamp, signature: notification.signature });
+  const verdict = verifyWebhook({ secrets: paymentWebhookSecrets(), secretsVariable: 'PAYMENT_WEBHOOK_SECRET', body, headers: notification.headers });
   if (!verdict.valid) return problem(401, 'invalid_signature', verdict.problem);
 
   const parsed = parseJsonBody(body, paymentNotificationBody);
   if (!parsed.ok) return parsed.answer;
   const report = parsed.value;
   try {
+    if (await wasWebhookReceived(db, 'payment', verdict.id)) return { status: 200, body: { received: true, paymentId: report.paymentId, alreadyHandled: true } };
     const outcome = await recordPayment(db, { ...report, paidAt: new Date(report.paidAt) });
     if (outcome.kind === 'amount-mismatch') {
       return problem(422, 'amount_mismatch', `payment ${report.paymentId} is ${report.amountCents} cents but order ${report.orderId} costs ${outcome.expectedCents}`);
     }
+    await recordWebhookReceived(db, 'payment', verdict.id);
     return { status: 200, body: { received: true, paymentId: report.paymentId } };
   } catch (error) {
     // Answered here, not only by the server: tools and tests call this function directly.
@@ -55,7 +63,7 @@ export function paymentNotificationRoutes(db: Database): ApiRoute[] {
       method: 'POST',
       path: '/api/payments/notify',
       handle: async (request) =>
-        answerPaymentNotification(db, { body: await request.text(), timestamp: request.header(TIMESTAMP_HEADER), signature: request.header(SIGNATURE_HEADER) }),
+        answerPaymentNotification(db, { body: await request.text(), headers: webhookHeaders(request.header) }),
     },
   ];
 }

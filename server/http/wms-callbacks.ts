@@ -1,11 +1,18 @@
+import { TransactionRollbackError } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook, wmsWebhookSecret } from '@/server/integrations/webhook-signature';
+import { recordWebhookReceived } from '@/server/integrations/received-webhooks';
+import { verifyWebhook, webhookHeaders, wmsWebhookSecrets } from '@/server/integrations/webhook-signature';
 import { wmsDispatchCallback } from '@/server/integrations/wms-client';
 import { recordDispatch } from '@/server/orders/record-shipment';
 import type { ApiRoute } from './api-route';
 import { parseJsonBody, problem } from './http-answer';
 
-/** POST /api/wms/callback: the warehouse reports a dispatched shipment, signed like payment notifications. */
+/**
+ * POST /api/wms/callback: the warehouse reports a dispatched shipment, signed like payment
+ * notifications. Its `webhook-id` is recorded in the transaction that records the dispatch,
+ * so a replayed id is answered as already handled and never acted on twice; a callback that
+ * was refused keeps no record, so the warehouse's redelivery is judged afresh.
+ */
 export function wmsCallbackRoutes(db: Executor): ApiRoute[] {
   return [
     {
@@ -13,13 +20,24 @@ export function wmsCallbackRoutes(db: Executor): ApiRoute[] {
       path: '/api/wms/callback',
       async handle(request) {
         const body = await request.text();
-        const verdict = verifyWebhook({ secret: wmsWebhookSecret(), body, timestamp: request.header(TIMESTAMP_HEADER), signature: request.header(SIGNATURE_HEADER) });
+        const verdict = verifyWebhook({ secrets: wmsWebhookSecrets(), secretsVariable: 'WMS_WEBHOOK_SECRET', body, headers: webhookHeaders(request.header) });
         if (!verdict.valid) return problem(401, 'invalid_signature', verdict.problem);
         const parsed = parseJsonBody(body, wmsDispatchCallback);
         if (!parsed.ok) return parsed.answer;
         const { orderId, shipmentId, carrier, trackingNumber, dispatchedAt } = parsed.value;
-        const outcome = await recordDispatch(db, { orderId, wmsShipmentId: shipmentId, carrier, trackingNumber, dispatchedAt: new Date(dispatchedAt) });
+        const outcome = await db
+          .transaction(async (tx) => {
+            if (!(await recordWebhookReceived(tx, 'wms', verdict.id))) return 'already-handled' as const;
+            const dispatch = await recordDispatch(tx, { orderId, wmsShipmentId: shipmentId, carrier, trackingNumber, dispatchedAt: new Date(dispatchedAt) });
+            if (dispatch === 'not-shippable') tx.rollback();
+            return dispatch;
+          })
+          .catch((error: unknown) => {
+            if (error instanceof TransactionRollbackError) return 'not-shippable' as const;
+            throw error;
+          });
         if (outcome === 'not-shippable') return problem(409, 'not_shippable', `order ${orderId} was never paid`);
+        if (outcome === 'already-handled') return { status: 200, body: { received: true, alreadyHandled: true } };
         return { status: 200, body: { received: true } };
       },
     },

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { SimulatorName } from '@/shared/simulators';
+import { SIMULATOR_NAMES, type SimulatorName } from '@/shared/simulators';
 
 /**
  * The HTTP plumbing shared by the third-party clients. Failures come out as one of three
@@ -69,9 +69,18 @@ export function orderApiUrl(): string {
   return process.env.ORDER_API_URL ?? `http://127.0.0.1:${process.env.ORDER_API_PORT ?? 3001}`;
 }
 
-/** Whether this third party is the built-in simulator (its *_URL unset), so its records are in our database. */
+/**
+ * The third parties the built-in simulators stand in for: those whose *_URL is unset or names
+ * the simulator itself. A simulator is never served in place of a real third party.
+ */
+export function simulatedIntegrations(): IntegrationName[] {
+  return SIMULATOR_NAMES.filter(isBuiltInSimulator);
+}
+
+/** Whether this third party is the built-in simulator (its *_URL unset or naming it), so its records are in our database. */
 export function isBuiltInSimulator(name: IntegrationName): boolean {
-  return !process.env[urlVariables[name]];
+  const configured = process.env[urlVariables[name]];
+  return !configured || configured.replace(/\/+$/, '') === `${orderApiUrl()}/api/sim/${simulatorPaths[name]}`;
 }
 
 /** Base URL from PAYMENT_PROVIDER_URL / WMS_URL / LOGISTICS_URL / SMS_GATEWAY_URL, else the built-in simulator. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { asc, desc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Executor } from '@/db/client';
 import { simPayments, simRefunds } from '@/db/schema';
 import type { ProviderPayment, ProviderRefund } from './payment-client';
-import { badRequest, json, matchPath, notFound, readJson, withFaults, type FaultOptions } from './simulator-http';
+import { badRequest, isMerchantUrl, json, matchPath, merchantUrlRefused, notFound, readJson, redeliveryAfter, withFaults, type FaultOptions } from './simulator-http';
 import type { FaultSettings } from './simulator-settings';
 import { signedHeaders } from './webhook-signature';
 
@@ -12,11 +12,13 @@ type SimPayment = typeof simPayments.$inferSelect;
 
 export interface PaymentSimulatorOptions extends FaultOptions {
   db: Executor;
-  /** Shared with the merchant; signs every notification. */
-  secret: string;
-  /** Redelivery schedule: base × 2^(attempt − 1), capped. */
-  notifyBackoff: { baseMs: number; maxMs: number };
+  /** Shared with the merchant; every notification carries a signature by each. */
+  secrets: readonly string[];
+  /** Redelivery schedule: base × 2^(attempt − 1), capped; given up once the next attempt would fall later than giveUpAfterMs after the payment. */
+  notifyRedelivery: { baseMs: number; maxMs: number; giveUpAfterMs: number };
   notifyTimeoutMs: number;
+  /** The only origins notifications are sent to: the order API's own. */
+  merchantOrigins: () => readonly string[];
 }
 
 const createPaymentBody = z.object({ orderId: z.string().min(1), amountCents: z.number().int().positive(), notifyUrl: z.url() });
@@ -60,7 +62,8 @@ export function createPaymentSimulator(options: PaymentSimulatorOptions) {
     try {
       const response = await fetch(payment.notifyUrl, {
         method: 'POST',
-        headers: signedHeaders(options.secret, body),
+        // One message however often it is redelivered: the merchant deduplicates by its id.
+        headers: signedHeaders(options.secrets, body, { id: `msg_${payment.id}` }),
         body,
         signal: AbortSignal.timeout(options.notifyTimeoutMs),
       });
@@ -75,15 +78,12 @@ export function createPaymentSimulator(options: PaymentSimulatorOptions) {
     if (result.delivered) {
       await db
         .update(simPayments)
-        .set({ nextNotifyAt: null, notifiedAt: sql`coalesce(${simPayments.notifiedAt}, now())`, lastNotifyError: null })
+        .set({ nextNotifyAt: null, notifiedAt: sql`coalesce(${simPayments.notifiedAt}, now())`, lastNotifyError: null, notifyGivenUpAt: null })
         .where(eq(simPayments.id, payment.id));
       return;
     }
-    const delayMs = Math.min(options.notifyBackoff.baseMs * 2 ** (payment.notifyAttempts - 1), options.notifyBackoff.maxMs);
-    await db
-      .update(simPayments)
-      .set({ nextNotifyAt: sql`now() + make_interval(secs => ${delayMs / 1000})`, lastNotifyError: result.error })
-      .where(eq(simPayments.id, payment.id));
+    const { nextAttemptAt, givenUpAt } = redeliveryAfter(payment.notifyAttempts, options.notifyRedelivery, simPayments.createdAt);
+    await db.update(simPayments).set({ nextNotifyAt: nextAttemptAt, notifyGivenUpAt: givenUpAt, lastNotifyError: result.error }).where(eq(simPayments.id, payment.id));
   }
 
   /** Claims due notifications (skipping ones another process holds), delivers them, and schedules the failures again. */
@@ -109,6 +109,7 @@ export function createPaymentSimulator(options: PaymentSimulatorOptions) {
     if (!idempotencyKey) return badRequest('Idempotency-Key header is required');
     const parsed = createPaymentBody.safeParse(await readJson(request));
     if (!parsed.success) return badRequest(z.prettifyError(parsed.error));
+    if (!isMerchantUrl(parsed.data.notifyUrl, options.merchantOrigins())) return merchantUrlRefused('notifyUrl', options.merchantOrigins());
 
     const [created] = await db
       .insert(simPayments)
@@ -168,6 +169,21 @@ export function createPaymentSimulator(options: PaymentSimulatorOptions) {
       const delivery = await sendNotification(found);
       if (delivery.delivered) await recordDelivery(found, delivery);
       return json(200, { delivered: delivery.delivered, status: delivery.status, latencyMs: delivery.latencyMs });
+    }
+    if (request.method === 'GET' && path === '/notifications/given-up') {
+      // What redelivery stopped on: each payment whose merchant never acknowledged it, with the last error.
+      const givenUp = await db.select().from(simPayments).where(isNotNull(simPayments.notifyGivenUpAt)).orderBy(desc(simPayments.notifyGivenUpAt)).limit(100);
+      return json(
+        200,
+        givenUp.map((found) => ({
+          paymentId: found.id,
+          orderId: found.orderId,
+          notifyUrl: found.notifyUrl,
+          attempts: found.notifyAttempts,
+          lastError: found.lastNotifyError,
+          givenUpAt: found.notifyGivenUpAt!.toISOString(),
+        })),
+      );
     }
     if (request.method === 'POST' && path === '/refunds') return refund(request, settings);
     const refundPath = matchPath('/refunds/:id', path);

@@ -1,3 +1,4 @@
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import type { SimulatorName } from '@/db/schema';
 import { currentFaultSettings, type FaultSettings } from './simulator-settings';
@@ -28,6 +29,33 @@ export function matchPath(pattern: string, path: string): Record<string, string>
     else if (segment !== value) return null;
   }
   return params;
+}
+
+/**
+ * Whether a simulator may call `url` back: only the order API it stands in front of. A real
+ * provider calls whatever URL its merchant registered; ours would otherwise POST signed
+ * callbacks to any host an anonymous caller names.
+ */
+export function isMerchantUrl(url: string, merchantOrigins: readonly string[]): boolean {
+  const { origin } = new URL(url);
+  return merchantOrigins.some((allowed) => new URL(allowed).origin === origin);
+}
+
+export function merchantUrlRefused(field: string, merchantOrigins: readonly string[]): Response {
+  const origins = [...new Set(merchantOrigins.map((allowed) => new URL(allowed).origin))].join(' or ');
+  return badRequest(`${field} must be on the order API's own origin (${origins}): the simulator calls back nowhere else; ORDER_API_URL sets that origin`);
+}
+
+/** When a failed callback is tried next, or null when the schedule that began at `firstAttemptAt` is over (given up). */
+export function redeliveryAfter(
+  failedAttempts: number,
+  schedule: { baseMs: number; maxMs: number; giveUpAfterMs: number },
+  firstAttemptAt: SQL | AnyColumn,
+): { nextAttemptAt: SQL; givenUpAt: SQL } {
+  const delayMs = Math.min(schedule.baseMs * 2 ** (failedAttempts - 1), schedule.maxMs);
+  const next = sql`now() + make_interval(secs => ${delayMs / 1000})`;
+  const pastSchedule = sql`${next} > ${firstAttemptAt} + make_interval(secs => ${schedule.giveUpAfterMs / 1000})`;
+  return { nextAttemptAt: sql`case when ${pastSchedule} then null else ${next} end`, givenUpAt: sql`case when ${pastSchedule} then now() end` };
 }
 
 export async function readJson(request: Request): Promise<unknown> {

@@ -12,11 +12,11 @@ import { createPaymentClient } from './payment-client';
 import { listSimulatorSettings, resetSimulatorSettings, updateSimulatorSettings } from './simulator-settings';
 import { createSimulators } from './simulators';
 import { createSmsClient } from './sms-client';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook, wmsWebhookSecret } from './webhook-signature';
+import { verifyWebhook, webhookHeaders, wmsWebhookSecrets } from './webhook-signature';
 import { createWmsClient, wmsDispatchCallback } from './wms-client';
 
 const { db } = await createTestDatabase();
-const simulators = createSimulators({ db, hangMs: 1_500, wmsDispatchDelayMs: 0, redeliveryBackoff: { baseMs: 50, maxMs: 200 } });
+const simulators = createSimulators({ db, hangMs: 1_500, wmsDispatchDelayMs: 0, redeliveryBackoff: { baseMs: 50, maxMs: 200 }, merchantOrigins: () => [server.url] });
 const received: { path: string; body: string; valid: boolean }[] = [];
 let failNextNotifications = 0;
 let server: ServedHttp;
@@ -29,16 +29,12 @@ beforeAll(async () => {
       // A merchant endpoint that is down for a while, then forwards to the real handler.
       '/flaky/notify': async (request) => {
         if (failNextNotifications-- > 0) return new Response('down', { status: 503 });
-        const answer = await answerPaymentNotification(db, {
-          body: await request.text(),
-          timestamp: request.headers.get(TIMESTAMP_HEADER),
-          signature: request.headers.get(SIGNATURE_HEADER),
-        });
+        const answer = await answerPaymentNotification(db, { body: await request.text(), headers: webhookHeaders((name) => request.headers.get(name)) });
         return Response.json(answer.body, { status: answer.status });
       },
       '/wms/callback': async (request) => {
         const body = await request.text();
-        const verdict = verifyWebhook({ secret: wmsWebhookSecret(), body, timestamp: request.headers.get(TIMESTAMP_HEADER), signature: request.headers.get(SIGNATURE_HEADER) });
+        const verdict = verifyWebhook({ secrets: wmsWebhookSecrets(), secretsVariable: 'WMS_WEBHOOK_SECRET', body, headers: webhookHeaders((name) => request.headers.get(name)) });
         received.push({ path: '/wms/callback', body, valid: verdict.valid });
         return Response.json({ ok: true });
       },

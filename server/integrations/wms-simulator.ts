@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Executor } from '@/db/client';
 import { simShipments, simWaybills } from '@/db/schema';
-import { badRequest, json, matchPath, notFound, readJson, withFaults, type FaultOptions } from './simulator-http';
+import { badRequest, isMerchantUrl, json, matchPath, merchantUrlRefused, notFound, readJson, redeliveryAfter, withFaults, type FaultOptions } from './simulator-http';
 import type { FaultSettings } from './simulator-settings';
 import type { WmsDispatchCallback, WmsShipment } from './wms-client';
 import { signedHeaders } from './webhook-signature';
@@ -12,12 +12,15 @@ type SimShipment = typeof simShipments.$inferSelect;
 
 export interface WmsSimulatorOptions extends FaultOptions {
   db: Executor;
-  /** Signs dispatch callbacks. */
-  secret: string;
+  /** Shared with the merchant; every dispatch callback carries a signature by each. */
+  secrets: readonly string[];
   /** How long after acceptance a shipment leaves the warehouse. */
   dispatchDelayMs: number;
-  callbackBackoff: { baseMs: number; maxMs: number };
+  /** Redelivery schedule: base × 2^(attempt − 1), capped; given up once the next attempt would fall later than giveUpAfterMs after dispatch. */
+  callbackRedelivery: { baseMs: number; maxMs: number; giveUpAfterMs: number };
   callbackTimeoutMs: number;
+  /** The only origins callbacks are sent to: the order API's own. */
+  merchantOrigins: () => readonly string[];
 }
 
 const createShipmentBody = z.object({
@@ -46,6 +49,7 @@ export function createWmsSimulator(options: WmsSimulatorOptions) {
     const parsed = createShipmentBody.safeParse(await readJson(request));
     if (!parsed.success) return badRequest(z.prettifyError(parsed.error));
     const { orderId, items, callbackUrl } = parsed.data;
+    if (!isMerchantUrl(callbackUrl, options.merchantOrigins())) return merchantUrlRefused('callbackUrl', options.merchantOrigins());
 
     const [known] = await db.select({ orderId: simShipments.orderId }).from(simShipments).where(eq(simShipments.orderId, orderId));
     if (!known && Math.random() < settings.rejectRate) {
@@ -113,7 +117,7 @@ export function createWmsSimulator(options: WmsSimulatorOptions) {
     };
     const body = JSON.stringify(callback);
     try {
-      const response = await fetch(shipment.callbackUrl, { method: 'POST', headers: signedHeaders(options.secret, body), body, signal: AbortSignal.timeout(options.callbackTimeoutMs) });
+      const response = await fetch(shipment.callbackUrl, { method: 'POST', headers: signedHeaders(options.secrets, body, { id: `msg_${shipment.id}_dispatched` }), body, signal: AbortSignal.timeout(options.callbackTimeoutMs) });
       const text = await response.text();
       return response.ok ? null : `HTTP ${response.status}: ${text.slice(0, 200)}`;
     } catch (error) {
@@ -137,10 +141,10 @@ export function createWmsSimulator(options: WmsSimulatorOptions) {
     await Promise.all(
       claimed.map(async (shipment) => {
         const error = await sendCallback(shipment);
-        const delayMs = Math.min(options.callbackBackoff.baseMs * 2 ** (shipment.callbackAttempts - 1), options.callbackBackoff.maxMs);
+        const { nextAttemptAt, givenUpAt } = redeliveryAfter(shipment.callbackAttempts, options.callbackRedelivery, simShipments.dispatchAt);
         await db
           .update(simShipments)
-          .set(error === null ? { nextCallbackAt: null, lastCallbackError: null } : { nextCallbackAt: sql`now() + make_interval(secs => ${delayMs / 1000})`, lastCallbackError: error })
+          .set(error === null ? { nextCallbackAt: null, lastCallbackError: null } : { nextCallbackAt: nextAttemptAt, callbackGivenUpAt: givenUpAt, lastCallbackError: error })
           .where(and(eq(simShipments.orderId, shipment.orderId), eq(simShipments.status, 'DISPATCHED')));
       }),
     );
@@ -149,6 +153,21 @@ export function createWmsSimulator(options: WmsSimulatorOptions) {
 
   async function route(request: Request, path: string, settings: FaultSettings): Promise<Response> {
     if (request.method === 'POST' && path === '/shipments') return createShipment(request, settings);
+    if (request.method === 'GET' && path === '/callbacks/given-up') {
+      // What redelivery stopped on: each dispatch the merchant never acknowledged, with the last error.
+      const givenUp = await db.select().from(simShipments).where(isNotNull(simShipments.callbackGivenUpAt)).orderBy(desc(simShipments.callbackGivenUpAt)).limit(100);
+      return json(
+        200,
+        givenUp.map((found) => ({
+          shipmentId: found.id,
+          orderId: found.orderId,
+          callbackUrl: found.callbackUrl,
+          attempts: found.callbackAttempts,
+          lastError: found.lastCallbackError,
+          givenUpAt: found.callbackGivenUpAt!.toISOString(),
+        })),
+      );
+    }
     const cancel = matchPath('/shipments/:orderId/cancel', path);
     if (request.method === 'POST' && cancel) return cancelShipment(cancel.orderId!);
     const shipment = matchPath('/shipments/:orderId', path);

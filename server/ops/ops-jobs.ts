@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { wholeNumberSetting } from '@/server/runtime/settings';
 import type { Database } from '@/db/client';
+import { pruneReceivedWebhooks } from '@/server/integrations/received-webhooks';
 import { evaluateAlertRules } from './alert-rules';
 import { deliverDueAlertWebhooks, type AlertWebhookOptions, defaultAlertWebhookOptions } from './alert-webhook';
 import { runScheduledReconciliation } from './reconciliation/reconcile-run';
@@ -29,9 +30,10 @@ export interface OpsJobsHandle {
 }
 
 /**
- * The ops background jobs: scheduled reconciliation, alert-rule evaluation, the invariant watch and the Overview's samples (each leased,
- * so exactly one process runs each per period however many run this), and alert webhook
- * delivery (rows claimed with SKIP LOCKED, so any number of processes may deliver).
+ * The ops background jobs: scheduled reconciliation, alert-rule evaluation, the invariant watch,
+ * the Overview's samples and the hourly pruning of received webhook ids (each leased, so exactly one process runs each
+ * per period however many run this), and alert webhook delivery (rows claimed with SKIP LOCKED,
+ * so any number of processes may deliver).
  */
 export function startOpsJobs(options: OpsJobsOptions): OpsJobsHandle {
   const { db } = options;
@@ -80,6 +82,9 @@ export function startOpsJobs(options: OpsJobsOptions): OpsJobsHandle {
   // Within each minute at least once, so the Overview's sparklines have a point per minute.
   every('overview samples', 15_000, () => runExclusively(db, { job: 'overview-samples', owner, everyMs: 50_000, leaseMs: 60_000 }, () => sampleOverview(db)));
   every('alert webhook', webhookPollMs, () => deliverDueAlertWebhooks(db, options.webhook ?? defaultAlertWebhookOptions));
+  every('received webhooks', 60_000, () =>
+    runExclusively(db, { job: 'prune-received-webhooks', owner, everyMs: 60 * 60_000, leaseMs: 10 * 60_000 }, () => pruneReceivedWebhooks(db)),
+  );
 
   return {
     async stop() {

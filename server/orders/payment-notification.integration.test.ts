@@ -3,6 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { payments, refunds } from '@/db/schema';
 import { paymentNotificationRoutes } from '@/server/http/payment-notifications';
+import { generateWebhookSecret } from '@/server/integrations/webhook-signature';
 import { serveHttp, type ServedHttp } from '@/server/http/serve-http';
 import { OUTBOX_CHANNEL, RELAY_WAKE_UP_EVERY_MS } from '@/server/pipeline';
 import { waitFor } from '@/test/wait-for';
@@ -88,7 +89,7 @@ describe('payment notification through the order API', () => {
 
   it('refuses a forged signature with 401 and changes nothing', async () => {
     const { sku, order } = await pendingOrder();
-    const answer = await postSignedJson(notifyUrl, paymentNotification(order.orderId, 2_500), { secret: 'not-the-shared-secret' });
+    const answer = await postSignedJson(notifyUrl, paymentNotification(order.orderId, 2_500), { secrets: generateWebhookSecret() });
 
     expect(answer.status).toBe(401);
     expect(answer.body).toMatchObject({ error: 'invalid_signature' });
@@ -101,7 +102,7 @@ describe('payment notification through the order API', () => {
     const { order } = await pendingOrder();
     const answer = await postSignedJson(notifyUrl, paymentNotification(order.orderId, 2_500), { at: new Date(Date.now() - 6 * 60_000) });
 
-    expect(answer).toMatchObject({ status: 401, body: { message: 'timestamp outside the 5-minute tolerance' } });
+    expect(answer).toMatchObject({ status: 401, body: { error: 'invalid_signature', message: expect.stringContaining('outside the 5-minute tolerance') } });
     expect((await orderRow(db, order.orderId)).status).toBe('PENDING_PAYMENT');
   });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { orders, skus } from '@/db/schema';
-import { paymentWebhookSecret, signedHeaders } from '@/server/integrations/webhook-signature';
+import { paymentWebhookSecrets, signedHeaders } from '@/server/integrations/webhook-signature';
 import type { PaymentNotificationBody } from '@/server/http/payment-notifications';
 import { traceKey } from '@/server/pipeline';
 import { waitFor } from '@/test/wait-for';
@@ -42,9 +42,10 @@ export function paymentNotification(orderId: string, amountCents: number, paymen
   return { type: 'payment.succeeded', paymentId, orderId, amountCents, paidAt: new Date().toISOString() };
 }
 
-export async function postSignedJson(url: string, body: unknown, options: { secret?: string; at?: Date } = {}) {
+/** Posts a payment notification signed as the provider signs it; a fresh webhook-id each time unless `id` is given. */
+export async function postSignedJson(url: string, body: unknown, options: { secrets?: string | readonly string[]; at?: Date; id?: string } = {}) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  const response = await fetch(url, { method: 'POST', headers: signedHeaders(options.secret ?? paymentWebhookSecret(), text, options.at), body: text });
+  const response = await fetch(url, { method: 'POST', headers: signedHeaders(options.secrets ?? paymentWebhookSecrets(), text, { at: options.at, id: options.id }), body: text });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 

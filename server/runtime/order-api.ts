@@ -1,6 +1,7 @@
 import { closeDatabase, type Database } from '@/db/client';
 import { orderApiRoutes } from '@/server/http/order-api-routes';
 import { serveHttp } from '@/server/http/serve-http';
+import { simulatedIntegrations } from '@/server/integrations/integration-client';
 import { startLatencyRecorder } from '@/server/ops/latency-minutes';
 import { PAYMENT_NOTIFY_ROUTE } from '@/server/ops/overview';
 import { createSimulators, simulatorDatabase, type SimulatorOptions, type Simulators } from '@/server/integrations/simulators';
@@ -14,13 +15,20 @@ export interface OrderApiOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Serve the third-party simulators under /api/sim and run their own deliveries (demo mode). */
-  simulators?: false | (Omit<SimulatorOptions, 'db'> & { deliverEveryMs?: number });
+  /**
+   * Serve the third-party simulators under /api/sim and run their own deliveries (demo mode, or
+   * SIMULATORS=on). By default only those whose *_URL does not name another system.
+   */
+  simulators?: false | OrderApiSimulatorOptions;
+  /** Where third parties reach this API (ORDER_API_URL); with the address it listens on, the only place the simulators call back. */
+  publicUrl?: string;
   /** Demo customers placing and paying orders through this API, per minute (0 or unset: none). */
   demoOrdersPerMinute?: number;
   maxBodyBytes?: number;
   keepAliveTimeoutMs?: number;
 }
+
+export type OrderApiSimulatorOptions = Omit<SimulatorOptions, 'db' | 'merchantOrigins'> & { deliverEveryMs?: number };
 
 export interface OrderApi {
   url: string;
@@ -36,7 +44,12 @@ export interface OrderApi {
  */
 export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi> {
   const simulatorDb = options.simulators ? simulatorDatabase(options.databaseUrl) : null;
-  const simulators = simulatorDb && options.simulators ? createSimulators({ db: simulatorDb, ...options.simulators }) : null;
+  let listeningUrl: string | undefined;
+  const merchantOrigins = () => [listeningUrl, options.publicUrl].filter((url): url is string => url !== undefined);
+  const simulators =
+    simulatorDb && options.simulators
+      ? createSimulators({ db: simulatorDb, serve: simulatedIntegrations(), ...options.simulators, merchantOrigins })
+      : null;
   const server = await serveHttp({
     routes: orderApiRoutes(options.db),
     prefixes: simulators ? { '/api/sim': simulators.handler } : {},
@@ -45,6 +58,7 @@ export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi>
     maxBodyBytes: options.maxBodyBytes,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs,
   });
+  listeningUrl = server.url;
   const deliveries = simulators && options.simulators ? simulators.start(options.simulators.deliverEveryMs) : null;
   // The Overview's payment latency: this process's histogram, added to the minute's row in the database.
   const latency = startLatencyRecorder({ db: options.db, routes: [PAYMENT_NOTIFY_ROUTE], onError: () => {} });

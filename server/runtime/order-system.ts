@@ -2,18 +2,17 @@ import { closeDatabase, createDatabase, type Database } from '@/db/client';
 import type { ConsumerDependencies } from '@/server/consumers/dependencies';
 import type { IntegrationName } from '@/server/integrations/integration-client';
 import { createPaymentClient } from '@/server/integrations/payment-client';
-import type { SimulatorOptions } from '@/server/integrations/simulators';
 import { createSmsClient } from '@/server/integrations/sms-client';
 import { createWmsClient } from '@/server/integrations/wms-client';
 import type { StartPipelineOptions } from '@/server/pipeline';
-import { startOrderApi } from './order-api';
+import { startOrderApi, type OrderApiSimulatorOptions } from './order-api';
 import { startWorker } from './worker';
 
 export interface OrderSystemOptions {
   db: Database;
   /** The database's URL, for the pools of the simulators and the pipeline. */
   url: string;
-  simulators?: Omit<SimulatorOptions, 'db'>;
+  simulators?: Omit<OrderApiSimulatorOptions, 'deliverEveryMs'>;
   pipeline?: Partial<Omit<StartPipelineOptions, 'db' | 'consumers'>>;
   consumers?: Pick<ConsumerDependencies, 'backoff' | 'refundAttempts'>;
   clientTimeoutMs?: number;
