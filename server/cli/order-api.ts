@@ -7,7 +7,7 @@
  */
 import { closeDatabase, createDatabase } from '@/db/client';
 import { provideDatabase } from '@/db/provide-database';
-import { startOrderApi } from '@/server/runtime/order-api';
+import { orderApiSettings, startOrderApi } from '@/server/runtime/order-api';
 import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
 import { booleanSetting, demoSetting, portSetting, wholeNumberSetting } from '@/server/runtime/settings';
 
@@ -17,13 +17,26 @@ await startingProcess('order-api', async () => {
   const poolSize = wholeNumberSetting('DATABASE_POOL_SIZE', 10, { min: 1 });
   const maxBodyBytes = wholeNumberSetting('MAX_BODY_BYTES', 1024 * 1024, { min: 1024 });
   const keepAliveTimeoutMs = wholeNumberSetting('KEEP_ALIVE_TIMEOUT_MS', 65_000, { min: 1 });
+  const routes = orderApiSettings();
   const database = await provideDatabase({ quiet: true });
   const demo = demoSetting(database.embedded);
   const simulators = booleanSetting('SIMULATORS', demo);
   const demoOrdersPerMinute = demo ? wholeNumberSetting('DEMO_ORDERS_PER_MINUTE', 20) : 0;
 
   const db = createDatabase(database.url, { max: poolSize, applicationName: process.env.CONVEYOR_APPLICATION_NAME ?? 'conveyor-order-api' });
-  const api = await startOrderApi({ db, databaseUrl: database.url, port, host, simulators: simulators ? {} : false, demoOrdersPerMinute, maxBodyBytes, keepAliveTimeoutMs });
+  const api = await startOrderApi({
+    db,
+    databaseUrl: database.url,
+    port,
+    host,
+    simulators: simulators ? {} : false,
+    demoOrdersPerMinute,
+    maxBodyBytes,
+    keepAliveTimeoutMs,
+    routes,
+    // Outside demo mode a storefront's token is made by an admin in the console, never taken from the environment.
+    demoStorefrontToken: demo ? process.env.STOREFRONT_TOKEN || undefined : undefined,
+  });
   console.log(JSON.stringify({ orderApi: api.url, simulators, demo }));
 
   stopOnSignals(async () => {

@@ -1,8 +1,13 @@
 import { closeDatabase, type Database } from '@/db/client';
-import { orderApiRoutes } from '@/server/http/order-api-routes';
+import { DEFAULT_API_TOKEN_CACHE_MS, orderApiRoutes, type OrderApiRouteOptions } from '@/server/http/order-api-routes';
 import { serveHttp } from '@/server/http/serve-http';
+import { DEFAULT_STOREFRONT_LIMITS } from '@/server/http/storefront';
 import { createSimulators, simulatorDatabase, type SimulatorOptions, type Simulators } from '@/server/integrations/simulators';
+import { issueApiToken, registerApiToken, revokeApiToken } from '@/server/ops/api-tokens';
+import { metricsTokenSetting } from '@/server/ops/operator-access';
+import { STOREFRONT_SCOPES } from '@/shared/api-token-scopes';
 import { startDemoTraffic } from './demo-traffic';
+import { SettingError, wholeNumberSetting } from './settings';
 
 export interface OrderApiOptions {
   db: Database;
@@ -18,6 +23,25 @@ export interface OrderApiOptions {
   demoOrdersPerMinute?: number;
   maxBodyBytes?: number;
   keepAliveTimeoutMs?: number;
+  /** Token cache, storefront limits, metrics token (see orderApiSettings). */
+  routes?: OrderApiRouteOptions;
+  /** Demo mode only: registered with the storefront scopes, so tools and journeys that read STOREFRONT_TOKEN can order. */
+  demoStorefrontToken?: string;
+}
+
+/** The order API's settings of its doors, from the environment; an unusable value stops the start with one line naming it. */
+export function orderApiSettings(): Required<OrderApiRouteOptions> {
+  const metricsToken = metricsTokenSetting();
+  if (metricsToken !== null && metricsToken.length < 16) throw new SettingError('METRICS_TOKEN', 'METRICS_TOKEN must have at least 16 characters (e.g. `openssl rand -hex 24`), or be unset');
+  return {
+    apiTokenCacheMs: wholeNumberSetting('API_TOKEN_CACHE_MS', DEFAULT_API_TOKEN_CACHE_MS, { max: 60_000 }),
+    storefrontLimits: {
+      maxLines: wholeNumberSetting('STOREFRONT_MAX_LINES', DEFAULT_STOREFRONT_LIMITS.maxLines, { min: 1 }),
+      maxQuantity: wholeNumberSetting('STOREFRONT_MAX_QUANTITY', DEFAULT_STOREFRONT_LIMITS.maxQuantity, { min: 1 }),
+      maxPaymentTimeoutMs: wholeNumberSetting('STOREFRONT_MAX_PAYMENT_TIMEOUT_MS', DEFAULT_STOREFRONT_LIMITS.maxPaymentTimeoutMs, { min: 1_000 }),
+    },
+    metricsToken,
+  };
 }
 
 export interface OrderApi {
@@ -35,8 +59,11 @@ export interface OrderApi {
 export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi> {
   const simulatorDb = options.simulators ? simulatorDatabase(options.databaseUrl) : null;
   const simulators = simulatorDb && options.simulators ? createSimulators({ db: simulatorDb, ...options.simulators }) : null;
+  if (options.demoStorefrontToken) {
+    await registerApiToken(options.db, { token: options.demoStorefrontToken, name: 'STOREFRONT_TOKEN (demo)', scopes: STOREFRONT_SCOPES, actor: 'system:order-api' });
+  }
   const server = await serveHttp({
-    routes: orderApiRoutes(options.db),
+    routes: orderApiRoutes(options.db, options.routes),
     prefixes: simulators ? { '/api/sim': simulators.handler } : {},
     port: options.port,
     host: options.host,
@@ -45,12 +72,15 @@ export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi>
   });
   const deliveries = simulators && options.simulators ? simulators.start(options.simulators.deliverEveryMs) : null;
   const ordersPerMinute = options.demoOrdersPerMinute ?? 0;
-  const traffic = ordersPerMinute > 0 ? startDemoTraffic({ orderApiUrl: server.url, ordersPerMinute, log: console.log }) : null;
+  // The demo customers call the storefront as any storefront does, with a token of their own, revoked when they stop.
+  const trafficToken = ordersPerMinute > 0 ? await issueApiToken(options.db, { name: 'demo customers', scopes: STOREFRONT_SCOPES, actor: 'system:demo-traffic' }) : null;
+  const traffic = trafficToken ? startDemoTraffic({ orderApiUrl: server.url, storefrontToken: trafficToken.token, ordersPerMinute, log: console.log }) : null;
   return {
     url: server.url,
     simulators,
     async stop() {
       traffic?.stop();
+      if (trafficToken) await revokeApiToken(options.db, { tokenId: trafficToken.id, actor: 'system:demo-traffic' });
       await server.close();
       await deliveries?.stop();
       if (simulatorDb) await closeDatabase(simulatorDb);
