@@ -9,13 +9,13 @@ import { closeDatabase, createDatabase } from '@/db/client';
 import { provideDatabase } from '@/db/provide-database';
 import { orderApiSettings, startOrderApi } from '@/server/runtime/order-api';
 import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
-import { booleanSetting, demoSetting, portSetting, wholeNumberSetting } from '@/server/runtime/settings';
+import { booleanSetting, demoSetting, maxBodyBytesSetting, portSetting, wholeNumberSetting } from '@/server/runtime/settings';
 
 await startingProcess('order-api', async () => {
   const port = portSetting('ORDER_API_PORT', 3001);
   const host = process.env.ORDER_API_HOST ?? '0.0.0.0';
   const poolSize = wholeNumberSetting('DATABASE_POOL_SIZE', 10, { min: 1 });
-  const maxBodyBytes = wholeNumberSetting('MAX_BODY_BYTES', 1024 * 1024, { min: 1024 });
+  const maxBodyBytes = maxBodyBytesSetting();
   const keepAliveTimeoutMs = wholeNumberSetting('KEEP_ALIVE_TIMEOUT_MS', 65_000, { min: 1 });
   const routes = orderApiSettings();
   const database = await provideDatabase({ quiet: true });
