@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueApiToken, revokeApiToken } from '@/server/ops/api-tokens';
+import { issueApiToken, listApiTokens, revokeApiToken } from '@/server/ops/api-tokens';
 import { createSku, orderRow, stockOf } from '@/server/orders/test-fixtures';
 import { recordPayment } from '@/server/orders/record-payment';
+import { seedCatalog } from '@/server/orders/seed-catalog';
 import { startPipeline, type PipelineHandle } from '@/server/pipeline';
 import { startOrderApi, type OrderApi } from '@/server/runtime/order-api';
 import { STOREFRONT_SCOPES, type ApiTokenScope } from '@/shared/api-token-scopes';
@@ -243,5 +244,18 @@ describe('tokens in demo mode', () => {
     } finally {
       await demoApi.stop();
     }
+  });
+
+  it('gives the demo customers a token of their own, with which they order, revoked when the order API stops', async () => {
+    await seedCatalog(db);
+    const demoApi = await startOrderApi({ db, databaseUrl: url, simulators: false, demoOrdersPerMinute: 1_200, routes: { apiTokenCacheMs: 0 } });
+    try {
+      await waitFor(async () => (await db.execute(sql`select 1 from orders where user_id like 'demo-customer-%' limit 1`)).length > 0, { what: 'a demo customer to order' });
+    } finally {
+      await demoApi.stop();
+    }
+    const demoTokens = (await listApiTokens(db)).filter((token) => token.name === 'demo customers');
+    expect(demoTokens).toHaveLength(1);
+    expect(demoTokens[0]).toMatchObject({ scopes: STOREFRONT_SCOPES, createdBy: 'system:demo-traffic', revokedBy: 'system:demo-traffic' });
   });
 });
