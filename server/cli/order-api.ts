@@ -9,7 +9,13 @@ import { closeDatabase, createDatabase } from '@/db/client';
 import { provideDatabase } from '@/db/provide-database';
 import { orderApiSettings, startOrderApi } from '@/server/runtime/order-api';
 import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
-import { booleanSetting, demoSetting, maxBodyBytesSetting, portSetting, wholeNumberSetting } from '@/server/runtime/settings';
+import { booleanSetting, demoSetting, maxBodyBytesSetting, portSetting, SettingError, wholeNumberSetting } from '@/server/runtime/settings';
+
+function demoStorefrontTokenSetting(): string | undefined {
+  const token = process.env.STOREFRONT_TOKEN || undefined;
+  if (token !== undefined && token.length < 24) throw new SettingError('STOREFRONT_TOKEN', 'STOREFRONT_TOKEN must have at least 24 characters, or be unset');
+  return token;
+}
 
 await startingProcess('order-api', async () => {
   const port = portSetting('ORDER_API_PORT', 3001);
@@ -35,7 +41,7 @@ await startingProcess('order-api', async () => {
     keepAliveTimeoutMs,
     routes,
     // Outside demo mode a storefront's token is made by an admin in the console, never taken from the environment.
-    demoStorefrontToken: demo ? process.env.STOREFRONT_TOKEN || undefined : undefined,
+    demoStorefrontToken: demo ? demoStorefrontTokenSetting() : undefined,
   });
   console.log(JSON.stringify({ orderApi: api.url, simulators, demo }));
 

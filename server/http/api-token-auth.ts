@@ -21,12 +21,14 @@ export async function requireScope(
         'unauthorized',
         `Send Authorization: Bearer <token> with a live token that has the ${scope} scope; an admin creates tokens in the console under Settings → API tokens.`,
         {},
-        { 'www-authenticate': 'Bearer realm="conveyor"' },
+        // Closed, so Node does not drain an unread body of a caller it will not serve.
+        { 'www-authenticate': 'Bearer realm="conveyor"', connection: 'close' },
       ),
     };
   }
   if (!token.scopes.includes(scope)) {
-    return { ok: false, answer: problem(403, 'forbidden', `The token “${token.name}” lacks the ${scope} scope; an admin can create one that has it under Settings → API tokens.`) };
+    const message = `The token “${token.name}” lacks the ${scope} scope; an admin can create one that has it under Settings → API tokens.`;
+    return { ok: false, answer: problem(403, 'forbidden', message, {}, { connection: 'close' }) };
   }
   return { ok: true, token };
 }
