@@ -11,15 +11,19 @@ import { createTestDatabase } from '@/test/database';
  */
 const { db, url } = await createTestDatabase({ max: 4 });
 const MAX_BODY_BYTES = 4_096;
+const APP_URL = 'http://localhost:3997';
 type Route = (request: Request) => Promise<Response>;
 let trpcRoute: Route;
+let signInRoute: Route;
 
 beforeAll(async () => {
   // The route's process-wide database and its body limit, read when the module loads.
   process.env.DATABASE_URL = url;
   process.env.AUTH_SECRET ??= 'body-limits-test-auth-secret-0123456789';
   process.env.MAX_BODY_BYTES = String(MAX_BODY_BYTES);
+  process.env.APP_URL = APP_URL;
   trpcRoute = (await import('@/app/api/trpc/[trpc]/route')).POST as Route;
+  signInRoute = (await import('@/app/api/auth/[...all]/route')).POST as Route;
 });
 
 const auditRows = async () => (await db.execute<{ count: number }>(sql`select count(*)::int as count from audit_log`))[0]!.count;
@@ -61,6 +65,30 @@ describe('the console tRPC route', () => {
 });
 
 describe('free-text inputs', () => {
+  it('over HTTP: a signed-in admin sending a reason over 500 characters gets 400 naming the field and the bound, and nothing is revoked', async () => {
+    await createUser(db, { email: 'admin@http-limits.test', name: 'Admin', role: 'admin', password: 'long-enough-9' });
+    const signedIn = await signInRoute(
+      new Request(`${APP_URL}/api/auth/sign-in/email`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: APP_URL },
+        body: JSON.stringify({ email: 'admin@http-limits.test', password: 'long-enough-9' }),
+      }),
+    );
+    expect(signedIn.status).toBe(200);
+    const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const { id } = await issueApiToken(db, { name: 'kept over http', scopes: ['feed:read'] });
+    const response = await trpcRoute(
+      new Request(`${APP_URL}/api/trpc/apiTokens.revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie, origin: APP_URL },
+        body: JSON.stringify({ json: { tokenId: id, reason: 'r'.repeat(501) } }),
+      }),
+    );
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain('reason: Keep the reason to 500 characters or fewer');
+    expect((await listApiTokens(db)).find((token) => token.id === id)).toMatchObject({ revokedAt: null });
+  });
+
   it('refuse a reason over 500 characters with BAD_REQUEST saying the bound, and act on nothing', async () => {
     const admin = await createUser(db, { email: 'admin@limits.test', name: 'Admin', role: 'admin', password: 'long-enough-2' });
     const caller = createCaller({ db, actor: { id: admin.id, email: admin.email, role: 'admin' } });
