@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { e2eStorefrontToken } from './e2e/support/storefront-token';
 
 const port = Number(process.env.E2E_PORT ?? 3100);
 const orderApiPort = Number(process.env.E2E_ORDER_API_PORT ?? 3101);
@@ -34,6 +35,8 @@ export default defineConfig({
       // Its own embedded database, so journeys never touch the data of `npm start`.
       EMBEDDED_PG_DIR: '.data/e2e-postgres',
       DEMO: 'true',
+      // Registered by the demo order API so the journeys' storefront calls are authorized.
+      STOREFRONT_TOKEN: e2eStorefrontToken,
       // Journeys sign in many times from one address.
       LOGIN_ATTEMPTS_PER_MINUTE: '1000',
       // Journeys make their own orders and set third-party faults; background customers would blur what they assert.

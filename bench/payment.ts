@@ -287,7 +287,9 @@ function machineCpuTicks(): { total: number; steal: number } {
 
 /** Cumulative bucket counts of the order API's notification latency histogram, by upper bound in seconds. */
 async function notifyHistogram(orderApiUrl: string): Promise<Map<number, number>> {
-  const text = await (await fetch(`${orderApiUrl}/api/metrics`)).text();
+  // The order API inherits METRICS_TOKEN from this process; with one set, /api/metrics needs it.
+  const headers: Record<string, string> = process.env.METRICS_TOKEN ? { authorization: `Bearer ${process.env.METRICS_TOKEN}` } : {};
+  const text = await (await fetch(`${orderApiUrl}/api/metrics`, { headers })).text();
   const buckets = new Map<number, number>();
   for (const line of text.split('\n')) {
     if (!line.startsWith('conveyor_http_request_duration_seconds_bucket{') || !line.includes('route="/api/payments/notify"') || !line.includes('status="200"')) continue;

@@ -4,7 +4,11 @@ export async function askHealth(): Promise<{ ok: true } | { ok: false; problem: 
     const response = await fetch('/api/health', { cache: 'no-store' });
     const health = (await response.json().catch(() => ({}))) as { ok?: boolean; message?: string };
     if (response.ok && health.ok) return { ok: true };
-    return { ok: false, problem: health.message ?? `health check answered HTTP ${response.status}` };
+    // Anonymous callers (a browser whose session cannot be checked while the database is down) are told only ok or not.
+    return {
+      ok: false,
+      problem: health.message ?? `the health check answered HTTP ${response.status}, not ok. Check that PostgreSQL is running and migrations are current; the details are at /api/health for the metrics token.`,
+    };
   } catch (error) {
     return { ok: false, problem: `the console did not answer its health check (${error instanceof Error ? error.message : String(error)})` };
   }

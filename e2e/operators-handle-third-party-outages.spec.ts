@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { healthySimulator, orderApiURL, payOrder, placeOrder, screenshot, setSimulator, signedInRequest, signIn, uniqueUser, type SimulatorName } from './support/console';
+import { healthySimulator, orderApiURL, payOrder, placeOrder, screenshot, setSimulator, signedInRequest, signIn, storefrontHeaders, uniqueUser, type SimulatorName } from './support/console';
 
 /*
  * Journeys that break a third party on purpose. Simulator settings are global to the app,
@@ -154,7 +154,7 @@ test('a refund the provider refuses ends REFUND_FAILED; support retries it after
   await expect(page.getByTestId('order-status')).toHaveText(/PAID|FULFILLING|SHIPPED/, { timeout: 30_000 });
 
   await breakSimulator('payment', { rejectRate: 1 });
-  const refund = await page.request.post(`${orderApiURL}/api/orders/${order.orderId}/refund`, { data: { reason: 'customer changed their mind' } });
+  const refund = await page.request.post(`${orderApiURL}/api/orders/${order.orderId}/refund`, { data: { userId: order.userId, reason: 'customer changed their mind' }, headers: storefrontHeaders });
   expect(refund.status(), await refund.text()).toBe(202);
   await expect(page.getByTestId('order-status')).toHaveText('REFUND_FAILED', { timeout: 30_000 });
   await expect(page.getByTestId('order-refunds')).toContainText('HTTP 422: simulated refund rejection');

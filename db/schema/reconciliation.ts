@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { API_TOKEN_SCOPES } from '../../shared/api-token-scopes';
 
 export const reconciliationRunStatusEnum = pgEnum('reconciliation_run_status', ['running', 'succeeded', 'failed']);
 export const reconciliationDiffStatusEnum = pgEnum('reconciliation_diff_status', ['open', 'auto_fixed', 'resolved', 'ignored']);
@@ -86,7 +87,7 @@ export const scheduledJobs = pgTable('scheduled_jobs', {
   lastError: text('last_error'),
 });
 
-/** Bearer tokens for the data team's feed. Only the SHA-256 of a token is stored; the token is shown once. */
+/** Bearer tokens for the order API's services (storefront, data feed), each with its scopes. Only the SHA-256 of a token is stored; the token is shown once. */
 export const apiTokens = pgTable(
   'api_tokens',
   {
@@ -95,7 +96,7 @@ export const apiTokens = pgTable(
     tokenHash: text('token_hash').notNull(),
     /** The first characters of the token, so an admin can tell tokens apart. */
     prefix: text('prefix').notNull(),
-    scope: text('scope', { enum: ['feed:read'] }).notNull().default('feed:read'),
+    scopes: text('scopes', { enum: API_TOKEN_SCOPES }).array().notNull().default(['feed:read']),
     createdBy: text('created_by').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),

@@ -1,11 +1,15 @@
 import { expect, type APIRequestContext, type Page } from '@playwright/test';
 import type { Role } from '../../shared/roles';
 import type { SimulatorName } from '../../shared/simulators';
+import { e2eStorefrontToken } from './storefront-token';
 
 export type { Role, SimulatorName };
 
 /** The order API that `npm start` runs beside the suite's console (storefront, webhooks, the simulators). */
 export const orderApiURL = `http://localhost:${process.env.E2E_ORDER_API_PORT ?? 3101}`;
+
+/** What the storefront sends with each call to the order API. */
+export const storefrontHeaders = { authorization: `Bearer ${e2eStorefrontToken}` };
 
 export const demoAccount = (role: Role) => ({ email: `${role}@conveyor.demo`, password: `${role}-demo-pass` });
 
@@ -96,9 +100,9 @@ async function waitForSimulator(request: APIRequestContext, simulator: Simulator
 
 /** Places an order through the order API's storefront endpoint for a user unique to the journey. */
 export async function placeOrder(request: APIRequestContext, userId: string, items: { sku: string; quantity: number }[] = [{ sku: 'SKU-MUG', quantity: 1 }]) {
-  const response = await request.post(`${orderApiURL}/api/orders`, { data: { userId, items } });
+  const response = await request.post(`${orderApiURL}/api/orders`, { data: { userId, items }, headers: storefrontHeaders });
   expect(response.status(), await response.text()).toBe(201);
-  return (await response.json()) as { orderId: string; totalCents: number };
+  return { ...((await response.json()) as { orderId: string; totalCents: number }), userId };
 }
 
 /** Pays an order at the payment provider simulator, which then notifies the order API (signed, redelivered until acknowledged). */

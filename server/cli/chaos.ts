@@ -34,7 +34,9 @@ import { checkOrderInvariants } from '@/server/orders/order-invariants';
 import { SETTLING_STATUSES } from '@/server/orders/order-state-machine';
 import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
 import { skuStock } from '@/server/orders/stock';
+import { issueApiToken } from '@/server/ops/api-tokens';
 import { getLag } from '@/server/pipeline';
+import { STOREFRONT_SCOPES } from '@/shared/api-token-scopes';
 
 const { values } = parseArgs({
   options: {
@@ -176,6 +178,8 @@ const forgedPaymentIds: string[] = [];
 let appUrl = '';
 let db: Database;
 let trafficOn = true;
+/** Authorization for the storefront calls: a token chaos registers for itself once the database is migrated. */
+let storefrontAuthorization = '';
 
 async function post(pathname: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
   const response = await fetch(`${appUrl}${pathname}`, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
@@ -187,12 +191,12 @@ async function createOrder(paymentTimeoutMs?: number) {
   counts.createsAsked++;
   const skus = [...new Set([pick(demoCatalog)[0], pick(demoCatalog)[0]])];
   const body = { userId: `chaos-${Math.floor(random() * 500)}`, contactPhone: `+1555${String(Math.floor(random() * 1e7)).padStart(7, '0')}`, items: skus.map((sku) => ({ sku, quantity: 1 + Math.floor(random() * 2) })), paymentTimeoutMs };
-  const response = await post('/api/orders', JSON.stringify(body));
+  const response = await post('/api/orders', JSON.stringify(body), { 'content-type': 'application/json', authorization: storefrontAuthorization });
   if (response.status !== 201) {
     countError(`create ${response.status}`);
     return null;
   }
-  return response.json as { orderId: string; totalCents: number };
+  return { ...(response.json as { orderId: string; totalCents: number }), userId: body.userId };
 }
 
 const payment = () => createPaymentClient({ name: 'payment', baseUrl: `${appUrl}/api/sim/payment`, timeoutMs: 5_000 });
@@ -242,10 +246,13 @@ async function forge(order: { orderId: string; totalCents: number }) {
   }
 }
 
-async function refund(orderId: string) {
+async function refund({ orderId, userId }: { orderId: string; userId: string }) {
   counts.refundsAsked++;
   try {
-    const response = await post(`/api/orders/${orderId}/refund`, JSON.stringify({ reason: 'chaos: customer asked for a refund' }));
+    const response = await post(`/api/orders/${orderId}/refund`, JSON.stringify({ userId, reason: 'chaos: customer asked for a refund' }), {
+      'content-type': 'application/json',
+      authorization: storefrontAuthorization,
+    });
     if (response.status !== 202) countError(`refund ${response.status}`);
   } catch {
     countError('refund network');
@@ -260,7 +267,7 @@ async function shopper() {
         const order = await createOrder();
         if (order && (await pay(order)) && random() < 0.3) {
           await sleep(between(0, 4_000));
-          await refund(order.orderId);
+          await refund(order);
         }
       } else if (roll < 0.65) {
         const order = await createOrder();
@@ -459,6 +466,7 @@ async function main() {
   await migrateDatabase(db);
   await seedCatalog(db);
   await db.execute(sql`update skus set total = total + 1000000, available = available + 1000000`);
+  storefrontAuthorization = `Bearer ${(await issueApiToken(db, { name: 'chaos storefront', scopes: STOREFRONT_SCOPES, actor: 'system:chaos' })).token}`;
 
   appUrl = `http://127.0.0.1:${appPort}`;
   const env = { DATABASE_URL: url, ORDER_API_URL: appUrl, ORDER_API_PORT: String(appPort), ORDER_API_HOST: '127.0.0.1', DEMO: 'false', SIMULATORS: 'on', OPS_JOBS: 'off' };

@@ -10,7 +10,9 @@
  * this process on
  * DATABASE_URL or the embedded database; --faults sets that failure rate on all four
  * third-party simulators for the run (needs database access); --drain waits, after the
- * load, until every consumer group has caught up and no retry is pending.
+ * load, until every consumer group has caught up and no retry is pending. The storefront calls
+ * carry STOREFRONT_TOKEN when set; else the run registers a token of its own in the database
+ * (DATABASE_URL or the embedded one) and revokes it at the end.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -24,7 +26,9 @@ import { createPaymentClient } from '@/server/integrations/payment-client';
 import { resetSimulatorSettings, SIMULATORS, updateSimulatorSettings } from '@/server/integrations/simulator-settings';
 import { SETTLING_STATUSES } from '@/server/orders/order-state-machine';
 import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
+import { issueApiToken, revokeApiToken } from '@/server/ops/api-tokens';
 import { getLag } from '@/server/pipeline';
+import { STOREFRONT_SCOPES } from '@/shared/api-token-scopes';
 
 const { values } = parseArgs({
   options: {
@@ -74,7 +78,7 @@ function errorKind(step: string, error: unknown): string {
 
 const fmt = (ms: number) => (Number.isNaN(ms) ? '   -' : `${ms.toFixed(ms < 10 ? 1 : 0).padStart(4)}`);
 
-async function placeAndPay(baseUrl: string, payment: ReturnType<typeof createPaymentClient>) {
+async function placeAndPay(baseUrl: string, storefrontHeaders: Record<string, string>, payment: ReturnType<typeof createPaymentClient>) {
   const items = Array.from({ length: 1 + Math.floor(Math.random() * 2) }, () => demoCatalog[Math.floor(Math.random() * demoCatalog.length)]![0]);
   const body = {
     userId: `load-user-${Math.floor(Math.random() * Number(values.users))}`,
@@ -84,7 +88,7 @@ async function placeAndPay(baseUrl: string, payment: ReturnType<typeof createPay
   const started = performance.now();
   let order: { orderId: string; totalCents: number };
   try {
-    const response = await fetch(`${baseUrl}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(`${baseUrl}/api/orders`, { method: 'POST', headers: storefrontHeaders, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
     if (response.status !== 201) {
       countError(`create:http ${response.status}`);
       await response.body?.cancel();
@@ -121,8 +125,8 @@ async function placeAndPay(baseUrl: string, payment: ReturnType<typeof createPay
     try {
       const response = await fetch(`${baseUrl}/api/orders/${order.orderId}/refund`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ reason: 'load: customer asked for a refund' }),
+        headers: storefrontHeaders,
+        body: JSON.stringify({ userId: body.userId, reason: 'load: customer asked for a refund' }),
         signal: AbortSignal.timeout(10_000),
       });
       if (response.status === 202) total.refunds++;
@@ -155,7 +159,8 @@ async function waitUntilDrained(db: Database, seconds: number) {
 let database: ProvidedDatabase | null = null;
 let db: Database | null = null;
 let system: OrderSystem | null = null;
-if (values.serve || values.faults !== undefined || drainSeconds > 0) {
+const ownToken = !process.env.STOREFRONT_TOKEN;
+if (values.serve || values.faults !== undefined || drainSeconds > 0 || ownToken) {
   database = await provideDatabase({ quiet: true });
   db = createDatabase(database.url, { max: 20 });
 }
@@ -166,6 +171,8 @@ if (values.serve) {
   system = await startOrderSystem({ db: db!, url: database!.url, consumers: { backoff: { baseMs: 500, maxMs: 10_000 } } });
 }
 const baseUrl = system?.url ?? values.url ?? process.env.ORDER_API_URL ?? 'http://localhost:3001';
+const runToken = ownToken ? await issueApiToken(db!, { name: 'npm run load', scopes: STOREFRONT_SCOPES, actor: 'system:load' }) : null;
+const storefrontHeaders = { 'content-type': 'application/json', authorization: `Bearer ${runToken?.token ?? process.env.STOREFRONT_TOKEN}` };
 const payment = createPaymentClient({ name: 'payment', baseUrl: `${baseUrl}/api/sim/payment`, timeoutMs: 10_000 });
 if (values.faults !== undefined) {
   for (const simulator of SIMULATORS) await updateSimulatorSettings(db!, { simulator, failureRate: Number(values.faults) });
@@ -182,7 +189,7 @@ const ticker = setInterval(() => {
   for (; due < target; due++) {
     total.started++;
     inFlight++;
-    flows.push(placeAndPay(baseUrl, payment).finally(() => inFlight--));
+    flows.push(placeAndPay(baseUrl, storefrontHeaders, payment).finally(() => inFlight--));
   }
 }, 5);
 const reporter = setInterval(() => {
@@ -210,6 +217,7 @@ console.log(`  errors by kind: ${errors.size === 0 ? 'none' : ''}`);
 for (const [kind, count] of [...errors.entries()].sort((a, b) => b[1] - a[1])) console.log(`    ${kind}: ${count}`);
 
 if (values.faults !== undefined) await resetSimulatorSettings(db!);
+if (runToken) await revokeApiToken(db!, { tokenId: runToken.id, actor: 'system:load' });
 if (drainSeconds > 0) await waitUntilDrained(db!, drainSeconds);
 await system?.stop();
 if (db) await closeDatabase(db);

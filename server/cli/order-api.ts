@@ -10,19 +10,26 @@ import { closeDatabase, createDatabase } from '@/db/client';
 import { provideDatabase } from '@/db/provide-database';
 import { DEFAULT_REDELIVERY_GIVES_UP_AFTER_MS } from '@/server/integrations/simulators';
 import { paymentWebhookSecrets, wmsWebhookSecrets } from '@/server/integrations/webhook-signature';
-import { startOrderApi } from '@/server/runtime/order-api';
+import { orderApiSettings, startOrderApi } from '@/server/runtime/order-api';
 import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
-import { booleanSetting, demoSetting, portSetting, wholeNumberSetting } from '@/server/runtime/settings';
+import { booleanSetting, demoSetting, maxBodyBytesSetting, portSetting, SettingError, wholeNumberSetting } from '@/server/runtime/settings';
+
+function demoStorefrontTokenSetting(): string | undefined {
+  const token = process.env.STOREFRONT_TOKEN || undefined;
+  if (token !== undefined && token.length < 24) throw new SettingError('STOREFRONT_TOKEN', 'STOREFRONT_TOKEN must have at least 24 characters, or be unset');
+  return token;
+}
 
 await startingProcess('order-api', async () => {
   const port = portSetting('ORDER_API_PORT', 3001);
   const host = process.env.ORDER_API_HOST ?? '0.0.0.0';
   const poolSize = wholeNumberSetting('DATABASE_POOL_SIZE', 10, { min: 1 });
-  const maxBodyBytes = wholeNumberSetting('MAX_BODY_BYTES', 1024 * 1024, { min: 1024 });
+  const maxBodyBytes = maxBodyBytesSetting();
   const keepAliveTimeoutMs = wholeNumberSetting('KEEP_ALIVE_TIMEOUT_MS', 65_000, { min: 1 });
   // Read per request later; read here so that a malformed secret stops the start, not the first callback.
   paymentWebhookSecrets();
   wmsWebhookSecrets();
+  const routes = orderApiSettings();
   const database = await provideDatabase({ quiet: true });
   const demo = demoSetting(database.embedded);
   const simulators = booleanSetting('SIMULATORS', demo);
@@ -30,7 +37,20 @@ await startingProcess('order-api', async () => {
 
   const db = createDatabase(database.url, { max: poolSize, applicationName: process.env.CONVEYOR_APPLICATION_NAME ?? 'conveyor-order-api' });
   const redeliveryGivesUpAfterMs = wholeNumberSetting('SIM_REDELIVERY_GIVE_UP_MS', DEFAULT_REDELIVERY_GIVES_UP_AFTER_MS);
-  const api = await startOrderApi({ db, databaseUrl: database.url, port, host, simulators: simulators ? { redeliveryGivesUpAfterMs } : false, publicUrl: process.env.ORDER_API_URL, demoOrdersPerMinute, maxBodyBytes, keepAliveTimeoutMs });
+  const api = await startOrderApi({
+    db,
+    databaseUrl: database.url,
+    port,
+    host,
+    simulators: simulators ? { redeliveryGivesUpAfterMs } : false,
+    publicUrl: process.env.ORDER_API_URL,
+    demoOrdersPerMinute,
+    maxBodyBytes,
+    keepAliveTimeoutMs,
+    routes,
+    // Outside demo mode a storefront's token is made by an admin in the console, never taken from the environment.
+    demoStorefrontToken: demo ? demoStorefrontTokenSetting() : undefined,
+  });
   console.log(JSON.stringify({ orderApi: api.url, simulators: api.simulators?.served ?? [], demo }));
 
   stopOnSignals(async () => {

@@ -16,6 +16,7 @@ async function closedPort(): Promise<number> {
 }
 
 const AUTH_SECRET = 'database-unavailable-test-secret-0123456789';
+const METRICS_TOKEN = 'database-unavailable-test-metrics-token';
 
 /** A well-signed session cookie, so that better-auth goes to the database to look the session up. */
 function sessionCookie(token = 'session-token-of-a-signed-in-user'): string {
@@ -32,8 +33,9 @@ beforeAll(async () => {
   // The console routes' process-wide database (db/client.ts getDatabase) and the order API's point at the dead server.
   process.env.DATABASE_URL = `postgres://postgres:x@127.0.0.1:${await closedPort()}/conveyor`;
   process.env.AUTH_SECRET = AUTH_SECRET;
+  process.env.METRICS_TOKEN = METRICS_TOKEN;
   orderApiDb = createDatabase(process.env.DATABASE_URL, { max: 2 });
-  orderApi = await startOrderApi({ db: orderApiDb, databaseUrl: process.env.DATABASE_URL, simulators: {} });
+  orderApi = await startOrderApi({ db: orderApiDb, databaseUrl: process.env.DATABASE_URL, simulators: {}, routes: { metricsToken: METRICS_TOKEN } });
   routes = {
     trpc: (await import('@/app/api/trpc/[trpc]/route')).GET as Route,
     health: (await import('@/app/api/health/route')).GET as Route,
@@ -61,8 +63,9 @@ describe('while the database is down', () => {
     const payment = JSON.stringify({ type: 'payment.succeeded', paymentId: 'pay_1', orderId: 'ord_1', amountCents: 100, paidAt: new Date().toISOString() });
     const dispatch = JSON.stringify({ type: 'shipment.dispatched', orderId: 'ord_1', shipmentId: 'shp_1', carrier: 'ups', trackingNumber: '1Z', dispatchedAt: new Date().toISOString() });
     const requests: [string, Promise<Response>][] = [
-      ['POST /api/orders', fetch(post(api('/api/orders'), { userId: 'u1', items: [{ sku: 'SKU-1', quantity: 1 }] }))],
-      ['POST /api/orders/:id/refund', fetch(post(api('/api/orders/ord_1/refund'), { reason: 'changed my mind' }))],
+      // A token to look up: without one the storefront answers 401 before it needs the database.
+      ['POST /api/orders', fetch(post(api('/api/orders'), { userId: 'u1', items: [{ sku: 'SKU-1', quantity: 1 }] }, { authorization: 'Bearer some-token' }))],
+      ['POST /api/orders/:id/refund', fetch(post(api('/api/orders/ord_1/refund'), { userId: 'u1', reason: 'changed my mind' }, { authorization: 'Bearer some-token' }))],
       ['POST /api/payments/notify', fetch(post(api('/api/payments/notify'), payment, signedHeaders(paymentWebhookSecrets(), payment)))],
       ['POST /api/wms/callback', fetch(post(api('/api/wms/callback'), dispatch, signedHeaders(wmsWebhookSecrets(), dispatch)))],
       ['GET /api/feed/events', fetch(new Request(api('/api/feed/events'), { headers: { authorization: 'Bearer some-token' } }))],
@@ -93,11 +96,15 @@ describe('while the database is down', () => {
     await expect(caller.deadLetters.discard({ ids: [1], reason: 'outage test' })).rejects.toMatchObject(unavailable);
   });
 
-  it('/api/health of the console and of the order API answers 503 and says what is wrong in words', async () => {
-    for (const response of [await routes.health!(new Request(url('/api/health'))), await fetch(api('/api/health'))]) {
+  it('/api/health of the console and of the order API answers 503, says what is wrong in words to the metrics token, and only not ok to anyone else', async () => {
+    const operator = { authorization: `Bearer ${METRICS_TOKEN}` };
+    for (const response of [await routes.health!(new Request(url('/api/health'), { headers: operator })), await fetch(api('/api/health'), { headers: operator })]) {
       const body = await expectUnavailable(response);
       expect(body).toMatchObject({ ok: false, database: 'unreachable' });
       expect(body.message).toMatch(/^The database is not reachable \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)\. Check that PostgreSQL is running/);
+    }
+    for (const response of [await routes.health!(new Request(url('/api/health'), { headers: { cookie: sessionCookie() } })), await fetch(api('/api/health'))]) {
+      expect(await expectUnavailable(response)).toEqual({ ok: false });
     }
   });
 });

@@ -1,17 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSku, stockOf } from '@/server/orders/test-fixtures';
+import { createApiTokenAuthenticator, issueApiToken } from '@/server/ops/api-tokens';
+import { STOREFRONT_SCOPES } from '@/shared/api-token-scopes';
 import { createTestDatabase } from '@/test/database';
 import { serveHttp, type ServedHttp } from './serve-http';
 import { storefrontRoutes } from './storefront';
 
 const { db } = await createTestDatabase({ max: 4 });
 let server: ServedHttp;
+let storefrontToken: string;
 beforeAll(async () => {
-  server = await serveHttp({ routes: storefrontRoutes(db) });
+  server = await serveHttp({ routes: storefrontRoutes(db, createApiTokenAuthenticator(db, { cacheMs: 5_000 })) });
+  ({ token: storefrontToken } = await issueApiToken(db, { name: 'web storefront', scopes: STOREFRONT_SCOPES }));
 });
 afterAll(() => server.close());
 
-const post = (path: string, body: unknown) => fetch(`${server.url}${path}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+const post = (path: string, body: unknown) =>
+  fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${storefrontToken}` }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
 describe('the storefront endpoints', () => {
   it('create an order: 201 with its id, total and payment deadline, stock frozen', async () => {
@@ -38,7 +43,7 @@ describe('the storefront endpoints', () => {
   });
 
   it('answer a refund request for an order that does not exist with 404', async () => {
-    const response = await post('/api/orders/ord_missing/refund', { reason: 'never arrived' });
+    const response = await post('/api/orders/ord_missing/refund', { userId: 'shopper-4', reason: 'never arrived' });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: 'not_found', message: 'Order ord_missing does not exist.' });
   });

@@ -6,14 +6,15 @@ import { eventually } from '@/server/orders/test-fixtures';
 import { feedRoutes } from '@/server/http/feed';
 import { serveHttp, type ServedHttp } from '@/server/http/serve-http';
 import { createTestDatabase } from '@/test/database';
-import { createApiToken, newApiToken, revokeApiToken } from './feed';
+import { createApiToken, createApiTokenAuthenticator, newApiToken, revokeApiToken } from './api-tokens';
 
 const { db } = await createTestDatabase({ max: 20 });
 let pipeline: PipelineHandle;
 let server: ServedHttp;
 
 beforeAll(async () => {
-  server = await serveHttp({ routes: feedRoutes(db) });
+  // No token cache, so a revoked token is refused at once (the cache is tested with the storefront's doors).
+  server = await serveHttp({ routes: feedRoutes(db, createApiTokenAuthenticator(db, { cacheMs: 0 })) });
   // The relay alone: it moves the outbox into the log while the test writes.
   pipeline = await startPipeline({ db, consumers: [], ...fastPipelineOptions });
 });
@@ -37,7 +38,7 @@ describe('event feed', () => {
     expect((await fetchFeed(null, '')).status).toBe(401);
     expect((await fetchFeed('cvf_not-a-token', '')).status).toBe(401);
     const { token, ...stored } = newApiToken();
-    const { id } = await createApiToken(db, { name: 'data team', ...stored, actor: 'admin@conveyor.demo' });
+    const { id } = await createApiToken(db, { name: 'data team', ...stored, scopes: ['feed:read'], actor: 'admin@conveyor.demo' });
     expect((await fetchFeed(token, '')).status).toBe(200);
     const [row] = await db.execute<{ tokenHash: string }>(sql`select token_hash as "tokenHash" from api_tokens where id = ${id}`);
     expect(row!.tokenHash).toMatch(/^[0-9a-f]{64}$/);
@@ -48,7 +49,7 @@ describe('event feed', () => {
 
   it('resumes exactly after its cursor, with no gaps or repeats, while events are being written', async () => {
     const { token, ...stored } = newApiToken();
-    await createApiToken(db, { name: 'follower', ...stored, actor: 'admin@conveyor.demo' });
+    await createApiToken(db, { name: 'follower', ...stored, scopes: ['feed:read'], actor: 'admin@conveyor.demo' });
     const total = 300;
     let writing = true;
     const writer = (async () => {
@@ -89,7 +90,7 @@ describe('event feed', () => {
 
   it('rejects a cursor it did not give out and a limit out of range', async () => {
     const { token, ...stored } = newApiToken();
-    await createApiToken(db, { name: 'strict', ...stored, actor: 'admin@conveyor.demo' });
+    await createApiToken(db, { name: 'strict', ...stored, scopes: ['feed:read'], actor: 'admin@conveyor.demo' });
     expect((await fetchFeed(token, '?after=garbage')).status).toBe(400);
     expect((await fetchFeed(token, '?limit=5000')).status).toBe(400);
   });

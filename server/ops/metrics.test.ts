@@ -7,7 +7,7 @@ describe('GET /api/metrics', () => {
     const handler = withRequestMetrics('/api/example', async () => new Response('no', { status: 409 }));
     await handler(new Request('http://localhost/api/example', { method: 'POST' }));
 
-    const response = await metricsRoute();
+    const response = await metricsRoute(new Request('http://localhost/api/metrics'));
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
     expect(text).toContain('process_cpu_user_seconds_total');

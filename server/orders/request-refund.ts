@@ -9,12 +9,16 @@ import { ORDER_TRANSITIONS, type OrderEvent } from './order-state-machine';
 
 /**
  * Starts the refund saga for a paid order (support action, or the fulfilment checks
- * rejecting it). The order shows REFUNDING until the provider confirms; the compensations
+ * rejecting it, or the storefront for its customer: `userId`). The order shows REFUNDING until the provider confirms; the compensations
  * (cancel shipment and restock, provider refund, then points/coupon reversal) are consumers.
  */
-export async function requestRefund(db: Executor, input: { orderId: string; reason: string }) {
+export async function requestRefund(db: Executor, input: { orderId: string; reason: string; userId?: string }) {
   return db.transaction(async (tx) => {
     const order = await lockOrder(tx, input.orderId);
+    // The storefront asks on behalf of the customer it vouches for: only for that customer's own order.
+    if (input.userId !== undefined && order.userId !== input.userId) {
+      throw new DomainError('FORBIDDEN', `Order ${order.id} belongs to another customer than ${input.userId}; ask for refunds of the signed-in customer's own orders only.`);
+    }
     requireTransition(order, 'requestRefund', 'refund');
     if (!order.paymentId) throw new DomainError('CONFLICT', `Order ${order.id} is ${order.status} but has no payment on record.`);
     const refundId = await startRefund(tx, order.id, { paymentId: order.paymentId, amountCents: order.totalCents, kind: 'order', reason: input.reason }, 'requestRefund');

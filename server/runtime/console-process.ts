@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { wholeNumberSetting } from './settings';
+import { maxBodyBytesSetting, wholeNumberSetting } from './settings';
 
 export const nextBin = path.resolve('node_modules/.bin/next');
 
@@ -28,6 +28,8 @@ export function consoleCommand(options: { mode: 'start' | 'dev'; port: number; d
    * longer than load balancers' idle timeouts (60 s), the client or proxy ends it instead.
    */
   const keepAliveTimeoutMs = wholeNumberSetting('KEEP_ALIVE_TIMEOUT_MS', 65_000, { min: 1 });
+  // Read here so an unusable value stops the start; the tRPC route reads it again in the console process.
+  maxBodyBytesSetting();
   const port = String(options.port);
   return {
     args: options.mode === 'dev' ? ['dev', '-p', port] : ['start', '-p', port, '--keepAliveTimeout', String(keepAliveTimeoutMs)],

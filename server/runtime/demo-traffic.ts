@@ -2,6 +2,8 @@ import { demoCatalog } from '@/server/orders/seed-catalog';
 
 export interface DemoTrafficOptions {
   orderApiUrl: string;
+  /** A token with the storefront scopes (orders:create, orders:refund). */
+  storefrontToken: string;
   ordersPerMinute: number;
   /** Share of orders left unpaid, to be closed by their payment timeout. */
   unpaidRatio?: number;
@@ -25,16 +27,14 @@ export function startDemoTraffic(options: DemoTrafficOptions): { stop(): void } 
   const refundRatio = options.refundRatio ?? 0.05;
   const timers = new Set<NodeJS.Timeout>();
   let failuresInRow = 0;
+  const storefrontHeaders = { 'content-type': 'application/json', authorization: `Bearer ${options.storefrontToken}` };
 
   async function placeOrder() {
     // Distinct SKUs: the storefront refuses an order that lists one twice.
     const skus = [...new Set(Array.from({ length: 1 + Math.floor(Math.random() * 2) }, () => pick(demoCatalog)[0]))];
     const items = skus.map((sku) => ({ sku, quantity: 1 + Math.floor(Math.random() * 2) }));
-    const created = await fetch(`${orderApiUrl}/api/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ userId: `demo-customer-${Math.floor(Math.random() * 200)}`, items }),
-    });
+    const userId = `demo-customer-${Math.floor(Math.random() * 200)}`;
+    const created = await fetch(`${orderApiUrl}/api/orders`, { method: 'POST', headers: storefrontHeaders, body: JSON.stringify({ userId, items }) });
     if (!created.ok) throw new Error(`create order answered ${created.status}`);
     const order = (await created.json()) as { orderId: string; totalCents: number };
     if (Math.random() < unpaidRatio) return;
@@ -48,8 +48,8 @@ export function startDemoTraffic(options: DemoTrafficOptions): { stop(): void } 
       later(20_000, () =>
         fetch(`${orderApiUrl}/api/orders/${encodeURIComponent(order.orderId)}/refund`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ reason: 'Changed my mind (demo customer)' }),
+          headers: storefrontHeaders,
+          body: JSON.stringify({ userId, reason: 'Changed my mind (demo customer)' }),
         }),
       );
     }

@@ -1,11 +1,16 @@
 import { closeDatabase, type Database } from '@/db/client';
-import { orderApiRoutes } from '@/server/http/order-api-routes';
+import { DEFAULT_API_TOKEN_CACHE_MS, orderApiRoutes, type OrderApiRouteOptions } from '@/server/http/order-api-routes';
 import { serveHttp } from '@/server/http/serve-http';
 import { simulatedIntegrations } from '@/server/integrations/integration-client';
 import { startLatencyRecorder } from '@/server/ops/latency-minutes';
 import { PAYMENT_NOTIFY_ROUTE } from '@/server/ops/overview';
+import { DEFAULT_STOREFRONT_LIMITS } from '@/server/http/storefront';
 import { createSimulators, simulatorDatabase, type SimulatorOptions, type Simulators } from '@/server/integrations/simulators';
+import { issueApiToken, registerApiToken, revokeApiToken } from '@/server/ops/api-tokens';
+import { metricsTokenSetting } from '@/server/ops/operator-access';
+import { STOREFRONT_SCOPES } from '@/shared/api-token-scopes';
 import { startDemoTraffic } from './demo-traffic';
+import { SettingError, wholeNumberSetting } from './settings';
 
 export interface OrderApiOptions {
   db: Database;
@@ -26,6 +31,25 @@ export interface OrderApiOptions {
   demoOrdersPerMinute?: number;
   maxBodyBytes?: number;
   keepAliveTimeoutMs?: number;
+  /** Token cache, storefront limits, metrics token (see orderApiSettings). */
+  routes?: OrderApiRouteOptions;
+  /** Demo mode only: registered with the storefront scopes, so tools and journeys that read STOREFRONT_TOKEN can order. */
+  demoStorefrontToken?: string;
+}
+
+/** The order API's settings of its doors, from the environment; an unusable value stops the start with one line naming it. */
+export function orderApiSettings(): Required<OrderApiRouteOptions> {
+  const metricsToken = metricsTokenSetting();
+  if (metricsToken !== null && metricsToken.length < 16) throw new SettingError('METRICS_TOKEN', 'METRICS_TOKEN must have at least 16 characters (e.g. `openssl rand -hex 24`), or be unset');
+  return {
+    apiTokenCacheMs: wholeNumberSetting('API_TOKEN_CACHE_MS', DEFAULT_API_TOKEN_CACHE_MS, { max: 60_000 }),
+    storefrontLimits: {
+      maxLines: wholeNumberSetting('STOREFRONT_MAX_LINES', DEFAULT_STOREFRONT_LIMITS.maxLines, { min: 1 }),
+      maxQuantity: wholeNumberSetting('STOREFRONT_MAX_QUANTITY', DEFAULT_STOREFRONT_LIMITS.maxQuantity, { min: 1 }),
+      maxPaymentTimeoutMs: wholeNumberSetting('STOREFRONT_MAX_PAYMENT_TIMEOUT_MS', DEFAULT_STOREFRONT_LIMITS.maxPaymentTimeoutMs, { min: 1_000 }),
+    },
+    metricsToken,
+  };
 }
 
 export type OrderApiSimulatorOptions = Omit<SimulatorOptions, 'db' | 'merchantOrigins'> & { deliverEveryMs?: number };
@@ -50,8 +74,11 @@ export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi>
     simulatorDb && options.simulators
       ? createSimulators({ db: simulatorDb, serve: simulatedIntegrations(), ...options.simulators, merchantOrigins })
       : null;
+  if (options.demoStorefrontToken) {
+    await registerApiToken(options.db, { token: options.demoStorefrontToken, name: 'STOREFRONT_TOKEN (demo)', scopes: STOREFRONT_SCOPES, actor: 'system:order-api' });
+  }
   const server = await serveHttp({
-    routes: orderApiRoutes(options.db),
+    routes: orderApiRoutes(options.db, options.routes),
     prefixes: simulators ? { '/api/sim': simulators.handler } : {},
     port: options.port,
     host: options.host,
@@ -63,7 +90,9 @@ export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi>
   // The Overview's payment latency: this process's histogram, added to the minute's row in the database.
   const latency = startLatencyRecorder({ db: options.db, routes: [PAYMENT_NOTIFY_ROUTE], onError: () => {} });
   const ordersPerMinute = options.demoOrdersPerMinute ?? 0;
-  const traffic = ordersPerMinute > 0 ? startDemoTraffic({ orderApiUrl: server.url, ordersPerMinute, log: console.log }) : null;
+  // The demo customers call the storefront as any storefront does, with a token of their own, revoked when they stop.
+  const trafficToken = ordersPerMinute > 0 ? await issueApiToken(options.db, { name: 'demo customers', scopes: STOREFRONT_SCOPES, actor: 'system:demo-traffic' }) : null;
+  const traffic = trafficToken ? startDemoTraffic({ orderApiUrl: server.url, storefrontToken: trafficToken.token, ordersPerMinute, log: console.log }) : null;
   return {
     url: server.url,
     simulators,
@@ -71,6 +100,10 @@ export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi>
       traffic?.stop();
       await server.close();
       await latency.stop();
+      if (trafficToken) {
+        // An admin may have revoked it already, or the database be gone: stopping goes on either way.
+        await revokeApiToken(options.db, { tokenId: trafficToken.id, actor: 'system:demo-traffic' }).catch((error: Error) => console.warn(`demo traffic: its token was not revoked: ${error.message}`));
+      }
       await deliveries?.stop();
       if (simulatorDb) await closeDatabase(simulatorDb);
     },

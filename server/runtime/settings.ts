@@ -21,6 +21,11 @@ export function wholeNumberSetting(variable: string, fallback: number, options: 
   return Number(raw);
 }
 
+/** MAX_BODY_BYTES: the largest request body the order API and the console read (default 1 MiB); larger ones are refused with 413. */
+export function maxBodyBytesSetting(): number {
+  return wholeNumberSetting('MAX_BODY_BYTES', 1024 * 1024, { min: 1024 });
+}
+
 export function portSetting(variable: string, fallback: number): number {
   return wholeNumberSetting(variable, fallback, { min: 1, max: 65_535 });
 }

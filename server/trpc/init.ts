@@ -66,11 +66,18 @@ const observed = t.middleware(async ({ path, type, next }) => {
   return result;
 });
 
+/** The longest reason a mutation accepts: enough for a sentence or two and a ticket link, not a pasted log. */
+export const MAX_REASON_LENGTH = 500;
+
 /** Every mutation carries a reason and may carry a request id that makes a repeat act once. */
 export const mutationInput = <Shape extends z.ZodRawShape>(shape: Shape) =>
   z.object({
     ...shape,
-    reason: z.string().trim().min(3, 'Give a reason (at least 3 characters): it is kept in the audit log'),
+    reason: z
+      .string()
+      .trim()
+      .min(3, 'Give a reason (at least 3 characters): it is kept in the audit log')
+      .max(MAX_REASON_LENGTH, `Keep the reason to ${MAX_REASON_LENGTH} characters or fewer`),
     requestId: z.string().min(8).max(100).optional(),
   });
 

@@ -9,7 +9,7 @@ export default function SettingsPage() {
     <>
       <PageHeader
         title="API tokens"
-        description="Bearer tokens for the data team's event feed (GET /api/feed/events?after=<cursor>&limit=<n>, NDJSON). A token is shown once; only its hash is stored."
+        description="Bearer tokens for the systems that call the order API: a storefront (orders:create, orders:refund) and the data team's event feed (feed:read, plus feed:pii for phone numbers). A token is shown once; only its hash is stored."
       />
       <ApiTokens />
     </>

@@ -10,7 +10,7 @@ export const alertsRouter = router({
     .input(
       z.object({
         status: z.enum([...alertStatusEnum.enumValues, 'active']).optional(),
-        kind: z.string().trim().optional(),
+        kind: z.string().trim().max(200).optional(),
         cursor: z.number().int().optional(),
         limit: z.number().int().min(1).max(200).default(50),
       }),

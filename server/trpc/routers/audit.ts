@@ -7,9 +7,9 @@ export const auditRouter = router({
   list: viewerProcedure
     .input(
       z.object({
-        actor: z.string().trim().optional(),
-        action: z.string().trim().optional(),
-        target: z.string().trim().optional(),
+        actor: z.string().trim().max(200).optional(),
+        action: z.string().trim().max(200).optional(),
+        target: z.string().trim().max(200).optional(),
         outcome: z.enum(auditOutcomeEnum.enumValues).optional(),
         from: z.coerce.date().optional(),
         to: z.coerce.date().optional(),

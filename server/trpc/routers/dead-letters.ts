@@ -7,11 +7,11 @@ import { mutationInput, oncallProcedure, router, viewerProcedure } from '../init
 
 const filter = z.object({
   ids: z.array(z.number().int()).max(1000).optional(),
-  group: z.string().trim().optional(),
+  group: z.string().trim().max(200).optional(),
   status: z.enum(DEAD_LETTER_STATUSES).optional(),
-  eventType: z.string().trim().optional(),
-  errorText: z.string().trim().optional(),
-  key: z.string().trim().optional(),
+  eventType: z.string().trim().max(200).optional(),
+  errorText: z.string().trim().max(200).optional(),
+  key: z.string().trim().max(200).optional(),
   deadAfter: z.coerce.date().optional(),
   deadBefore: z.coerce.date().optional(),
 });

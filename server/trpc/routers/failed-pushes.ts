@@ -5,10 +5,10 @@ import { listRetries, previewRetries, type RetryFilter, retryNow } from '@/serve
 import { mutationInput, oncallProcedure, router, viewerProcedure } from '../init';
 
 const filter = z.object({
-  group: z.string().trim().optional(),
-  eventType: z.string().trim().optional(),
-  key: z.string().trim().optional(),
-  errorClass: z.string().trim().optional(),
+  group: z.string().trim().max(200).optional(),
+  eventType: z.string().trim().max(200).optional(),
+  key: z.string().trim().max(200).optional(),
+  errorClass: z.string().trim().max(200).optional(),
 });
 
 /** Explicit ids (one, or those selected) or a group ("all of a group"); never everything by accident. */

@@ -16,7 +16,7 @@ import { traceKey } from '@/server/pipeline';
 import { manualRefundNeedsApproval } from '@/server/ops/approval-policies';
 import { mutationInput, router, supportProcedure, viewerProcedure } from '../init';
 
-const orderId = z.string().trim().min(1, 'Enter an order id');
+const orderId = z.string().trim().min(1, 'Enter an order id').max(200);
 const stage = z.enum(stuckStages.map((entry) => entry.stage) as [(typeof stuckStages)[number]['stage'], ...(typeof stuckStages)[number]['stage'][]]);
 const compensation = supportProcedure.meta({ auditTarget: 'orderId' });
 
@@ -25,18 +25,18 @@ export const ordersRouter = router({
     .input(
       z.object({
         orderIds: z.array(z.string().trim().min(1)).max(200).optional(),
-        userId: z.string().trim().optional(),
+        userId: z.string().trim().max(200).optional(),
         status: z.enum(orderStatusEnum.enumValues).optional(),
         createdFrom: z.coerce.date().optional(),
         createdTo: z.coerce.date().optional(),
-        cursor: z.string().optional(),
+        cursor: z.string().max(200).optional(),
         limit: z.number().int().min(1).max(200).default(50),
       }),
     )
     .query(({ ctx, input }) => searchOrders(ctx.db, input)),
 
   stuck: viewerProcedure
-    .input(z.object({ stage: stage.optional(), userId: z.string().trim().optional(), cursor: z.string().optional(), limit: z.number().int().min(1).max(200).default(50) }))
+    .input(z.object({ stage: stage.optional(), userId: z.string().trim().max(200).optional(), cursor: z.string().max(200).optional(), limit: z.number().int().min(1).max(200).default(50) }))
     .query(({ ctx, input }) => listStuckOrders(ctx.db, input)),
 
   get: viewerProcedure.input(z.object({ orderId })).query(async ({ ctx, input }) => {
@@ -65,7 +65,7 @@ export const ordersRouter = router({
 
   markRefundDone: compensation
     .meta({ needsApproval: manualRefundNeedsApproval })
-    .input(mutationInput({ orderId, providerReference: z.string().trim().min(4, "Enter the provider's refund reference") }))
+    .input(mutationInput({ orderId, providerReference: z.string().trim().min(4, "Enter the provider's refund reference").max(200) }))
     .mutation(({ ctx, input }) => markRefundDone(ctx.db, input)),
 
   reversePoints: compensation.input(mutationInput({ orderId })).mutation(({ ctx, input }) => reversePoints(ctx.db, input)),

@@ -4,7 +4,7 @@ import { getLagHistory, pauseGroup, resetGroupOffsets, resumeGroup } from '@/ser
 import { offsetResetNeedsApproval } from '@/server/ops/approval-policies';
 import { mutationInput, oncallProcedure, router, viewerProcedure } from '../init';
 
-const group = z.string().trim().min(1, 'Choose a consumer group');
+const group = z.string().trim().min(1, 'Choose a consumer group').max(200);
 const resetTarget = z.object({ group, time: z.coerce.date(), partitions: z.array(z.number().int().min(0)).optional() });
 
 export const queuesRouter = router({

@@ -15,7 +15,7 @@ export const reconciliationRouter = router({
       z.object({
         kind: diffKind.optional(),
         status: z.enum(reconciliationDiffStatusEnum.enumValues).optional(),
-        orderId: z.string().trim().optional(),
+        orderId: z.string().trim().max(200).optional(),
         runId: z.number().int().optional(),
         cursor: z.number().int().optional(),
         limit: z.number().int().min(1).max(200).default(50),

@@ -9,12 +9,12 @@ const role = z.enum(roleEnum.enumValues);
 
 export const usersRouter = router({
   list: adminProcedure
-    .input(z.object({ cursor: z.string().optional(), limit: z.number().int().min(1).max(200).default(50) }))
+    .input(z.object({ cursor: z.string().max(200).optional(), limit: z.number().int().min(1).max(200).default(50) }))
     .query(({ ctx, input }) => listUsers(ctx.db, input)),
 
   changeRole: adminProcedure
     .meta({ auditTarget: 'userId' })
-    .input(mutationInput({ userId: z.string().min(1), role }))
+    .input(mutationInput({ userId: z.string().min(1).max(200), role }))
     .mutation(async ({ ctx, input }) => {
       const { user, changed } = await changeUserRole(ctx.db, input);
       return { id: user.id, email: user.email, role: user.role, changed };
@@ -25,9 +25,9 @@ export const usersRouter = router({
     .input(
       mutationInput({
         email: z.email('Enter a valid email address'),
-        name: z.string().trim().min(1, 'Enter a name'),
+        name: z.string().trim().min(1, 'Enter a name').max(100, 'Keep the name to 100 characters or fewer'),
         role,
-        password: z.string().min(8, 'The password must have at least 8 characters'),
+        password: z.string().min(8, 'The password must have at least 8 characters').max(128, 'Keep the password to 128 characters or fewer'),
       }),
     )
     .mutation(async ({ ctx, input }) => {
