@@ -1,5 +1,7 @@
 import 'server-only';
 import { getDatabase } from '@/db/client';
+import { authSettings } from '@/server/auth/auth-settings';
+import { clientAddress } from '@/server/auth/client-address';
 import { sessionActor } from '@/server/auth/session-actor';
 import { DomainError } from '@/server/errors';
 import { type Context, toTrpcError } from './init';
@@ -9,5 +11,5 @@ export async function createContext(headers: Headers): Promise<Context> {
   const actor = await sessionActor(headers).catch((error: unknown) => {
     throw error instanceof DomainError ? toTrpcError(error) : error;
   });
-  return { db: getDatabase(), actor };
+  return { db: getDatabase(), actor, clientAddress: clientAddress(headers, authSettings().trustedProxies) };
 }
