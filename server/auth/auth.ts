@@ -8,6 +8,7 @@ import { accounts, rateLimits, sessions, users, verifications } from '@/db/schem
 import { asDatabaseUnavailable } from '@/server/errors';
 import type { AuditActor } from '@/server/ops/audit';
 import { isRole } from '@/shared/roles';
+import { BACKGROUND_REQUEST_HEADER } from '@/shared/session';
 import { authSettings, type AuthSettings } from './auth-settings';
 import { clientAddress, servedOverHttps, type RequestOrigin } from './client-address';
 import { admitSignInAttempt, recordSuccessfulSignIn } from './sign-in-throttle';
@@ -16,11 +17,6 @@ function appUrl(): string {
   return process.env.APP_URL ?? `http://localhost:${process.env.PORT ?? 3000}`;
 }
 
-/**
- * Set by the console's client on background refetches (polling, badges): such a request is
- * answered but does not count as activity, so an open tab alone does not keep a session alive.
- */
-export const BACKGROUND_REQUEST_HEADER = 'x-conveyor-background';
 
 /** The client address we derived (TRUSTED_PROXIES applied); any value a caller sends is replaced. */
 const CLIENT_ADDRESS_HEADER = 'x-conveyor-client-address';
@@ -117,11 +113,12 @@ export function createAuth(db: Database) {
     },
 
     /**
-     * The user a request's session cookie belongs to, or null when it carries no valid session, a
-     * session past its absolute lifetime (then deleted), or a user without a known role. A database
-     * outage is a DomainError SERVICE_UNAVAILABLE, so every caller can tell the user to try again.
+     * The user a request's session cookie belongs to and that session's id, or null when it carries
+     * no valid session, a session past its absolute lifetime (then deleted), or a user without a
+     * known role. A database outage is a DomainError SERVICE_UNAVAILABLE, so every caller can tell
+     * the user to try again.
      */
-    async sessionActor(headers: Headers): Promise<AuditActor | null> {
+    async signedIn(headers: Headers): Promise<{ actor: AuditActor; sessionId: string } | null> {
       const session = await instanceFor(headers)
         .api.getSession({ headers, query: { disableRefresh: headers.get(BACKGROUND_REQUEST_HEADER) === '1' } })
         .catch((error: unknown) => {
@@ -135,7 +132,12 @@ export function createAuth(db: Database) {
       }
       const user = session.user as { role?: string; mustChangePassword?: boolean };
       if (!user.role || !isRole(user.role)) return null;
-      return { id: session.user.id, email: session.user.email, role: user.role, ...(user.mustChangePassword ? { mustChangePassword: true } : {}) };
+      const actor: AuditActor = { id: session.user.id, email: session.user.email, role: user.role, ...(user.mustChangePassword ? { mustChangePassword: true } : {}) };
+      return { actor, sessionId: session.session.id };
+    },
+
+    async sessionActor(headers: Headers): Promise<AuditActor | null> {
+      return (await this.signedIn(headers))?.actor ?? null;
     },
   };
 }

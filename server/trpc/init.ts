@@ -15,6 +15,8 @@ export interface Context {
   db: Database;
   /** The signed-in user, or null for an anonymous caller. */
   actor: AuditActor | null;
+  /** The signed-in caller's session, so a password change can keep it while revoking the others. */
+  sessionId?: string;
   /** The caller's address (TRUSTED_PROXIES applied), for rate-limiting what anonymous callers leave in the audit log. */
   clientAddress?: string;
   /** Set only by the approvals service when it runs an approved request as its requester. */

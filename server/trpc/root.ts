@@ -1,5 +1,6 @@
 import 'server-only';
 import { createCallerFactory, router } from './init';
+import { accountRouter } from './routers/account';
 import { approvalsRouter } from './routers/approvals';
 import { alertsRouter } from './routers/alerts';
 import { apiTokensRouter } from './routers/api-tokens';
@@ -16,6 +17,7 @@ import { usersRouter } from './routers/users';
 
 export const appRouter = router({
   session: sessionRouter,
+  account: accountRouter,
   users: usersRouter,
   audit: auditRouter,
   approvals: approvalsRouter,
