@@ -32,7 +32,8 @@ export function SignInForm() {
       setBusy(false);
       return;
     }
-    router.replace('/orders');
+    // After an admin's forced reset, the only thing left to do is set a new password.
+    router.replace((result.data?.user as { mustChangePassword?: boolean } | undefined)?.mustChangePassword ? '/account' : '/orders');
     router.refresh();
   }
 
