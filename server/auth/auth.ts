@@ -63,6 +63,12 @@ function createBetterAuth(db: Database, settings: AuthSettings, url: string, htt
   });
 }
 
+/**
+ * The better-auth endpoints the console uses. The rest (change-password, update-user,
+ * revoke-sessions, ...) would change accounts past our audit log and rules, so they are not served.
+ */
+const servedAuthPaths = new Set(['/sign-in/email', '/sign-out', '/get-session']);
+
 function signInEmail(body: string): string {
   try {
     const parsed = JSON.parse(body) as { email?: unknown };
@@ -95,7 +101,14 @@ export function createAuth(db: Database) {
       const headers = new Headers(request.headers);
       headers.set(CLIENT_ADDRESS_HEADER, address);
       const auth = instanceFor(request.headers);
-      if (request.method !== 'POST' || !new URL(request.url).pathname.endsWith('/sign-in/email')) return auth.handler(new Request(request, { headers }));
+      const path = new URL(request.url).pathname.replace(/^\/api\/auth/, '');
+      if (!servedAuthPaths.has(path)) {
+        return Response.json(
+          { error: 'NOT_FOUND', message: 'Not served here: sign in on the sign-in page, and change your password on the console\'s Account page.' },
+          { status: 404 },
+        );
+      }
+      if (request.method !== 'POST' || path !== '/sign-in/email') return auth.handler(new Request(request, { headers }));
 
       const body = await request.text();
       const forwarded = new Request(request.url, { method: 'POST', headers, body });

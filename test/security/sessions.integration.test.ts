@@ -140,6 +140,27 @@ describe('changing your own password', () => {
   });
 });
 
+describe('better-auth endpoints past our rules', () => {
+  it.each(['/change-password', '/update-user', '/revoke-other-sessions', '/list-sessions', '/sign-up/email'])('%s is not served (404), and changes nothing', async (path) => {
+    const cookie = cookieOf(await signIn('viewer@sessions.test', 'old-password-1'));
+    const hashBefore = await passwordHashOf(ids.viewer!);
+    const sessionsBefore = await sessionsOf(ids.viewer!);
+    const response = await auth.handle(
+      new Request(`http://localhost:3997/api/auth${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'http://localhost:3997', cookie },
+        body: JSON.stringify({ currentPassword: 'old-password-1', newPassword: 'sneaky-password-1', name: 'Renamed', email: 'x@sessions.test', password: 'sneaky-password-1' }),
+      }),
+    );
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { message: string }).message).toMatch(/change your password on the console's Account page/);
+    expect(await passwordHashOf(ids.viewer!)).toBe(hashBefore);
+    expect(await sessionsOf(ids.viewer!)).toEqual(sessionsBefore);
+    const [user] = await db.select().from(users).where(eq(users.id, ids.viewer!));
+    expect(user!.name).toBe('viewer');
+  });
+});
+
 describe("an admin's forced password reset", () => {
   it('is refused to a non-admin, changing nothing', async () => {
     const viewer = createCaller({ db, actor: { id: ids.viewer!, email: 'viewer@sessions.test', role: 'viewer' } });
