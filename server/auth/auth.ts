@@ -69,6 +69,20 @@ function createBetterAuth(db: Database, settings: AuthSettings, url: string, htt
  */
 const servedAuthPaths = new Set(['/sign-in/email', '/sign-out', '/get-session']);
 
+/**
+ * better-auth gives the session cookie a Max-Age of the idle timeout and renews it only from its
+ * own endpoints; our tRPC calls extend the session row but cannot resend the cookie. So the cookie
+ * lasts the absolute lifetime, and idle and absolute expiry are both decided by the session row.
+ */
+function cookieLastingTheSession(response: Response, seconds: number): Response {
+  const headers = new Headers();
+  for (const [name, value] of response.headers) if (name !== 'set-cookie') headers.append(name, value);
+  for (const cookie of response.headers.getSetCookie()) {
+    headers.append('set-cookie', /^[^=]*\.session_token=/.test(cookie) ? cookie.replace(/Max-Age=\d+/i, `Max-Age=${seconds}`).replace(/; Expires=[^;]*/i, '') : cookie);
+  }
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
 function signInEmail(body: string): string {
   try {
     const parsed = JSON.parse(body) as { email?: unknown };
@@ -121,8 +135,9 @@ export function createAuth(db: Database) {
         );
       }
       const response = await auth.handler(forwarded);
-      if (response.ok) await recordSuccessfulSignIn(db, { email, address });
-      return response;
+      if (!response.ok) return response;
+      await recordSuccessfulSignIn(db, { email, address });
+      return cookieLastingTheSession(response, settings.sessionMaxHours * 3_600);
     },
 
     /**

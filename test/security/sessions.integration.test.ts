@@ -65,6 +65,11 @@ describe('session cookies', () => {
     expect(setCookie).not.toMatch(/Secure/i);
   });
 
+  it('last the absolute lifetime: the session row, not the cookie, decides idle expiry', async () => {
+    const setCookie = (await signIn('cookie@sessions.test', 'old-password-1')).headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/Max-Age=43200/);
+  });
+
   it('are Secure and __Host- prefixed when APP_URL is https', async () => {
     const response = await signIn('cookie@sessions.test', 'old-password-1', { via: httpsAuth, origin: 'https://console.example.test' });
     expect(response.status).toBe(200);
