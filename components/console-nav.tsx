@@ -18,6 +18,7 @@ function PendingApprovalsBadge() {
 }
 
 const sections: { href: string; label: string; adminOnly?: boolean; badge?: () => React.ReactNode }[] = [
+  { href: '/', label: 'Overview' },
   { href: '/orders', label: 'Orders' },
   { href: '/queues', label: 'Queues' },
   { href: '/dead-letters', label: 'Dead letters' },
@@ -39,7 +40,7 @@ export function ConsoleNav({ role }: { role: Role }) {
       {sections
         .filter((section) => !section.adminOnly || role === 'admin')
         .map(({ href, label, badge: Badge }) => (
-          <Link key={href} href={href} aria-current={pathname.startsWith(href) ? 'page' : undefined}>
+          <Link key={href} href={href} aria-current={(href === '/' ? pathname === '/' : pathname.startsWith(href)) ? 'page' : undefined}>
             {label}
             {Badge && <Badge />}
           </Link>

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { roles } from '../shared/roles';
 import { screenshot, signIn } from './support/console';
 
-const everyone = ['Orders', 'Queues', 'Dead letters', 'Failed pushes', 'Reconciliation', 'Third parties', 'Audit log'];
+const everyone = ['Overview', 'Orders', 'Queues', 'Dead letters', 'Failed pushes', 'Reconciliation', 'Third parties', 'Audit log'];
 
 for (const role of roles) {
   test(`${role} signs in and sees the console navigation`, async ({ page }) => {

@@ -8,6 +8,7 @@ test('a viewer sees every ops screen and no action; a forced action is denied an
 
   const actionNames = /^(Re-push to WMS|Retry refund|Close order|Replay.*|Discard.*|Retry.*now.*|Give up.*|Pause|Resume|Reset offsets…|Edit)$/;
   for (const [path, heading] of [
+    ['/', 'Overview'],
     ['/orders', 'Orders'],
     ['/orders?view=stuck', 'Orders'],
     [`/orders/${order.orderId}`, `Order ${order.orderId}`],

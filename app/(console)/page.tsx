@@ -1,5 +1,14 @@
-import { redirect } from 'next/navigation';
+import type { Metadata } from 'next';
+import { PageHeader } from '@/components/page-header';
+import { OverviewTiles } from './_components/overview-tiles';
 
-export default function ConsoleHome() {
-  redirect('/orders');
+export const metadata: Metadata = { title: 'Overview' };
+
+export default function OverviewPage() {
+  return (
+    <>
+      <PageHeader title="Overview" description="Is anything wrong? Each figure with its last hour; red and amber say where to look, and each links to the screen that explains it." />
+      <OverviewTiles />
+    </>
+  );
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, doublePrecision, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { roleEnum } from './auth';
 
 export const auditOutcomeEnum = pgEnum('audit_outcome', ['pending', 'ok', 'denied', 'error', 'awaiting_approval']);
@@ -54,7 +54,7 @@ export const anonymousDenials = pgTable(
 );
 export type AuditOutcome = (typeof auditOutcomeEnum.enumValues)[number];
 
-export const approvalStatusEnum = pgEnum('approval_status', ['pending', 'executing', 'executed', 'rejected', 'failed']);
+export const approvalStatusEnum = pgEnum('approval_status', ['pending', 'executing', 'executed', 'rejected', 'failed', 'expired']);
 
 /**
  * A dangerous action waiting for a second person. It is bound to the exact procedure and
@@ -74,6 +74,8 @@ export const approvals = pgTable(
     requestedByRole: roleEnum('requested_by_role').notNull(),
     reason: text('reason').notNull(),
     requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
+    /** A request nobody decided by then can no longer be approved (APPROVAL_EXPIRY_HOURS). */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull().default(sql`now() + interval '24 hours'`),
     status: approvalStatusEnum('status').notNull().default('pending'),
     decidedById: text('decided_by_id'),
     decidedByEmail: text('decided_by_email'),
@@ -90,3 +92,60 @@ export const approvals = pgTable(
 );
 
 export type Approval = typeof approvals.$inferSelect;
+
+/**
+ * What the scheduled invariant watch found (the checks of `npm run verify`), one row per
+ * invariant and subject while it stays violated; resolved when a later run no longer finds it.
+ */
+export const invariantFindings = pgTable(
+  'invariant_findings',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    invariant: text('invariant').notNull(),
+    /** An order id or a SKU, as the check names it. */
+    subject: text('subject').notNull(),
+    /** Set when the subject is an order, so its page can show the finding. */
+    orderId: text('order_id'),
+    detail: text('detail').notNull(),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  },
+  (table) => [
+    uniqueIndex('invariant_findings_open_idx').on(table.invariant, table.subject).where(sql`${table.resolvedAt} is null`),
+    index('invariant_findings_order_idx').on(table.orderId).where(sql`${table.orderId} is not null`),
+    index('invariant_findings_seen_idx').on(table.firstSeenAt.desc()),
+  ],
+);
+
+export type InvariantFinding = typeof invariantFindings.$inferSelect;
+
+/**
+ * The Overview's history: once a minute the worker samples each figure that is a state (open
+ * alerts, retrying deliveries, a third party's error rate, …), so each can show the last hour.
+ */
+export const overviewSamples = pgTable(
+  'overview_samples',
+  {
+    metric: text('metric').notNull(),
+    minute: timestamp('minute', { withTimezone: true }).notNull(),
+    value: doublePrecision('value'),
+  },
+  (table) => [primaryKey({ columns: [table.metric, table.minute] }), index('overview_samples_minute_idx').on(table.minute)],
+);
+
+/**
+ * Request durations per minute and route, as histogram bucket counts (the buckets of
+ * conveyor_http_request_duration_seconds): every order-API process adds its own counts to the
+ * minute's row, so quantiles over all processes come from the sums.
+ */
+export const httpLatencyMinutes = pgTable(
+  'http_latency_minutes',
+  {
+    route: text('route').notNull(),
+    minute: timestamp('minute', { withTimezone: true }).notNull(),
+    /** Requests per bucket (not cumulative), the last one above the highest bound. */
+    bucketCounts: bigint('bucket_counts', { mode: 'number' }).array().notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.route, table.minute] }), index('http_latency_minutes_minute_idx').on(table.minute)],
+);

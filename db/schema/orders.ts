@@ -64,6 +64,8 @@ export const orders = pgTable(
     index('orders_status_updated_idx').on(table.status, table.updatedAt),
     index('orders_user_created_idx').on(table.userId, table.createdAt),
     index('orders_created_idx').on(table.createdAt.desc()),
+    // Orders paid per minute on the Overview.
+    index('orders_paid_idx').on(table.paidAt).where(sql`${table.paidAt} is not null`),
   ],
 );
 

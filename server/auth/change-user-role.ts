@@ -1,9 +1,21 @@
 import { and, count, eq, ne } from 'drizzle-orm';
-import type { Executor } from '@/db/client';
+import type { Database, Executor } from '@/db/client';
 import { users, type Role } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 
-export async function changeUserRole(db: Executor, input: { userId: string; role: Role }) {
+/**
+ * Changes a user's role, never leaving the console without an admin. Every admin row is locked
+ * first (in id order), so two admins demoting each other at once run one after the other and
+ * the second sees the first's change.
+ */
+export async function changeUserRole(db: Database, input: { userId: string; role: Role }) {
+  return db.transaction(async (tx) => {
+    await tx.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).orderBy(users.id).for('update');
+    return changeRoleLocked(tx, input);
+  });
+}
+
+async function changeRoleLocked(db: Executor, input: { userId: string; role: Role }) {
   const [user] = await db.select().from(users).where(eq(users.id, input.userId)).for('update');
   if (!user) throw new DomainError('NOT_FOUND', 'No such user: it may have been removed. Refresh the list.');
   if (user.role === input.role) return { user, changed: false };

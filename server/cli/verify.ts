@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { closeDatabase, createDatabase } from '@/db/client';
 import { provideDatabase } from '@/db/provide-database';
+import { isBuiltInSimulator } from '@/server/integrations/integration-client';
 import { checkOrderInvariants } from '@/server/orders/order-invariants';
 
 const { values } = parseArgs({ options: { settle: { type: 'string', default: '60' }, 'stuck-after': { type: 'string', default: '300' }, limit: { type: 'string', default: '20' } } });
@@ -15,7 +16,11 @@ const database = await provideDatabase({ quiet: true });
 const db = createDatabase(database.url, { max: 2 });
 let exitCode = 0;
 try {
-  const violations = await checkOrderInvariants(db, { settleSeconds: Number(values.settle), stuckAfterSeconds: Number(values['stuck-after']) });
+  const violations = await checkOrderInvariants(db, {
+    settleSeconds: Number(values.settle),
+    stuckAfterSeconds: Number(values['stuck-after']),
+    simulatorChecks: isBuiltInSimulator('payment') && isBuiltInSimulator('wms'),
+  });
   const [counted] = await db.$client<{ orders: number }[]>`select count(*)::int as orders from orders`;
   const orders = counted?.orders ?? 0;
   if (violations.length === 0) {

@@ -69,6 +69,11 @@ export function orderApiUrl(): string {
   return process.env.ORDER_API_URL ?? `http://127.0.0.1:${process.env.ORDER_API_PORT ?? 3001}`;
 }
 
+/** Whether this third party is the built-in simulator (its *_URL unset), so its records are in our database. */
+export function isBuiltInSimulator(name: IntegrationName): boolean {
+  return !process.env[urlVariables[name]];
+}
+
 /** Base URL from PAYMENT_PROVIDER_URL / WMS_URL / LOGISTICS_URL / SMS_GATEWAY_URL, else the built-in simulator. */
 export function integrationEndpoint(name: IntegrationName): IntegrationEndpoint {
   return {

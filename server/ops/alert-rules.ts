@@ -20,6 +20,7 @@ export const ALERT_RULES = {
   refund_failed: { label: 'A provider refund failed', threshold: null, thresholdUnit: null, forMinutes: null },
   'shipment.after_restock': { label: 'A refunded order left the warehouse after its units went back on sale', threshold: null, thresholdUnit: null, forMinutes: null },
   'reconciliation.diffs': { label: 'Reconciliation found new differences', threshold: null, thresholdUnit: null, forMinutes: null },
+  'invariants.violation': { label: 'The invariant watch found a new violation', threshold: null, thresholdUnit: null, forMinutes: null },
 } as const;
 export type AlertRuleName = keyof typeof ALERT_RULES;
 export const ALERT_RULE_NAMES = Object.keys(ALERT_RULES) as AlertRuleName[];

@@ -1,22 +1,24 @@
+import { wholeNumberSetting } from '@/server/runtime/settings';
+import { ApprovalRequired } from './approvals';
+
 /**
  * Which console actions need a second person (see `needsApproval` in server/trpc/init.ts).
- * Each takes the raw input and returns a one-line summary when approval is needed.
+ * The input policies take the raw input and return a one-line summary when approval is
+ * needed; bulk actions count their rows with requireApprovalAbove.
  */
 
-export function replayApprovalThreshold(): number {
-  return Number(process.env.APPROVAL_REPLAY_THRESHOLD ?? 100);
+/** Bulk actions (replay, discard, give up) on more rows than this need a second person. */
+export function bulkApprovalThreshold(): number {
+  return wholeNumberSetting('APPROVAL_BULK_THRESHOLD', 100);
 }
 
 /**
- * Explicit ids are counted; a filter is trusted only with the count the operator confirmed
- * from the preview, so a filter sent without one always waits for approval.
+ * Counts the rows a bulk action is about to touch, the exact ones it will then act on, and
+ * asks for a second person above the threshold (unless one already approved these rows).
  */
-export function bulkReplayNeedsApproval(input: Record<string, unknown>): string | null {
-  const threshold = replayApprovalThreshold();
-  if (Array.isArray(input.ids)) return input.ids.length > threshold ? `replay ${input.ids.length} selected dead letters` : null;
-  const expected = typeof input.expectedCount === 'number' ? input.expectedCount : null;
-  if (expected !== null && expected <= threshold) return null;
-  return expected === null ? 'replay every dead letter matching a filter' : `replay ${expected} dead letters matching a filter`;
+export function requireApprovalAbove(input: { ids: number[]; approved: boolean; describe: (count: number) => string }): void {
+  if (input.approved || input.ids.length <= bulkApprovalThreshold()) return;
+  throw new ApprovalRequired(input.describe(input.ids.length), { ids: input.ids });
 }
 
 /**

@@ -1,10 +1,33 @@
 import { createHash } from 'node:crypto';
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, lt, lte, sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
-import { approvals, type Approval, type Role } from '@/db/schema';
+import { approvals, users, type Approval, type Role } from '@/db/schema';
 import { hasRole } from '@/shared/roles';
 import { DomainError } from '@/server/errors';
+import { wholeNumberSetting } from '@/server/runtime/settings';
 import type { AuditActor } from './audit';
+
+/** How long a request waits for a second person before it can no longer be approved. */
+export function approvalExpiryHours(): number {
+  return wholeNumberSetting('APPROVAL_EXPIRY_HOURS', 24, { min: 1, max: 24 * 30 });
+}
+
+/**
+ * Thrown by a command that found it would act on more rows than one person may touch alone.
+ * `input` is the exact selection it counted (ids, not a filter), so what a second person
+ * approves is what runs, however the filter's matches change meanwhile.
+ */
+export class ApprovalRequired extends Error {
+  constructor(readonly summary: string, readonly input: Record<string, unknown>) {
+    super(`Needs a second person's approval: ${summary}.`);
+    this.name = 'ApprovalRequired';
+  }
+}
+
+/** Pending requests past their deadline become expired; run before anything reads or decides pending ones. */
+export async function expireApprovals(db: Executor): Promise<void> {
+  await db.update(approvals).set({ status: 'expired' }).where(and(eq(approvals.status, 'pending'), lte(approvals.expiresAt, sql`now()`)));
+}
 
 /** Fields that describe the request rather than the action; two requests differing only in these are the same action. */
 const requestFields = new Set(['reason', 'requestId']);
@@ -42,6 +65,8 @@ export interface ApprovalRequest {
 /** Opens a request, or returns the requester's open request for the very same action. */
 export async function requestApproval(db: Executor, request: ApprovalRequest): Promise<Approval> {
   const inputHash = actionInputHash(request.input);
+  // An expired request must not be found as "the open one" for the same action.
+  await expireApprovals(db);
   const [created] = await db
     .insert(approvals)
     .values({
@@ -54,6 +79,7 @@ export async function requestApproval(db: Executor, request: ApprovalRequest): P
       requestedByEmail: request.requester.email,
       requestedByRole: request.requester.role,
       reason: request.reason,
+      expiresAt: sql`now() + make_interval(hours => ${approvalExpiryHours()})`,
     })
     .onConflictDoNothing()
     .returning();
@@ -66,26 +92,50 @@ export async function requestApproval(db: Executor, request: ApprovalRequest): P
   return open;
 }
 
+export interface ClaimedApproval {
+  approval: Approval;
+  /** The requester as they are now (their current role), whom the approved action runs as. */
+  requester: AuditActor;
+}
+
 /**
  * Takes a pending request for execution by its approver. Only one approver can win (the
- * status guard), and never the requester: the point is a second person.
+ * status guard), and never the requester: the point is a second person. A request past its
+ * deadline, or whose requester no longer holds the role it needs, is closed instead of run.
  */
-export async function claimApproval(db: Executor, input: { approvalId: number; approver: AuditActor; note?: string }): Promise<Approval> {
+export async function claimApproval(db: Executor, input: { approvalId: number; approver: AuditActor; note?: string }): Promise<ClaimedApproval> {
+  await expireApprovals(db);
   const [approval] = await db.select().from(approvals).where(eq(approvals.id, input.approvalId));
   if (!approval) throw new DomainError('NOT_FOUND', `No approval request #${input.approvalId}.`);
+  if (approval.status === 'expired') {
+    throw new DomainError('CONFLICT', `Request #${approval.id} expired at ${approval.expiresAt.toISOString()} without a decision; the requester must send it again if it is still needed.`);
+  }
   if (approval.requestedById === input.approver.id) {
     throw new DomainError('FORBIDDEN', 'You asked for this action yourself: a second person must approve it.');
   }
   if (!hasRole(input.approver.role, approval.requiredRole)) {
     throw new DomainError('FORBIDDEN', `Approving this needs the ${approval.requiredRole} role; yours is ${input.approver.role}.`);
   }
+  if (approval.status !== 'pending') throw new DomainError('CONFLICT', `Request #${approval.id} is already ${approval.status}.`);
+
+  const [requester] = await db.select({ id: users.id, email: users.email, role: users.role }).from(users).where(eq(users.id, approval.requestedById));
+  if (!requester || !hasRole(requester.role, approval.requiredRole)) {
+    const now = requester ? `is now ${requester.role}` : 'no longer has an account';
+    const error = `The requester ${approval.requestedByEmail} ${now} and may not ${approval.action} any more (it needs ${approval.requiredRole}); the request is closed without running.`;
+    await db
+      .update(approvals)
+      .set({ status: 'failed', error, decidedById: input.approver.id, decidedByEmail: input.approver.email, decisionNote: input.note ?? null, decidedAt: new Date() })
+      .where(and(eq(approvals.id, approval.id), eq(approvals.status, 'pending')));
+    throw new DomainError('FORBIDDEN', error);
+  }
+
   const [claimed] = await db
     .update(approvals)
     .set({ status: 'executing', decidedById: input.approver.id, decidedByEmail: input.approver.email, decisionNote: input.note ?? null, decidedAt: new Date() })
-    .where(and(eq(approvals.id, approval.id), eq(approvals.status, 'pending')))
+    .where(and(eq(approvals.id, approval.id), eq(approvals.status, 'pending'), gt(approvals.expiresAt, sql`now()`)))
     .returning();
-  if (!claimed) throw new DomainError('CONFLICT', `Request #${approval.id} is already ${approval.status}.`);
-  return claimed;
+  if (!claimed) throw new DomainError('CONFLICT', `Request #${approval.id} was decided or expired a moment ago; refresh the list.`);
+  return { approval: claimed, requester };
 }
 
 export async function finishApproval(db: Executor, approvalId: number, outcome: { ok: true; result: unknown } | { ok: false; error: string }) {
@@ -96,6 +146,7 @@ export async function finishApproval(db: Executor, approvalId: number, outcome: 
 }
 
 export async function rejectApproval(db: Executor, input: { approvalId: number; approver: AuditActor; note: string }): Promise<Approval> {
+  await expireApprovals(db);
   const [rejected] = await db
     .update(approvals)
     .set({ status: 'rejected', decidedById: input.approver.id, decidedByEmail: input.approver.email, decisionNote: input.note, decidedAt: new Date() })
@@ -106,6 +157,7 @@ export async function rejectApproval(db: Executor, input: { approvalId: number; 
 }
 
 export async function listApprovals(db: Executor, input: { status?: Approval['status']; cursor?: number; limit: number }) {
+  await expireApprovals(db);
   const rows = await db
     .select()
     .from(approvals)
@@ -116,7 +168,11 @@ export async function listApprovals(db: Executor, input: { status?: Approval['st
   return { approvals: page, nextCursor: rows.length > input.limit ? page[page.length - 1]!.id : null };
 }
 
+/** Read by every page's badge, so it does not write: a request past its deadline is simply not counted. */
 export async function countPendingApprovals(db: Executor): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(approvals).where(eq(approvals.status, 'pending'));
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(approvals)
+    .where(and(eq(approvals.status, 'pending'), gt(approvals.expiresAt, sql`now()`)));
   return row?.n ?? 0;
 }

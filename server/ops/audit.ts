@@ -94,7 +94,7 @@ export async function beginAuditedAction(db: Executor, attempt: AuditAttempt): P
   return { kind: 'in-progress' };
 }
 
-export async function finishAuditedAction(db: Executor, auditId: number, outcome: Extract<AuditOutcome, 'ok' | 'error'>, detail: { result?: unknown; message?: string }) {
+export async function finishAuditedAction(db: Executor, auditId: number, outcome: Extract<AuditOutcome, 'ok' | 'error' | 'awaiting_approval'>, detail: { result?: unknown; message?: string }) {
   await db
     .update(auditLog)
     .set({ outcome, result: detail.result === undefined ? null : redactSecrets(toJson(detail.result)), message: detail.message ?? null })

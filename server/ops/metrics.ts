@@ -25,10 +25,11 @@ export function histogram(name: string, help: string, labelNames: string[] = [],
   );
 }
 
+/** Upper bounds (seconds) of the request-duration buckets, also those of http_latency_minutes. */
+export const HTTP_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
 export const httpRequestDuration = () =>
-  histogram('conveyor_http_request_duration_seconds', 'HTTP requests served, by route, method and status', ['route', 'method', 'status'], [
-    0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-  ]);
+  histogram('conveyor_http_request_duration_seconds', 'HTTP requests served, by route, method and status', ['route', 'method', 'status'], HTTP_DURATION_BUCKETS);
 
 export const trpcCalls = () =>
   counter('conveyor_trpc_calls_total', 'tRPC procedure calls, by path, type and result code', ['path', 'type', 'code']);

@@ -1,16 +1,23 @@
 import { randomUUID } from 'node:crypto';
+import { wholeNumberSetting } from '@/server/runtime/settings';
 import type { Database } from '@/db/client';
 import { evaluateAlertRules } from './alert-rules';
 import { deliverDueAlertWebhooks, type AlertWebhookOptions, defaultAlertWebhookOptions } from './alert-webhook';
 import { runScheduledReconciliation } from './reconciliation/reconcile-run';
 import type { ReconcileDependencies, ReconcileSettings } from './reconciliation/reconcile-types';
 import { runExclusively } from './scheduled-jobs';
+import { sampleOverview } from './overview-state';
+import { watchInvariants } from './watch-invariants';
 
 export interface OpsJobsOptions {
   db: Database;
   /** Minutes between reconciliation runs (RECONCILE_EVERY_MINUTES, default 5); 0 turns scheduled runs off. */
   reconcileEveryMs?: number;
   alertRulesEveryMs?: number;
+  /** Between invariant watch runs (INVARIANTS_EVERY_MINUTES, default 5); 0 turns it off. */
+  invariantsEveryMs?: number;
+  /** Whether the simulators are the third parties, so the watch may compare with their records. */
+  simulatorChecks?: boolean;
   webhookPollMs?: number;
   reconcile?: { dependencies?: ReconcileDependencies; settings?: Partial<ReconcileSettings> };
   webhook?: AlertWebhookOptions;
@@ -22,7 +29,7 @@ export interface OpsJobsHandle {
 }
 
 /**
- * The ops background jobs: scheduled reconciliation and alert-rule evaluation (each leased,
+ * The ops background jobs: scheduled reconciliation, alert-rule evaluation, the invariant watch and the Overview's samples (each leased,
  * so exactly one process runs each per period however many run this), and alert webhook
  * delivery (rows claimed with SKIP LOCKED, so any number of processes may deliver).
  */
@@ -32,6 +39,7 @@ export function startOpsJobs(options: OpsJobsOptions): OpsJobsHandle {
   const owner = `ops-${randomUUID()}`;
   const reconcileEveryMs = options.reconcileEveryMs ?? Number(process.env.RECONCILE_EVERY_MINUTES ?? 5) * 60_000;
   const alertRulesEveryMs = options.alertRulesEveryMs ?? 30_000;
+  const invariantsEveryMs = options.invariantsEveryMs ?? wholeNumberSetting('INVARIANTS_EVERY_MINUTES', 5) * 60_000;
   const webhookPollMs = options.webhookPollMs ?? 2_000;
   const timers: NodeJS.Timeout[] = [];
   const running = new Set<Promise<unknown>>();
@@ -61,6 +69,16 @@ export function startOpsJobs(options: OpsJobsOptions): OpsJobsHandle {
   every('alert rules', Math.min(alertRulesEveryMs, 10_000), () =>
     runExclusively(db, { job: 'alert-rules', owner, everyMs: alertRulesEveryMs, leaseMs: 60_000 }, () => evaluateAlertRules(db)),
   );
+  if (invariantsEveryMs > 0) {
+    every('invariant watch', Math.min(invariantsEveryMs, 15_000), async () => {
+      const run = await runExclusively(db, { job: 'invariants', owner, everyMs: invariantsEveryMs, leaseMs: 10 * 60_000 }, () =>
+        watchInvariants(db, { simulatorChecks: options.simulatorChecks ?? true }),
+      );
+      if (run && (run.opened || run.resolved)) log(`invariant watch: ${run.violations} violation(s), ${run.opened} new, ${run.resolved} resolved`);
+    });
+  }
+  // Within each minute at least once, so the Overview's sparklines have a point per minute.
+  every('overview samples', 15_000, () => runExclusively(db, { job: 'overview-samples', owner, everyMs: 50_000, leaseMs: 60_000 }, () => sampleOverview(db)));
   every('alert webhook', webhookPollMs, () => deliverDueAlertWebhooks(db, options.webhook ?? defaultAlertWebhookOptions));
 
   return {

@@ -52,7 +52,7 @@ export {
   type DeadLetterStatus,
   type DeadLetterView,
 } from './dead-letters';
-export { listRetries, previewRetries, summarizeRetries, type RetryFilter, type RetryView } from './retries';
+export { listRetries, matchingRetryIds, previewRetries, summarizeRetries, type RetryFilter, type RetryView } from './retries';
 export { countRecentAttemptErrors } from './attempt-errors';
 export { readLog, type LoggedEvent } from './read-log';
 export { traceKey, type GroupDeliveryState, type GroupTrace, type TracedEvent } from './key-trace';

@@ -24,7 +24,8 @@ export interface ResetGroupOffsetsResult {
 
 /**
  * Moves a group's committed offsets (all partitions, or some). Run with `dryRun` first: it
- * returns exactly the counts the real reset acts on. Moving back clears the group's
+ * returns exactly the counts the real reset acts on, and locks nothing (a preview must not
+ * stall the workers committing offsets of the group). Moving back clears the group's
  * processed marks for the rewound events, since redelivering them to the handler is the
  * point; events owned by a pending retry stay with the retry. A worker's in-flight batch
  * on a moved partition fails its offset guard and is rolled back.
@@ -51,7 +52,7 @@ export async function resetGroupOffsets(
         from consumer_offsets o join log_partitions p on p.partition = o.partition
         where o."group" = ${input.group}
           and (${input.partitions ? sql.param(input.partitions) : null}::int[] is null or o.partition = any(${input.partitions ? sql.param(input.partitions) : null}::int[]))
-        for update of o
+        ${input.dryRun ? sql`` : sql`for update of o`}
       ), subscribed as (
         select e.partition, e."offset", exists (select 1 from retries r where r."group" = g."group" and r.event_id = e.id) as in_retry
         from targets t

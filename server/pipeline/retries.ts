@@ -67,6 +67,17 @@ export async function previewRetries(db: Executor, filter: RetryFilter): Promise
   return { count: row!.count, sample: rows };
 }
 
+/** The retries a bulk action over this filter would act on now (not held by a worker), oldest first, at most `cap`; and how many match in all. */
+export async function matchingRetryIds(db: Executor, filter: RetryFilter, cap: number): Promise<{ count: number; ids: number[] }> {
+  const [row] = await db.execute<{ count: number }>(sql`
+    select count(*)::int as count from retries r join events e on e.id = r.event_id where ${retryCondition(filter)}`);
+  const ids = await db.execute<{ id: number }>(sql`
+    select r.id::int as id from retries r join events e on e.id = r.event_id
+    where ${retryCondition(filter)} and (r.locked_until is null or r.locked_until <= now())
+    order by r.id limit ${cap}`);
+  return { count: row!.count, ids: ids.map((r) => r.id) };
+}
+
 /** Per group, the retries at attempt `minAttempt` or later: how many, the highest attempt and the last error of that one. */
 export async function summarizeRetries(db: Executor, input: { minAttempt: number }) {
   return db.execute<{ group: string; count: number; maxAttempt: number; lastError: string | null }>(sql`

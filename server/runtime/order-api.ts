@@ -1,6 +1,8 @@
 import { closeDatabase, type Database } from '@/db/client';
 import { orderApiRoutes } from '@/server/http/order-api-routes';
 import { serveHttp } from '@/server/http/serve-http';
+import { startLatencyRecorder } from '@/server/ops/latency-minutes';
+import { PAYMENT_NOTIFY_ROUTE } from '@/server/ops/overview';
 import { createSimulators, simulatorDatabase, type SimulatorOptions, type Simulators } from '@/server/integrations/simulators';
 import { startDemoTraffic } from './demo-traffic';
 
@@ -44,6 +46,8 @@ export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi>
     keepAliveTimeoutMs: options.keepAliveTimeoutMs,
   });
   const deliveries = simulators && options.simulators ? simulators.start(options.simulators.deliverEveryMs) : null;
+  // The Overview's payment latency: this process's histogram, added to the minute's row in the database.
+  const latency = startLatencyRecorder({ db: options.db, routes: [PAYMENT_NOTIFY_ROUTE], onError: () => {} });
   const ordersPerMinute = options.demoOrdersPerMinute ?? 0;
   const traffic = ordersPerMinute > 0 ? startDemoTraffic({ orderApiUrl: server.url, ordersPerMinute, log: console.log }) : null;
   return {
@@ -52,6 +56,7 @@ export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi>
     async stop() {
       traffic?.stop();
       await server.close();
+      await latency.stop();
       await deliveries?.stop();
       if (simulatorDb) await closeDatabase(simulatorDb);
     },

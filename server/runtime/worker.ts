@@ -2,6 +2,7 @@ import type { Database } from '@/db/client';
 import { retryWhileDatabaseUnavailable } from '@/db/database-unavailable';
 import { createOrderConsumers } from '@/server/consumers';
 import { defaultConsumerDependencies, type ConsumerDependencies } from '@/server/consumers/dependencies';
+import { isBuiltInSimulator } from '@/server/integrations/integration-client';
 import { startOpsJobs, type OpsJobsHandle, type OpsJobsOptions } from '@/server/ops/ops-jobs';
 import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
 import { startPipeline, type PipelineHandle, type StartPipelineOptions } from '@/server/pipeline';
@@ -11,7 +12,7 @@ export interface WorkerOptions {
   /** What the consumers reach outside the database; default the third parties configured by env. */
   dependencies?: Partial<ConsumerDependencies>;
   pipeline?: Partial<Omit<StartPipelineOptions, 'db' | 'consumers'>>;
-  /** Scheduled reconciliation, alert rules and alert webhooks (leased, so any number of workers may run them); default on. */
+  /** Scheduled reconciliation, alert rules, the invariant watch and alert webhooks (leased, so any number of workers may run them); default on. */
   opsJobs?: false | Omit<OpsJobsOptions, 'db'>;
   onRetry?: (error: unknown) => void;
 }
@@ -31,7 +32,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const { db } = options;
   const consumers = createOrderConsumers({ ...defaultConsumerDependencies(), ...options.dependencies });
   const pipeline = await retryWhileDatabaseUnavailable(() => startPipeline({ db, consumers, hooks: pipelineOpsHooks, ...options.pipeline }), { onRetry: options.onRetry });
-  const opsJobs: OpsJobsHandle | null = options.opsJobs === false ? null : startOpsJobs({ db, ...options.opsJobs });
+  // The invariants about shipments, payments and refunds compare with the simulators' own records.
+  const simulatorChecks = isBuiltInSimulator('payment') && isBuiltInSimulator('wms');
+  const opsJobs: OpsJobsHandle | null = options.opsJobs === false ? null : startOpsJobs({ db, simulatorChecks, ...options.opsJobs });
   return {
     pipeline,
     groups: consumers.map((consumer) => consumer.group),

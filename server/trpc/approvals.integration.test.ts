@@ -97,13 +97,6 @@ describe('second-person approval of dangerous actions', () => {
     expect(await committedTotal()).toBe(before);
   });
 
-  it('lets a small replay run at once but holds a large or unconfirmed one', async () => {
-    expect(await codeOf(as(requester).deadLetters.replay({ ids: [1, 2, 3], reason: 'small replay' }))).toBe('OK');
-    const many = Array.from({ length: 150 }, (_, index) => index + 1);
-    expect(await codeOf(as(requester).deadLetters.replay({ ids: many, reason: 'large replay' }))).toBe('PRECONDITION_FAILED');
-    expect(await codeOf(as(requester).deadLetters.replay({ filter: { group }, reason: 'filter without a confirmed count' }))).toBe('PRECONDITION_FAILED');
-  });
-
   it('refuses an offset reset to a time that is not a date with BAD_REQUEST, and files no approval for it', async () => {
     const before = await db.select().from(approvals);
     const committedBefore = await committedTotal();

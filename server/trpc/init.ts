@@ -7,7 +7,7 @@ import type { Role } from '@/db/schema';
 import { hasRole } from '@/shared/roles';
 import { asDatabaseUnavailable } from '@/server/errors';
 import { DomainError } from '@/server/errors';
-import { requestApproval } from '@/server/ops/approvals';
+import { ApprovalRequired, requestApproval } from '@/server/ops/approvals';
 import { beginAuditedAction, finishAuditedAction, recordAnonymousDenial, recordRefusedAttempt, type AuditActor } from '@/server/ops/audit';
 import { trpcCalls } from '@/server/ops/metrics';
 
@@ -29,8 +29,10 @@ export interface ProcedureMeta {
   /** Name of the input field that identifies what a mutation acts on, for the audit log. */
   auditTarget?: string;
   /**
-   * For dangerous actions: given the (raw) input, a one-line summary when this call needs a
-   * second person's approval, or null when it may run at once.
+   * For actions that always or by their input need a second person: given the (raw) input, a
+   * one-line summary when this call needs approval, or null when it may run at once. Actions
+   * whose need depends on how many rows they touch throw ApprovalRequired from their command
+   * instead, with the exact rows they counted.
    */
   needsApproval?: (input: Record<string, unknown>) => string | null;
   /** May be called by a user who must first set a new password (the password change itself, who am I). */
@@ -132,15 +134,7 @@ function roleProcedure(required: Role) {
 
       const approvalSummary = ctx.approvedBy ? null : meta?.needsApproval?.((attempt.input ?? {}) as Record<string, unknown>);
       if (approvalSummary) {
-        const approval = await requestApproval(ctx.db, {
-          action: path,
-          summary: approvalSummary,
-          input: attempt.input,
-          requiredRole: required,
-          requester: actor,
-          reason: attempt.reason,
-        });
-        const message = `Needs a second person's approval: ${approvalSummary}. Request #${approval.id} is waiting on the Approvals page.`;
+        const message = await fileApprovalRequest(ctx.db, { action: path, summary: approvalSummary, input: attempt.input, requiredRole: required, requester: actor, reason: attempt.reason });
         await recordRefusedAttempt(ctx.db, { ...attempt, actor }, 'awaiting_approval', message);
         throw new TRPCError({ code: 'PRECONDITION_FAILED', message });
       }
@@ -158,10 +152,22 @@ function roleProcedure(required: Role) {
         await finishAuditedAction(ctx.db, begun.auditId, 'ok', { result: result.data });
         return result;
       }
+      if (result.error.cause instanceof ApprovalRequired) {
+        const need = result.error.cause;
+        const message = await fileApprovalRequest(ctx.db, { action: path, summary: need.summary, input: need.input, requiredRole: required, requester: actor, reason: attempt.reason });
+        await finishAuditedAction(ctx.db, begun.auditId, 'awaiting_approval', { message });
+        throw new TRPCError({ code: 'PRECONDITION_FAILED', message });
+      }
       const error = result.error.cause instanceof DomainError ? toTrpcError(result.error.cause) : result.error;
       await finishAuditedAction(ctx.db, begun.auditId, 'error', { message: result.error.message });
       throw error;
     });
+}
+
+/** Opens (or finds) the approval request and says, in one line, where it waits. */
+async function fileApprovalRequest(db: Database, request: Parameters<typeof requestApproval>[1]): Promise<string> {
+  const approval = await requestApproval(db, request);
+  return `Needs a second person's approval: ${request.summary}. Request #${approval.id} is waiting on the Approvals page.`;
 }
 
 export const publicProcedure = t.procedure.use(observed);

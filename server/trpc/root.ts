@@ -8,6 +8,7 @@ import { auditRouter } from './routers/audit';
 import { deadLettersRouter } from './routers/dead-letters';
 import { failedPushesRouter } from './routers/failed-pushes';
 import { ordersRouter } from './routers/orders';
+import { overviewRouter } from './routers/overview';
 import { queuesRouter } from './routers/queues';
 import { reconciliationRouter } from './routers/reconciliation';
 import { reportsRouter } from './routers/reports';
@@ -18,6 +19,7 @@ import { usersRouter } from './routers/users';
 export const appRouter = router({
   session: sessionRouter,
   account: accountRouter,
+  overview: overviewRouter,
   users: usersRouter,
   audit: auditRouter,
   approvals: approvalsRouter,

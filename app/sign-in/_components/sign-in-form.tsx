@@ -33,7 +33,7 @@ export function SignInForm() {
       return;
     }
     // After an admin's forced reset, the only thing left to do is set a new password.
-    router.replace((result.data?.user as { mustChangePassword?: boolean } | undefined)?.mustChangePassword ? '/account' : '/orders');
+    router.replace((result.data?.user as { mustChangePassword?: boolean } | undefined)?.mustChangePassword ? '/account' : '/');
     router.refresh();
   }
 

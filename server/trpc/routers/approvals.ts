@@ -13,17 +13,17 @@ export const approvalsRouter = router({
 
   pendingCount: viewerProcedure.query(({ ctx }) => countPendingApprovals(ctx.db)),
 
-  /** Approves and runs the request exactly as it was sent, as its requester (whose role is checked again). */
+  /** Approves and runs the request exactly as it was sent, as its requester with the role they hold now. */
   approve: supportProcedure
     .meta({ auditTarget: 'approvalId' })
     .input(mutationInput({ approvalId: z.number().int().positive() }))
     .mutation(async ({ ctx, input }) => {
-      const approval = await claimApproval(ctx.db, { approvalId: input.approvalId, approver: ctx.actor, note: input.reason });
+      const { approval, requester } = await claimApproval(ctx.db, { approvalId: input.approvalId, approver: ctx.actor, note: input.reason });
       // Imported here: the root router includes this one.
       const { createCaller } = await import('../root');
       const caller = createCaller({
         db: ctx.db,
-        actor: { id: approval.requestedById, email: approval.requestedByEmail, role: approval.requestedByRole },
+        actor: requester,
         approvedBy: { approvalId: approval.id, approver: ctx.actor },
       });
       const procedure = approval.action.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as Callable;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DomainError } from '@/server/errors';
-import { bulkReplayNeedsApproval } from '@/server/ops/approval-policies';
-import { DEAD_LETTER_STATUSES, discardDeadLetters, getDeadLetter, matchingDeadLetterIds, searchDeadLetters } from '@/server/pipeline';
+import { discardDeadLettersBulk } from '@/server/ops/discard-dead-letters-bulk';
+import { DEAD_LETTER_STATUSES, getDeadLetter, searchDeadLetters } from '@/server/pipeline';
 import { previewDeadLetterAction, replayDeadLettersPaced } from '@/server/ops/replay-dead-letters-paced';
 import { mutationInput, oncallProcedure, router, viewerProcedure } from '../init';
 
@@ -51,17 +51,16 @@ export const deadLettersRouter = router({
     .query(({ ctx, input }) => previewDeadLetterAction(ctx.db, scopeOf(input))),
 
   replay: oncallProcedure
-    .meta({ auditTarget: 'ids', needsApproval: bulkReplayNeedsApproval })
+    .meta({ auditTarget: 'ids' })
     .input(mutationInput({ ...selection, expectedCount: z.number().int().min(0).optional() }))
-    .mutation(({ ctx, input }) => replayDeadLettersPaced(ctx.db, { filter: scopeOf(input), actor: ctx.actor.email, expectedCount: input.expectedCount })),
+    .mutation(({ ctx, input }) =>
+      replayDeadLettersPaced(ctx.db, { filter: scopeOf(input), actor: ctx.actor.email, expectedCount: input.expectedCount, approved: Boolean(ctx.approvedBy) }),
+    ),
 
   discard: oncallProcedure
     .meta({ auditTarget: 'ids' })
     .input(mutationInput(selection))
-    .mutation(async ({ ctx, input }) => {
-      const { ids } = await matchingDeadLetterIds(ctx.db, scopeOf(input), 1_000);
-      if (ids.length === 0) return { discarded: 0 };
-      const result = await discardDeadLetters(ctx.db, { filter: { ids }, actor: ctx.actor.email, reason: input.reason });
-      return { discarded: result.dryRun ? 0 : result.deadLetterIds.length };
-    }),
+    .mutation(({ ctx, input }) =>
+      discardDeadLettersBulk(ctx.db, { filter: scopeOf(input), actor: ctx.actor.email, reason: input.reason, approved: Boolean(ctx.approvedBy) }),
+    ),
 });

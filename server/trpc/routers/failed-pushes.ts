@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DomainError } from '@/server/errors';
-import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
-import { giveUpRetries, listRetries, previewRetries, type RetryFilter, retryNow } from '@/server/pipeline';
+import { giveUpRetriesBulk } from '@/server/ops/give-up-retries-bulk';
+import { listRetries, previewRetries, type RetryFilter, retryNow } from '@/server/pipeline';
 import { mutationInput, oncallProcedure, router, viewerProcedure } from '../init';
 
 const filter = z.object({
@@ -53,8 +53,7 @@ export const failedPushesRouter = router({
   giveUp: oncallProcedure
     .meta({ auditTarget: 'ids' })
     .input(mutationInput(selection))
-    .mutation(async ({ ctx, input }) => {
-      const result = await giveUpRetries(ctx.db, { filter: scopeOf(input), actor: ctx.actor.email, reason: input.reason, hooks: pipelineOpsHooks });
-      return { deadLettered: result.dryRun ? 0 : result.deadLetterIds.length };
-    }),
+    .mutation(({ ctx, input }) =>
+      giveUpRetriesBulk(ctx.db, { filter: scopeOf(input), actor: ctx.actor.email, reason: input.reason, approved: Boolean(ctx.approvedBy) }),
+    ),
 });

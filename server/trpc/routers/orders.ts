@@ -5,6 +5,7 @@ import { cancelOrder } from '@/server/orders/close-order';
 import { cancelShipment } from '@/server/orders/cancel-shipment';
 import { markRefundDone } from '@/server/orders/mark-refund-done';
 import { getOrderDetails } from '@/server/orders/order-details';
+import { openFindingsOfOrder } from '@/server/ops/watch-invariants';
 import { listStuckOrders, searchOrders, stuckStages } from '@/server/orders/order-search';
 import { releaseFrozenStock } from '@/server/orders/release-frozen-stock';
 import { repushShipment } from '@/server/orders/repush-shipment';
@@ -38,7 +39,10 @@ export const ordersRouter = router({
     .input(z.object({ stage: stage.optional(), userId: z.string().trim().optional(), cursor: z.string().optional(), limit: z.number().int().min(1).max(200).default(50) }))
     .query(({ ctx, input }) => listStuckOrders(ctx.db, input)),
 
-  get: viewerProcedure.input(z.object({ orderId })).query(({ ctx, input }) => getOrderDetails(ctx.db, input.orderId)),
+  get: viewerProcedure.input(z.object({ orderId })).query(async ({ ctx, input }) => {
+    const details = await getOrderDetails(ctx.db, input.orderId);
+    return { ...details, invariantFindings: await openFindingsOfOrder(ctx.db, input.orderId) };
+  }),
 
   /** The order's events with each consumer group's state, and the console actions about this order. */
   trace: viewerProcedure.input(z.object({ orderId })).query(async ({ ctx, input }) => {

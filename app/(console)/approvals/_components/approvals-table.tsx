@@ -13,7 +13,7 @@ import { UpdatedAgo } from '@/components/updated-ago';
 import { useUrlFilters } from '@/components/use-url-filters';
 import { hasRole } from '@/shared/roles';
 
-const statuses = ['pending', 'executed', 'rejected', 'failed', 'executing'] as const;
+const statuses = ['pending', 'executed', 'rejected', 'failed', 'expired', 'executing'] as const;
 type Decision = { approval: Approval; verdict: 'approve' | 'reject' };
 
 export function ApprovalsTable() {
@@ -90,6 +90,7 @@ export function ApprovalsTable() {
                     <td>
                       {approval.requestedByEmail}
                       <div className="muted">{approval.requestedAt.toLocaleString()}</div>
+                      {approval.status === 'pending' && <div className="muted">expires {approval.expiresAt.toLocaleString()}</div>}
                     </td>
                     <td>{approval.reason}</td>
                     <td>

@@ -15,7 +15,7 @@ export function OrderPage({ orderId }: { orderId: string }) {
 
   if (query.isPending) return <LoadingRows label="Loading the order…" />;
   if (query.isError) return <QueryError error={query.error} onRetry={() => void query.refetch()} />;
-  const { order, items, payments, refunds, shipment, points, coupon, compensations } = query.data;
+  const { order, items, payments, refunds, shipment, points, coupon, compensations, invariantFindings } = query.data;
 
   return (
     <>
@@ -30,6 +30,19 @@ export function OrderPage({ orderId }: { orderId: string }) {
         </div>
         <UpdatedAgo at={query.dataUpdatedAt} />
       </header>
+
+      {invariantFindings.length > 0 && (
+        <section className="error-box" role="alert" aria-label="Invariant violations">
+          <strong>The invariant watch finds this order wrong:</strong>
+          <ul>
+            {invariantFindings.map((finding) => (
+              <li key={finding.id}>
+                {finding.invariant}: {finding.detail} <span className="muted">(since {formatTime(finding.firstSeenAt)})</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
 
       <div className="order-grid">
         <section className="panel">

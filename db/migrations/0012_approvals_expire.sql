@@ -1,0 +1,2 @@
+ALTER TYPE "public"."approval_status" ADD VALUE 'expired';--> statement-breakpoint
+ALTER TABLE "approvals" ADD COLUMN "expires_at" timestamp with time zone DEFAULT now() + interval '24 hours' NOT NULL;
