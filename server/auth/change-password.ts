@@ -3,17 +3,32 @@ import { and, eq, ne } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { accounts, sessions, users } from '@/db/schema';
 import { DomainError } from '@/server/errors';
+import type { AuthSettings } from './auth-settings';
+import { admitSignInAttempt, recordSuccessfulSignIn } from './sign-in-throttle';
 
 export const MIN_PASSWORD_LENGTH = 8;
 
+interface PasswordChange {
+  userId: string;
+  email: string;
+  clientAddress: string;
+  keepSessionId?: string;
+  currentPassword: string;
+  newPassword: string;
+}
+
 /**
  * A signed-in user sets a new password: the current one is required, the user's other sessions
- * end (whoever else holds one is signed out), and a reset an admin asked for is done.
+ * end (whoever else holds one is signed out), and a reset an admin asked for is done. Each try
+ * counts as a sign-in attempt, so a stolen session cannot guess the current password at leisure.
  */
-export async function changeOwnPassword(db: Executor, input: { userId: string; keepSessionId?: string; currentPassword: string; newPassword: string }) {
+export async function changeOwnPassword(db: Executor, settings: AuthSettings, input: PasswordChange) {
   if (input.newPassword.length < MIN_PASSWORD_LENGTH) throw new DomainError('BAD_REQUEST', `The new password must have at least ${MIN_PASSWORD_LENGTH} characters.`);
   if (input.newPassword === input.currentPassword) throw new DomainError('BAD_REQUEST', 'The new password must differ from the current one.');
-  return db.transaction(async (tx) => {
+  const attempt = { email: input.email.trim().toLowerCase(), address: input.clientAddress };
+  const refusal = await admitSignInAttempt(db, settings, attempt);
+  if (refusal) throw new DomainError('FORBIDDEN', refusal.message);
+  const changed = await db.transaction(async (tx) => {
     const [account] = await tx
       .select({ id: accounts.id, password: accounts.password })
       .from(accounts)
@@ -31,4 +46,6 @@ export async function changeOwnPassword(db: Executor, input: { userId: string; k
       .returning({ id: sessions.id });
     return { otherSessionsEnded: revoked.length };
   });
+  await recordSuccessfulSignIn(db, attempt);
+  return changed;
 }

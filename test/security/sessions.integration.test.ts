@@ -12,6 +12,7 @@ process.env.LOGIN_ATTEMPTS_PER_MINUTE = '1000';
 process.env.SESSION_IDLE_MINUTES = '60';
 process.env.SESSION_MAX_HOURS = '12';
 process.env.TRUSTED_PROXIES = '10.9.0.0/16';
+process.env.SIGN_IN_FAILURES_BEFORE_LOCK = '3';
 
 const { db } = await createTestDatabase();
 process.env.APP_URL = 'http://localhost:3997';
@@ -53,7 +54,7 @@ async function passwordHashOf(userId: string) {
 const ids: Record<string, string> = {};
 beforeAll(async () => {
   ids.admin = (await createUser(db, { email: 'admin@sessions.test', name: 'Admin', role: 'admin', password: 'admin-password-1' })).id;
-  for (const name of ['cookie', 'aged', 'poller', 'changer', 'reset', 'viewer']) {
+  for (const name of ['cookie', 'aged', 'poller', 'changer', 'guessed', 'reset', 'viewer']) {
     ids[name] = (await createUser(db, { email: `${name}@sessions.test`, name, role: name === 'viewer' ? 'viewer' : 'support', password: 'old-password-1' })).id;
   }
 });
@@ -127,6 +128,20 @@ describe('changing your own password', () => {
     expect(await sessionsOf(ids.changer!)).toHaveLength(sessionsBefore);
   });
 
+  it('counts wrong current passwords as failed sign-ins: after SIGN_IN_FAILURES_BEFORE_LOCK the account locks', async () => {
+    const { caller } = await signedInCaller(cookieOf(await signIn('guessed@sessions.test', 'old-password-1')));
+    const hashBefore = await passwordHashOf(ids.guessed!);
+    for (let guess = 0; guess < 3; guess++) {
+      await expect(caller.account.changePassword({ currentPassword: `guess-${guess}`, newPassword: 'new-password-1', reason: 'guessing' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    }
+    await expect(caller.account.changePassword({ currentPassword: 'old-password-1', newPassword: 'new-password-1', reason: 'guessing' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringMatching(/^This account is locked after too many failed sign-ins/),
+    });
+    expect(await passwordHashOf(ids.guessed!)).toBe(hashBefore);
+    expect((await signIn('guessed@sessions.test', 'old-password-1')).status).toBe(429);
+  });
+
   it('sets the new password, keeps this session, ends the others, and audits it without either password', async () => {
     const otherCookie = cookieOf(await signIn('changer@sessions.test', 'old-password-1'));
     const { caller, sessionId } = await signedInCaller(cookieOf(await signIn('changer@sessions.test', 'old-password-1')));
@@ -138,7 +153,7 @@ describe('changing your own password', () => {
     expect((await signIn('changer@sessions.test', 'old-password-1')).status).toBe(401);
     expect((await signIn('changer@sessions.test', 'new-password-1')).status).toBe(200);
 
-    const entries = await db.select().from(auditLog).where(eq(auditLog.action, 'account.changePassword'));
+    const entries = await db.select().from(auditLog).where(and(eq(auditLog.action, 'account.changePassword'), eq(auditLog.actorEmail, 'changer@sessions.test')));
     expect(entries.map((entry) => entry.outcome).sort()).toEqual(['error', 'ok']);
     for (const entry of entries) expect(entry.input).toMatchObject({ currentPassword: '[redacted]', newPassword: '[redacted]' });
     expect(JSON.stringify(entries)).not.toMatch(/old-password-1|new-password-1|not-my-password/);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authSettings } from '@/server/auth/auth-settings';
 import { changeOwnPassword, MIN_PASSWORD_LENGTH } from '@/server/auth/change-password';
 import { mutationInput, router, viewerProcedure } from '../init';
 
@@ -13,6 +14,13 @@ export const accountRouter = router({
       }),
     )
     .mutation(({ ctx, input }) =>
-      changeOwnPassword(ctx.db, { userId: ctx.actor.id, keepSessionId: ctx.sessionId, currentPassword: input.currentPassword, newPassword: input.newPassword }),
+      changeOwnPassword(ctx.db, authSettings(), {
+        userId: ctx.actor.id,
+        email: ctx.actor.email,
+        clientAddress: ctx.clientAddress ?? 'unknown',
+        keepSessionId: ctx.sessionId,
+        currentPassword: input.currentPassword,
+        newPassword: input.newPassword,
+      }),
     ),
 });
