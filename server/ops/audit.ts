@@ -49,22 +49,36 @@ export async function recordRefusedAttempt(db: Executor, attempt: AuditAttempt, 
   await db.insert(auditLog).values({ ...auditColumns(attempt), outcome, message });
 }
 
+/** The anonymous_denials row that counts every address together. */
+export const ALL_ADDRESSES = '*';
+
 /**
  * Records that an anonymous caller was refused `action`: without anything it sent, and only the
- * first AUDIT_ANONYMOUS_PER_MINUTE of a minute per address; the rest are only counted in
- * anonymous_denials. One statement, so concurrent floods cannot overshoot.
+ * first AUDIT_ANONYMOUS_PER_MINUTE of a minute per address and AUDIT_ANONYMOUS_TOTAL_PER_MINUTE
+ * in all (an address a client can claim freely must not lift the limit); the rest are only
+ * counted in anonymous_denials. One statement, so concurrent floods cannot overshoot.
  */
 export async function recordAnonymousDenial(db: Executor, denial: { action: string; clientAddress: string }) {
-  const perMinute = wholeNumberSetting('AUDIT_ANONYMOUS_PER_MINUTE', 20);
-  await db.execute(sql`
-    with counted as (
-      insert into anonymous_denials as d (client_address, minute, attempts) values (${denial.clientAddress}, date_trunc('minute', now()), 1)
+  const perAddress = wholeNumberSetting('AUDIT_ANONYMOUS_PER_MINUTE', 20);
+  const total = wholeNumberSetting('AUDIT_ANONYMOUS_TOTAL_PER_MINUTE', 200);
+  const [counted] = await db.execute<{ total: number }>(sql`
+    with in_total as (
+      insert into anonymous_denials as d (client_address, minute, attempts) values (${ALL_ADDRESSES}, date_trunc('minute', now()), 1)
       on conflict (client_address, minute) do update set attempts = d.attempts + 1
       returning attempts
+    ), by_address as (
+      insert into anonymous_denials as d (client_address, minute, attempts)
+      select ${denial.clientAddress}, date_trunc('minute', now()), 1 from in_total where attempts <= ${total}
+      on conflict (client_address, minute) do update set attempts = d.attempts + 1
+      returning attempts
+    ), written as (
+      insert into audit_log (action, outcome, message)
+      select ${denial.action}, 'denied', ${`Anonymous call from ${denial.clientAddress} refused: sign in to continue.`}
+      from by_address where attempts <= ${perAddress}
     )
-    insert into audit_log (action, outcome, message)
-    select ${denial.action}, 'denied', ${`Anonymous call from ${denial.clientAddress} refused: sign in to continue.`}
-    from counted where attempts <= ${perMinute}`);
+    select attempts as total from in_total`);
+  // Once a minute, the counts of past days go: they answer "how big was the flood", not "who".
+  if (counted?.total === 1) await db.execute(sql`delete from anonymous_denials where minute < now() - interval '1 day'`);
 }
 
 export type BeginResult =

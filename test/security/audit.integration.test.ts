@@ -1,8 +1,9 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { count, eq, sql } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { anonymousDenials, auditLog, users } from '@/db/schema';
 import { createUser } from '@/server/auth/create-user';
+import { ALL_ADDRESSES } from '@/server/ops/audit';
 import type { Context } from '@/server/trpc/init';
 import { appRouter, createCaller } from '@/server/trpc/root';
 import { createTestDatabase } from '@/test/database';
@@ -105,5 +106,34 @@ describe('nothing secret in the audit log', () => {
     // Another address is still recorded.
     await anonymousPost('users.create', '{}', '203.0.113.67');
     expect(await db.select().from(auditLog).where(eq(auditLog.message, 'Anonymous call from 203.0.113.67 refused: sign in to continue.'))).toHaveLength(1);
+  });
+
+  it("drops past days' counts at a minute's first anonymous denial, and keeps today's", async () => {
+    await db.insert(anonymousDenials).values({ clientAddress: '192.0.2.250', minute: new Date(Date.now() - 2 * 86_400_000), attempts: 7 });
+    // As if this minute had seen no anonymous call yet.
+    await db.delete(anonymousDenials).where(and(eq(anonymousDenials.clientAddress, ALL_ADDRESSES), gte(anonymousDenials.minute, sql`date_trunc('minute', now())`)));
+    await anonymousPost('users.create', '{}', '192.0.2.251');
+    expect(await db.select().from(anonymousDenials).where(eq(anonymousDenials.clientAddress, '192.0.2.250'))).toHaveLength(0);
+    expect(await db.select().from(anonymousDenials).where(eq(anonymousDenials.clientAddress, '203.0.113.66'))).not.toHaveLength(0);
+  });
+
+  it('writes nothing more once AUDIT_ANONYMOUS_TOTAL_PER_MINUTE is reached, however many addresses are claimed, and counts them', async () => {
+    const totalOf = async () => {
+      const [row] = await db.select({ attempts: sql<number>`coalesce(sum(${anonymousDenials.attempts}), 0)::int` }).from(anonymousDenials).where(eq(anonymousDenials.clientAddress, ALL_ADDRESSES));
+      return row!.attempts;
+    };
+    const rowsBefore = await db.select({ n: count() }).from(auditLog);
+    const totalBefore = await totalOf();
+    process.env.AUDIT_ANONYMOUS_TOTAL_PER_MINUTE = '0';
+    try {
+      const addresses = Array.from({ length: 20 }, (_, index) => `192.0.2.${100 + index}`);
+      const statuses = await Promise.all(addresses.map((address) => anonymousPost('users.create', '{}', address).then((r) => r.status)));
+      expect(statuses.every((status) => status === 401)).toBe(true);
+      expect(await db.select({ n: count() }).from(auditLog)).toEqual(rowsBefore);
+      expect(await totalOf()).toBe(totalBefore + 20);
+      expect(await db.select().from(anonymousDenials).where(inArray(anonymousDenials.clientAddress, addresses))).toHaveLength(0);
+    } finally {
+      delete process.env.AUDIT_ANONYMOUS_TOTAL_PER_MINUTE;
+    }
   });
 });
