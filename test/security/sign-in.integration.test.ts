@@ -4,6 +4,7 @@ import { auditLog, sessions, signInThrottle } from '@/db/schema';
 import { createAuth } from '@/server/auth/auth';
 import { authSettings } from '@/server/auth/auth-settings';
 import { createUser } from '@/server/auth/create-user';
+import { consoleCommand } from '@/server/runtime/console-process';
 import { SettingError } from '@/server/runtime/settings';
 import { createTestDatabase } from '@/test/database';
 
@@ -111,6 +112,17 @@ describe('sign-in throttling', () => {
 });
 
 describe('sign-in settings', () => {
+  it('stop the console before Next.js starts, not at the first sign-in', () => {
+    process.env.SIGN_IN_LOCK_MINUTES = 'a while';
+    try {
+      expect(() => consoleCommand({ mode: 'start', port: 3998, databaseUrl: 'postgres://unused', demo: false, orderApiUrl: 'http://unused' })).toThrow(
+        /^SIGN_IN_LOCK_MINUTES must be a whole number from 1 to \d+, e\.g\. 15; got "a while"$/,
+      );
+    } finally {
+      process.env.SIGN_IN_LOCK_MINUTES = '15';
+    }
+  });
+
   it.each([
     ['SIGN_IN_FAILURES_BEFORE_LOCK', 'ten'],
     ['SIGN_IN_LOCK_MINUTES', '0'],
