@@ -92,8 +92,6 @@ function signInEmail(body: string): string {
   }
 }
 
-export type BetterAuthInstance = ReturnType<typeof createBetterAuth>;
-
 /**
  * The console's sign-in and sessions: better-auth (one instance for https, one for http, as the
  * cookies differ) behind our own sign-in throttle and session rules.
