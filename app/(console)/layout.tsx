@@ -1,3 +1,4 @@
+import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { ConsoleNav } from '@/components/console-nav';
 import { SignOutButton } from '@/components/sign-out-button';
@@ -26,10 +27,18 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
               <div>
                 Role: <span className={`badge role-${actor.role}`}>{actor.role}</span>
               </div>
+              <Link href="/account">Account</Link>
               <SignOutButton />
             </div>
           </aside>
-          <main className="main">{children}</main>
+          <main className="main">
+            {actor.mustChangePassword && (
+              <div className="error-box" role="alert" data-testid="must-change-password">
+                An admin asked you to set a new password: until you do, the console shows you nothing else. <Link href="/account">Set it on the Account page</Link>.
+              </div>
+            )}
+            {children}
+          </main>
         </div>
       </ActorProvider>
     </TRPCReactProvider>

@@ -12,6 +12,8 @@ export const users = pgTable('users', {
   emailVerified: boolean('email_verified').notNull().default(false),
   image: text('image'),
   role: roleEnum('role').notNull().default('viewer'),
+  /** Set by an admin's forced reset: the user may do nothing but set a new password until they have. */
+  mustChangePassword: boolean('must_change_password').notNull().default(false),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -65,6 +67,19 @@ export const rateLimits = pgTable('rate_limits', {
   key: text('key').notNull().unique(),
   count: integer('count').notNull(),
   lastRequest: bigint('last_request', { mode: 'number' }).notNull(),
+});
+
+/**
+ * Sign-in attempts per key (`account:<email>` or `address:<client address>`) in the current
+ * window, counted before the password is checked so concurrent guesses cannot slip past the
+ * limit; `lockedUntil` is set when the limit is passed.
+ */
+export const signInThrottle = pgTable('sign_in_throttle', {
+  key: text('key').primaryKey(),
+  attempts: integer('attempts').notNull(),
+  windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
+  lockedUntil: timestamp('locked_until', { withTimezone: true }),
+  lockedAt: timestamp('locked_at', { withTimezone: true }),
 });
 
 export type User = typeof users.$inferSelect;

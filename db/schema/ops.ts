@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, doublePrecision, index, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, doublePrecision, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { roleEnum } from './auth';
 
 export const auditOutcomeEnum = pgEnum('audit_outcome', ['pending', 'ok', 'denied', 'error', 'awaiting_approval']);
@@ -38,6 +38,20 @@ export const auditLog = pgTable(
 );
 
 export type AuditEntry = typeof auditLog.$inferSelect;
+
+/**
+ * Anonymous refused calls per client address and minute: only the first few of a minute are
+ * written to audit_log, the rest are counted here, so a flood cannot fill the audit log.
+ */
+export const anonymousDenials = pgTable(
+  'anonymous_denials',
+  {
+    clientAddress: text('client_address').notNull(),
+    minute: timestamp('minute', { withTimezone: true }).notNull(),
+    attempts: integer('attempts').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.clientAddress, table.minute] })],
+);
 export type AuditOutcome = (typeof auditOutcomeEnum.enumValues)[number];
 
 export const approvalStatusEnum = pgEnum('approval_status', ['pending', 'executing', 'executed', 'rejected', 'failed', 'expired']);

@@ -13,7 +13,7 @@ const { db } = await createTestDatabase();
 const auth = createAuth(db);
 
 function signIn(email: string, password: string, ip: string) {
-  return auth.handler(
+  return auth.handle(
     new Request('http://localhost:3999/api/auth/sign-in/email', {
       method: 'POST',
       headers: { 'content-type': 'application/json', origin: 'http://localhost:3999', 'x-forwarded-for': ip },
@@ -38,7 +38,7 @@ describe('sign-in', () => {
     const setCookie = response.headers.get('set-cookie') ?? '';
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Lax/i);
-    const session = await auth.api.getSession({ headers: new Headers({ cookie: sessionCookie(response) }) });
+    const session = await auth.instanceFor(new Headers()).api.getSession({ headers: new Headers({ cookie: sessionCookie(response) }) });
     expect(session?.user.email).toBe('agent@signin.test');
     expect((session?.user as { role?: string }).role).toBe('support');
   });
@@ -62,13 +62,13 @@ describe('sign-in', () => {
     const cookie = sessionCookie(response);
     const token = decodeURIComponent(cookie.split('=')[1]!).split('.')[0]!;
     await db.update(sessions).set({ expiresAt: new Date(Date.now() - 1_000) }).where(eq(sessions.token, token));
-    expect(await auth.api.getSession({ headers: new Headers({ cookie }) })).toBeNull();
+    expect(await auth.instanceFor(new Headers()).api.getSession({ headers: new Headers({ cookie }) })).toBeNull();
   });
 
   it('signs out by deleting the session', async () => {
     const response = await signIn('agent@signin.test', 'correct-horse', '10.0.0.6');
     const cookie = sessionCookie(response);
-    await auth.api.signOut({ headers: new Headers({ cookie }) });
-    expect(await auth.api.getSession({ headers: new Headers({ cookie }) })).toBeNull();
+    await auth.instanceFor(new Headers()).api.signOut({ headers: new Headers({ cookie }) });
+    expect(await auth.instanceFor(new Headers()).api.getSession({ headers: new Headers({ cookie }) })).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { authSettings } from '@/server/auth/auth-settings';
 import { maxBodyBytesSetting, wholeNumberSetting } from './settings';
 
 export const nextBin = path.resolve('node_modules/.bin/next');
@@ -30,6 +31,8 @@ export function consoleCommand(options: { mode: 'start' | 'dev'; port: number; d
   const keepAliveTimeoutMs = wholeNumberSetting('KEEP_ALIVE_TIMEOUT_MS', 65_000, { min: 1 });
   // Read here so an unusable value stops the start; the tRPC route reads it again in the console process.
   maxBodyBytesSetting();
+  // Read here too, so a bad sign-in or session setting stops the console before Next.js starts, not at the first sign-in.
+  authSettings();
   const port = String(options.port);
   return {
     args: options.mode === 'dev' ? ['dev', '-p', port] : ['start', '-p', port, '--keepAliveTimeout', String(keepAliveTimeoutMs)],

@@ -8,13 +8,17 @@ import { hasRole } from '@/shared/roles';
 import { asDatabaseUnavailable } from '@/server/errors';
 import { DomainError } from '@/server/errors';
 import { ApprovalRequired, requestApproval } from '@/server/ops/approvals';
-import { beginAuditedAction, finishAuditedAction, recordRefusedAttempt, type AuditActor } from '@/server/ops/audit';
+import { beginAuditedAction, finishAuditedAction, recordAnonymousDenial, recordRefusedAttempt, type AuditActor } from '@/server/ops/audit';
 import { trpcCalls } from '@/server/ops/metrics';
 
 export interface Context {
   db: Database;
   /** The signed-in user, or null for an anonymous caller. */
   actor: AuditActor | null;
+  /** The signed-in caller's session, so a password change can keep it while revoking the others. */
+  sessionId?: string;
+  /** The caller's address (TRUSTED_PROXIES applied), for rate-limiting what anonymous callers leave in the audit log. */
+  clientAddress?: string;
   /** Set only by the approvals service when it runs an approved request as its requester. */
   approvedBy?: { approvalId: number; approver: AuditActor };
 }
@@ -31,6 +35,8 @@ export interface ProcedureMeta {
    * instead, with the exact rows they counted.
    */
   needsApproval?: (input: Record<string, unknown>) => string | null;
+  /** May be called by a user who must first set a new password (the password change itself, who am I). */
+  allowedBeforePasswordChange?: boolean;
 }
 
 const t = initTRPC
@@ -103,15 +109,22 @@ function roleProcedure(required: Role) {
     .meta({ requiredRole: required })
     .use(observed)
     .use(async ({ ctx, type, path, meta, getRawInput, next }) => {
+      if (!ctx.actor) {
+        // An anonymous body is neither parsed nor stored: only which procedure was refused, and from where.
+        if (type === 'mutation') await recordAnonymousDenial(ctx.db, { action: path, clientAddress: ctx.clientAddress ?? 'unknown' });
+        throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
+      }
       const attempt = type === 'mutation' ? describeAttempt(path, await getRawInput(), meta) : null;
 
-      if (!ctx.actor || !hasRole(ctx.actor.role, required)) {
-        const code = ctx.actor ? 'FORBIDDEN' : 'UNAUTHORIZED';
-        const message = ctx.actor
-          ? `Your role (${ctx.actor.role}) cannot do this: it needs ${required}. Ask an admin if you need it.`
-          : 'Sign in to continue.';
+      if (!hasRole(ctx.actor.role, required)) {
+        const message = `Your role (${ctx.actor.role}) cannot do this: it needs ${required}. Ask an admin if you need it.`;
         if (attempt) await recordRefusedAttempt(ctx.db, { ...attempt, actor: ctx.actor }, 'denied', message);
-        throw new TRPCError({ code, message });
+        throw new TRPCError({ code: 'FORBIDDEN', message });
+      }
+      if (ctx.actor.mustChangePassword && !meta?.allowedBeforePasswordChange) {
+        const message = 'An admin asked you to set a new password: set it on the Account page, then carry on.';
+        if (attempt) await recordRefusedAttempt(ctx.db, { ...attempt, actor: ctx.actor }, 'denied', message);
+        throw new TRPCError({ code: 'FORBIDDEN', message });
       }
       const actor = ctx.actor;
       if (!attempt) {

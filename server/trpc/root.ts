@@ -1,5 +1,6 @@
 import 'server-only';
 import { createCallerFactory, router } from './init';
+import { accountRouter } from './routers/account';
 import { approvalsRouter } from './routers/approvals';
 import { alertsRouter } from './routers/alerts';
 import { apiTokensRouter } from './routers/api-tokens';
@@ -17,6 +18,7 @@ import { usersRouter } from './routers/users';
 
 export const appRouter = router({
   session: sessionRouter,
+  account: accountRouter,
   overview: overviewRouter,
   users: usersRouter,
   audit: auditRouter,

@@ -5,6 +5,8 @@ import { useState, type FormEvent } from 'react';
 import { authClient } from '@/components/auth-client';
 
 function explain(error: { status?: number; message?: string }, retryAfter: string | null): string {
+  // Our throttle says which limit was hit (a locked account or a busy address) and until when.
+  if (error.status === 429 && error.message) return error.message;
   if (error.status === 429) return `Too many sign-in attempts. Wait ${retryAfter ?? 'a minute'} seconds and try again.`;
   if (error.status === 401 || error.status === 400) return 'Wrong email or password. Check both and try again.';
   return error.message ?? 'Sign-in failed. Try again.';
@@ -30,7 +32,8 @@ export function SignInForm() {
       setBusy(false);
       return;
     }
-    router.replace('/');
+    // After an admin's forced reset, the only thing left to do is set a new password.
+    router.replace((result.data?.user as { mustChangePassword?: boolean } | undefined)?.mustChangePassword ? '/account' : '/');
     router.refresh();
   }
 

@@ -46,7 +46,7 @@ export const ordersRouter = router({
 
   /** The order's events with each consumer group's state, and the console actions about this order. */
   trace: viewerProcedure.input(z.object({ orderId })).query(async ({ ctx, input }) => {
-    const [events, audit] = await Promise.all([traceKey(ctx.db, { key: input.orderId }), listAuditEntries(ctx.db, { target: input.orderId, limit: 100 })]);
+    const [events, audit] = await Promise.all([traceKey(ctx.db, { key: input.orderId }), listAuditEntries(ctx.db, { target: input.orderId, limit: 100 }, { withInputs: false })]);
     return {
       events,
       actions: audit.entries.map(({ id, at, actorEmail, actorRole, action, reason, outcome, message }) => ({ id, at, actorEmail, actorRole, action, reason, outcome, message })),

@@ -1,5 +1,5 @@
 import { router, viewerProcedure } from '../init';
 
 export const sessionRouter = router({
-  me: viewerProcedure.query(({ ctx }) => ctx.actor),
+  me: viewerProcedure.meta({ allowedBeforePasswordChange: true }).query(({ ctx }) => ctx.actor),
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { roleEnum } from '@/db/schema';
 import { changeUserRole } from '@/server/auth/change-user-role';
 import { createUser } from '@/server/auth/create-user';
+import { forcePasswordReset } from '@/server/auth/force-password-reset';
 import { listUsers } from '@/server/auth/users';
 import { adminProcedure, mutationInput, router } from '../init';
 
@@ -19,6 +20,11 @@ export const usersRouter = router({
       const { user, changed } = await changeUserRole(ctx.db, input);
       return { id: user.id, email: user.email, role: user.role, changed };
     }),
+
+  forcePasswordReset: adminProcedure
+    .meta({ auditTarget: 'userId' })
+    .input(mutationInput({ userId: z.string().min(1) }))
+    .mutation(({ ctx, input }) => forcePasswordReset(ctx.db, { userId: input.userId, adminId: ctx.actor.id })),
 
   create: adminProcedure
     .meta({ auditTarget: 'email' })

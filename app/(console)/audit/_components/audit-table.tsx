@@ -100,6 +100,13 @@ export function AuditTable() {
                   <td>
                     <span className={`badge ${entry.outcome}`}>{entry.outcome}</span>
                     {entry.message && <div className="muted">{entry.message}</div>}
+                    {/* Sent to admins only, with secrets already removed (see redactSecrets). */}
+                    {entry.input != null && (
+                      <details>
+                        <summary className="muted">input</summary>
+                        <pre className="mono">{JSON.stringify(entry.input, null, 2)}</pre>
+                      </details>
+                    )}
                   </td>
                 </tr>
               ))}

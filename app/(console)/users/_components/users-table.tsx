@@ -20,11 +20,21 @@ export function UsersTable() {
   const queryClient = useQueryClient();
   const pages = useCursorStack<string>();
   const [pending, setPending] = useState<PendingChange | null>(null);
+  const [resetting, setResetting] = useState<{ userId: string; email: string } | null>(null);
   const query = useQuery({ ...trpc.users.list.queryOptions({ cursor: pages.cursor, limit: 50 }), placeholderData: keepPreviousData });
   const changeRole = useMutation(
     trpc.users.changeRole.mutationOptions({
       onSuccess: async () => {
         setPending(null);
+        await queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey() });
+      },
+    }),
+  );
+
+  const forceReset = useMutation(
+    trpc.users.forcePasswordReset.mutationOptions({
+      onSuccess: async () => {
+        setResetting(null);
         await queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey() });
       },
     }),
@@ -42,6 +52,7 @@ export function UsersTable() {
             <th>Name</th>
             <th>Role</th>
             <th>Since</th>
+            <th>Password</th>
           </tr>
         </thead>
         <tbody>
@@ -64,6 +75,21 @@ export function UsersTable() {
                 </select>
               </td>
               <td className="muted">{user.createdAt.toLocaleDateString()}</td>
+              <td>
+                {user.mustChangePassword ? (
+                  <span className="badge pending">must set a new one</span>
+                ) : (
+                  <button
+                    type="button"
+                    onClick={() => {
+                      forceReset.reset();
+                      setResetting({ userId: user.id, email: user.email });
+                    }}
+                  >
+                    Force reset
+                  </button>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -85,6 +111,22 @@ export function UsersTable() {
         error={changeRole.error?.message ?? null}
         onCancel={() => setPending(null)}
         onConfirm={(reason, requestId) => pending && changeRole.mutate({ userId: pending.userId, role: pending.to, reason, requestId })}
+      />
+      <ReasonDialog
+        open={resetting !== null}
+        title="Force a password reset"
+        preview={
+          resetting && (
+            <>
+              <strong>{resetting.email}</strong> is signed out everywhere now, and at their next sign-in must set a new password before doing anything else.
+            </>
+          )
+        }
+        confirmLabel="Force reset"
+        busy={forceReset.isPending}
+        error={forceReset.error?.message ?? null}
+        onCancel={() => setResetting(null)}
+        onConfirm={(reason, requestId) => resetting && forceReset.mutate({ userId: resetting.userId, reason, requestId })}
       />
     </>
   );

@@ -1,8 +1,9 @@
-import { toNextJsHandler } from 'better-auth/next-js';
 import { answeringDatabaseOutage } from '@/server/http/http-answer';
 import { getAuth } from '@/server/auth/auth';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = answeringDatabaseOutage((request: Request) => toNextJsHandler(getAuth()).GET(request));
-export const POST = answeringDatabaseOutage((request: Request) => toNextJsHandler(getAuth()).POST(request));
+// Next.js tells a route handler nothing of the connection; see clientAddress for what stands in for it.
+const handler = answeringDatabaseOutage((request: Request) => getAuth().handle(request));
+
+export { handler as GET, handler as POST };
