@@ -17,6 +17,7 @@
  * .data/bench-postgres, in a throw-away database.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
@@ -358,6 +359,10 @@ async function main() {
   const url = new URL(serverUrl);
   url.pathname = `/${databaseName}`;
   const databaseUrl = url.toString();
+  // The order API runs in production mode (DEMO=false), which refuses to start without webhook
+  // secrets of its own; the children (forked or spawned) inherit these.
+  process.env.PAYMENT_WEBHOOK_SECRET ??= `whsec_${randomBytes(32).toString('base64')}`;
+  process.env.WMS_WEBHOOK_SECRET ??= `whsec_${randomBytes(32).toString('base64')}`;
   const db = createDatabase(databaseUrl, { max: 40, applicationName: 'bench-web' });
   const children: ChildProcess[] = [];
   const stops: (() => void)[] = [];

@@ -14,7 +14,7 @@
  * process exited unless chaos killed or stopped it (such exits are restarted, counted and listed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -452,6 +452,10 @@ async function main() {
   if (existsSync(root)) rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   const appPort = await freePort();
+  // The processes run in production mode (DEMO=false), which refuses to start without webhook
+  // secrets of its own; chaos signs its payments with the same one (children inherit process.env).
+  process.env.PAYMENT_WEBHOOK_SECRET ??= `whsec_${randomBytes(32).toString('base64')}`;
+  process.env.WMS_WEBHOOK_SECRET ??= `whsec_${randomBytes(32).toString('base64')}`;
   log(`seed ${seed}, ${minutes} minute(s), data in ${root}`);
   postgresServer = await startControlledPostgres({ dataDir, port: await freePort(), databases: ['conveyor'] });
   const url = postgresServer.url('conveyor');

@@ -9,7 +9,9 @@ import { closeDatabase, createDatabase } from '@/db/client';
 import { provideDatabase } from '@/db/provide-database';
 import { startOrderApi } from '@/server/runtime/order-api';
 import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
-import { booleanSetting, demoSetting, portSetting, wholeNumberSetting } from '@/server/runtime/settings';
+import { checkWebhookSecrets } from '@/server/runtime/production-checks';
+import { announceRunMode, runMode } from '@/server/runtime/run-mode';
+import { booleanSetting, portSetting, wholeNumberSetting } from '@/server/runtime/settings';
 
 await startingProcess('order-api', async () => {
   const port = portSetting('ORDER_API_PORT', 3001);
@@ -17,8 +19,11 @@ await startingProcess('order-api', async () => {
   const poolSize = wholeNumberSetting('DATABASE_POOL_SIZE', 10, { min: 1 });
   const maxBodyBytes = wholeNumberSetting('MAX_BODY_BYTES', 1024 * 1024, { min: 1024 });
   const keepAliveTimeoutMs = wholeNumberSetting('KEEP_ALIVE_TIMEOUT_MS', 65_000, { min: 1 });
+  const mode = runMode();
+  announceRunMode('order-api', mode);
+  if (!mode.demo) checkWebhookSecrets();
+  const { demo } = mode;
   const database = await provideDatabase({ quiet: true });
-  const demo = demoSetting(database.embedded);
   const simulators = booleanSetting('SIMULATORS', demo);
   const demoOrdersPerMinute = demo ? wholeNumberSetting('DEMO_ORDERS_PER_MINUTE', 20) : 0;
 

@@ -9,6 +9,7 @@ import { databaseUnavailableReason, retryWhileDatabaseUnavailable } from '@/db/d
 import { migrateDatabase } from '@/db/migrate';
 import { provideDatabase } from '@/db/provide-database';
 import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
+import { announceRunMode, runMode } from '@/server/runtime/run-mode';
 import { booleanSetting, wholeNumberSetting } from '@/server/runtime/settings';
 import { startWorker } from '@/server/runtime/worker';
 
@@ -18,6 +19,8 @@ await startingProcess('worker', async () => {
   // One connection per consumer runner (fulfilment runs four), plus heartbeats, lag sampling and the relay.
   const poolSize = wholeNumberSetting('DATABASE_POOL_SIZE', 16, { min: 4 });
   const opsJobs = booleanSetting('OPS_JOBS', true);
+  // The worker holds no secret of its own (it verifies no callback and signs no session), so it only says its mode.
+  announceRunMode('worker', runMode());
   const database = await provideDatabase({ quiet: true });
   const db = createDatabase(database.url, { max: poolSize, applicationName: process.env.CONVEYOR_APPLICATION_NAME ?? 'conveyor-worker' });
   const onRetry = (error: unknown) => log(`database unavailable (${databaseUnavailableReason(error)}); starting again`);
