@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
+import { provisionAppRole } from '@/db/app-role';
 import { createDatabase, type Database } from '@/db/client';
 import { freePort, startEmbeddedPostgres } from '@/db/embedded';
 import { migrateDatabase } from '@/db/migrate';
@@ -391,7 +392,9 @@ async function main() {
     // The web tier: `npm run order-api` with its documented defaults, on a port of its own.
     const orderApiPort = await freePort();
     const orderApiUrl = `http://127.0.0.1:${orderApiPort}`;
-    const common = { DATABASE_URL: databaseUrl, DEMO: 'false', SIMULATORS: 'off' };
+    // Production mode refuses a superuser connection: the commands connect as a role owning the database.
+    const appDatabaseUrl = await provisionAppRole(serverUrl, { role: 'conveyor_bench', password: randomBytes(24).toString('base64url'), database: databaseName });
+    const common = { DATABASE_URL: appDatabaseUrl, DEMO: 'false', SIMULATORS: 'off' };
     const orderApi = await startCommand(
       'order-api.ts',
       { ...common, ORDER_API_PORT: String(orderApiPort), ORDER_API_HOST: '127.0.0.1', CONVEYOR_APPLICATION_NAME: 'bench-web' },

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { closeDatabase, createDatabase, type Database } from '@/db/client';
+import { provisionAppRole } from '@/db/app-role';
 import { type ControlledPostgres, startControlledPostgres } from '@/db/controlled-postgres';
 import { isDatabaseUnavailable } from '@/db/database-unavailable';
 import { freePort } from '@/db/embedded';
@@ -464,8 +465,11 @@ async function main() {
   await seedCatalog(db);
   await db.execute(sql`update skus set total = total + 1000000, available = available + 1000000`);
 
+  // The processes run in production mode, which refuses a superuser connection: they connect as a role owning the database.
+  const applicationDatabaseUrl = await provisionAppRole(postgresServer.url('postgres'), { role: 'conveyor', password: randomBytes(24).toString('base64url'), database: 'conveyor' });
+
   appUrl = `http://127.0.0.1:${appPort}`;
-  const env = { DATABASE_URL: url, ORDER_API_URL: appUrl, ORDER_API_PORT: String(appPort), ORDER_API_HOST: '127.0.0.1', DEMO: 'false', SIMULATORS: 'on', OPS_JOBS: 'off' };
+  const env = { DATABASE_URL: applicationDatabaseUrl, ORDER_API_URL: appUrl, ORDER_API_PORT: String(appPort), ORDER_API_HOST: '127.0.0.1', DEMO: 'false', SIMULATORS: 'on', OPS_JOBS: 'off' };
   members.push({ name: 'order-api', script: 'server/cli/order-api.ts', env, child: null, starts: 0 });
   members.push({ name: 'worker-1', script: 'server/cli/worker.ts', env, child: null, starts: 0 });
   members.push({ name: 'worker-2', script: 'server/cli/worker.ts', env, child: null, starts: 0 });

@@ -12,7 +12,7 @@ import { provideDatabase } from '@/db/provide-database';
 import { orderApiUrl } from '@/server/integrations/integration-client';
 import { consoleBuilt, consoleCommand, nextBin } from '@/server/runtime/console-process';
 import { startingProcess } from '@/server/runtime/process-lifecycle';
-import { checkAuthSecret, checkFirstAdmin } from '@/server/runtime/production-checks';
+import { checkAuthSecret, checkDatabaseRole, checkFirstAdmin } from '@/server/runtime/production-checks';
 import { announceRunMode, runMode } from '@/server/runtime/run-mode';
 import { seedDatabase } from '@/server/runtime/seed-database';
 import { portSetting } from '@/server/runtime/settings';
@@ -25,15 +25,16 @@ await startingProcess('console', async () => {
   const database = await provideDatabase({ quiet: true });
   const db = createDatabase(database.url, { max: 2 });
   try {
+    if (!mode.demo) await checkDatabaseRole(db);
     await migrateDatabase(db);
     if (!mode.demo) await checkFirstAdmin(db);
     await seedDatabase(db, { demo: mode.demo, log: (line) => console.log(`[console] ${line}`) });
   } catch (error) {
+    await closeDatabase(db);
     await database.stop();
     throw error;
-  } finally {
-    await closeDatabase(db);
   }
+  await closeDatabase(db);
   const command = consoleCommand({ mode: 'start', port, databaseUrl: database.url, demo: mode.demo, orderApiUrl: orderApiUrl() });
   if (!consoleBuilt()) {
     console.log('[console] no build yet: building (next build)…');

@@ -9,7 +9,8 @@ import { closeDatabase, createDatabase } from '@/db/client';
 import { provideDatabase } from '@/db/provide-database';
 import { startOrderApi } from '@/server/runtime/order-api';
 import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
-import { checkWebhookSecrets } from '@/server/runtime/production-checks';
+import { retryWhileDatabaseUnavailable } from '@/db/database-unavailable';
+import { checkDatabaseRole, checkWebhookSecrets } from '@/server/runtime/production-checks';
 import { announceRunMode, runMode } from '@/server/runtime/run-mode';
 import { booleanSetting, portSetting, wholeNumberSetting } from '@/server/runtime/settings';
 
@@ -28,6 +29,7 @@ await startingProcess('order-api', async () => {
   const demoOrdersPerMinute = demo ? wholeNumberSetting('DEMO_ORDERS_PER_MINUTE', 20) : 0;
 
   const db = createDatabase(database.url, { max: poolSize, applicationName: process.env.CONVEYOR_APPLICATION_NAME ?? 'conveyor-order-api' });
+  if (!demo) await retryWhileDatabaseUnavailable(() => checkDatabaseRole(db));
   const api = await startOrderApi({ db, databaseUrl: database.url, port, host, simulators: simulators ? {} : false, demoOrdersPerMinute, maxBodyBytes, keepAliveTimeoutMs });
   console.log(JSON.stringify({ orderApi: api.url, simulators, demo }));
 

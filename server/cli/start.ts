@@ -14,7 +14,7 @@ import { provideDatabase } from '@/db/provide-database';
 import { consoleCommand, nextBin } from '@/server/runtime/console-process';
 import { seedDatabase } from '@/server/runtime/seed-database';
 import { startingProcess } from '@/server/runtime/process-lifecycle';
-import { checkAuthSecret, checkFirstAdmin, checkWebhookSecrets } from '@/server/runtime/production-checks';
+import { checkAuthSecret, checkDatabaseRole, checkFirstAdmin, checkWebhookSecrets } from '@/server/runtime/production-checks';
 import { announceRunMode, runMode } from '@/server/runtime/run-mode';
 import { portSetting } from '@/server/runtime/settings';
 
@@ -57,13 +57,16 @@ await startingProcess('conveyor', async () => {
       : 'using DATABASE_URL',
   );
   const db = createDatabase(database.url, { max: 2 });
-  await migrateDatabase(db);
-  if (!demo) await checkFirstAdmin(db).catch(async (error: unknown) => {
+  try {
+    if (!demo) await checkDatabaseRole(db);
+    await migrateDatabase(db);
+    if (!demo) await checkFirstAdmin(db);
+    await seedDatabase(db, { demo, log });
+  } catch (error) {
     await closeDatabase(db);
     await database.stop();
     throw error;
-  });
-  await seedDatabase(db, { demo, log });
+  }
   await closeDatabase(db);
 
   const consoleProcess = consoleCommand({ mode, port: consolePort, databaseUrl: database.url, demo, orderApiUrl });

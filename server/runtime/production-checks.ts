@@ -52,3 +52,19 @@ export async function checkFirstAdmin(db: Database): Promise<void> {
   if (await adminExists()) return;
   throw new SettingError('ADMIN_EMAIL', 'ADMIN_EMAIL is not set and the database has no admin: production mode needs ADMIN_EMAIL and ADMIN_PASSWORD for the first admin');
 }
+
+/**
+ * An operator's DATABASE_URL must not connect as a superuser: one injected statement would then
+ * own the whole server (read other databases, run programs through COPY … TO PROGRAM). Refused
+ * rather than warned about, since a warning in a log changes nothing; managed services' admin
+ * roles (e.g. RDS's rds_superuser members) are not superusers and pass.
+ */
+export async function checkDatabaseRole(db: Database): Promise<void> {
+  const [row] = await db.execute<{ role: string; superuser: boolean }>(sql`select current_user as role, rolsuper as superuser from pg_roles where rolname = current_user`);
+  if (!row?.superuser) return;
+  const database = (await db.execute<{ name: string }>(sql`select current_database() as name`))[0]!.name;
+  throw new SettingError(
+    'DATABASE_URL',
+    `DATABASE_URL connects as the superuser ${row.role}: production mode needs a role that owns the database and is not a superuser (CREATE ROLE conveyor LOGIN PASSWORD '…'; ALTER DATABASE ${database} OWNER TO conveyor), or DEMO=true`,
+  );
+}

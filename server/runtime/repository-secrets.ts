@@ -15,7 +15,6 @@ export const REPOSITORY_SECRET_VALUES: readonly string[] = [
   ...demoUsers.map((user) => user.password),
   'test-secret-test-secret-test-secret-0123',
   'database-unavailable-test-secret-0123456789',
-  'too-short-secret',
 ];
 
 export function isRepositorySecret(value: string): boolean {

@@ -2,7 +2,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { count, eq, inArray } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import postgres from 'postgres';
+import { provisionAppRole } from '@/db/app-role';
 import { accounts, sessions, users } from '@/db/schema';
 import { createAuth } from '@/server/auth/auth';
 import { demoUsers, seedDemoUsers } from '@/server/auth/seed-users';
@@ -11,9 +13,20 @@ import { seedDatabase } from '@/server/runtime/seed-database';
 import { createTestDatabase } from '@/test/database';
 import { waitFor } from '@/test/wait-for';
 
-const { db, url } = await createTestDatabase();
+const { db, url: superuserUrl, name } = await createTestDatabase();
 const tsx = path.resolve('node_modules/tsx/dist/cli.mjs');
 const strongSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
+
+// What an operator gives production: a role that owns the database and is no superuser (one per test file).
+const appRole = `app_${name}`;
+const url = await provisionAppRole(inject('serverUrl'), { role: appRole, password: strongSecret().slice(6), database: name });
+afterAll(async () => {
+  // Runs before the clone is dropped (after-hooks run last-registered first), so the role can be emptied and dropped.
+  const inClone = postgres(superuserUrl, { max: 1, onnotice: () => {} });
+  await inClone.unsafe(`reassign owned by ${appRole} to current_user`);
+  await inClone.unsafe(`drop role ${appRole}`);
+  await inClone.end();
+});
 
 /** The environment of an operator who has set nothing of Conveyor's but what each case gives. */
 function operatorEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
@@ -48,7 +61,7 @@ describe('production mode refuses to start without real secrets', () => {
   });
 
   it('npm start with DEMO=false refuses a short AUTH_SECRET before it starts anything', () => {
-    const run = runCommand('start.ts', { DEMO: 'false', PAYMENT_WEBHOOK_SECRET: strongSecret(), WMS_WEBHOOK_SECRET: strongSecret(), AUTH_SECRET: 'too-short-secret' });
+    const run = runCommand('start.ts', { DEMO: 'false', PAYMENT_WEBHOOK_SECRET: strongSecret(), WMS_WEBHOOK_SECRET: strongSecret(), AUTH_SECRET: randomBytes(8).toString('hex') });
     expect(run.status).toBe(1);
     expect(run.stdout).toEqual(['[conveyor] production mode (DEMO=false)']);
     expect(run.stderr).toBe('[conveyor] AUTH_SECRET has 16 characters; production mode needs at least 32: generate one with `openssl rand -base64 32`');
@@ -70,6 +83,14 @@ describe('production mode refuses to start without real secrets', () => {
     expect(run.stderr).toBe('[console] ADMIN_PASSWORD equals a value written in the Conveyor repository, which anyone can read: generate one with `openssl rand -base64 32`');
     expect(await db.select().from(users).where(eq(users.email, 'ops@example.com'))).toEqual([]);
     expect(await userCount()).toBe(before);
+  });
+
+  it('the order API refuses an operator DATABASE_URL that connects as a superuser, naming DATABASE_URL and what to create', () => {
+    const run = runCommand('order-api.ts', { DATABASE_URL: superuserUrl, PAYMENT_WEBHOOK_SECRET: strongSecret(), WMS_WEBHOOK_SECRET: strongSecret() });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      new RegExp(`^\\[order-api\\] DATABASE_URL connects as the superuser \\w+: production mode needs a role that owns the database and is not a superuser \\(CREATE ROLE conveyor LOGIN PASSWORD '…'; ALTER DATABASE ${name} OWNER TO conveyor\\), or DEMO=true$`),
+    );
   });
 
   it('the order API with its own secrets says it runs in production and serves, without simulators', async () => {
