@@ -19,14 +19,16 @@ const strongSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
 // What an operator gives production: a role that owns the database and is no superuser (one per test file).
 const appRole = `app_${name}`;
-const url = await provisionAppRole(inject('serverUrl'), { role: appRole, password: strongSecret().slice(6), database: name });
 afterAll(async () => {
   // Runs before the clone is dropped (after-hooks run last-registered first), so the role can be emptied and dropped.
   const inClone = postgres(superuserUrl, { max: 1, onnotice: () => {} });
-  await inClone.unsafe(`reassign owned by ${appRole} to current_user`);
-  await inClone.unsafe(`drop role ${appRole}`);
+  if ((await inClone`select 1 from pg_roles where rolname = ${appRole}`).length > 0) {
+    await inClone.unsafe(`reassign owned by ${appRole} to current_user`);
+    await inClone.unsafe(`drop role ${appRole}`);
+  }
   await inClone.end();
 });
+const url = await provisionAppRole(inject('serverUrl'), { role: appRole, password: strongSecret().slice(6), database: name });
 
 /** The environment of an operator who has set nothing of Conveyor's but what each case gives. */
 function operatorEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
