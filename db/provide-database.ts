@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { provisionAppRole } from './app-role';
 import { embeddedDataDir, startEmbeddedPostgres } from './embedded';
 
@@ -24,6 +25,7 @@ export const EMBEDDED_APP_ROLE = 'conveyor';
  */
 function appRolePassword(dataDir: string): string {
   const file = `${dataDir}.app-password`;
+  mkdirSync(path.dirname(file), { recursive: true });
   try {
     writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600, flag: 'wx' });
   } catch (error) {
@@ -40,10 +42,9 @@ export async function provideDatabase(options: { quiet?: boolean } = {}): Promis
   if (process.env.DATABASE_URL) {
     return { url: process.env.DATABASE_URL, embedded: false, owned: false, adminUrl: null, stop: async () => {} };
   }
-  const dataDir = embeddedDataDir();
-  const server = await startEmbeddedPostgres({ dir: dataDir, quiet: options.quiet });
+  const server = await startEmbeddedPostgres({ dir: embeddedDataDir(), quiet: options.quiet });
   try {
-    const url = await provisionAppRole(server.adminUrl, { role: EMBEDDED_APP_ROLE, password: appRolePassword(dataDir), database: DATABASE_NAME });
+    const url = await provisionAppRole(server.adminUrl, { role: EMBEDDED_APP_ROLE, password: appRolePassword(server.dataDir), database: DATABASE_NAME });
     return { url, embedded: true, owned: server.owned, adminUrl: server.adminUrl, stop: server.stop };
   } catch (error) {
     await server.stop();
