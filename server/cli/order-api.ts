@@ -6,10 +6,10 @@
  * `{"orderApi": url}` once serving. SIGTERM/SIGINT stop it.
  */
 import { closeDatabase, createDatabase } from '@/db/client';
+import { retryWhileDatabaseUnavailable } from '@/db/database-unavailable';
 import { provideDatabase } from '@/db/provide-database';
 import { startOrderApi } from '@/server/runtime/order-api';
 import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
-import { retryWhileDatabaseUnavailable } from '@/db/database-unavailable';
 import { checkDatabaseRole, checkWebhookSecrets } from '@/server/runtime/production-checks';
 import { announceRunMode, runMode } from '@/server/runtime/run-mode';
 import { booleanSetting, portSetting, wholeNumberSetting } from '@/server/runtime/settings';
