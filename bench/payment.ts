@@ -17,6 +17,7 @@
  * .data/bench-postgres, in a throw-away database.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
+import { provisionAppRole } from '@/db/app-role';
 import { createDatabase, type Database } from '@/db/client';
 import { freePort, startEmbeddedPostgres } from '@/db/embedded';
 import { migrateDatabase } from '@/db/migrate';
@@ -360,6 +362,10 @@ async function main() {
   const url = new URL(serverUrl);
   url.pathname = `/${databaseName}`;
   const databaseUrl = url.toString();
+  // The order API runs in production mode (DEMO=false), which refuses to start without webhook
+  // secrets of its own; the children (forked or spawned) inherit these.
+  process.env.PAYMENT_WEBHOOK_SECRET ??= `whsec_${randomBytes(32).toString('base64')}`;
+  process.env.WMS_WEBHOOK_SECRET ??= `whsec_${randomBytes(32).toString('base64')}`;
   const db = createDatabase(databaseUrl, { max: 40, applicationName: 'bench-web' });
   const children: ChildProcess[] = [];
   const stops: (() => void)[] = [];
@@ -388,7 +394,9 @@ async function main() {
     children.push(thirdParties.child);
     background.add(thirdParties.child.pid!);
 
-    const common = { DATABASE_URL: databaseUrl, DEMO: 'false', SIMULATORS: 'off' };
+    // Production mode refuses a superuser connection: the commands connect as a role owning the database.
+    const appDatabaseUrl = await provisionAppRole(serverUrl, { role: 'conveyor_bench', password: randomBytes(24).toString('base64url'), database: databaseName });
+    const common = { DATABASE_URL: appDatabaseUrl, DEMO: 'false', SIMULATORS: 'off' };
     const orderApi = await startCommand(
       'order-api.ts',
       { ...common, ORDER_API_PORT: String(orderApiPort), ORDER_API_HOST: '127.0.0.1', CONVEYOR_APPLICATION_NAME: 'bench-web' },

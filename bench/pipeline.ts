@@ -42,7 +42,7 @@ if (process.argv[2] === 'producer') {
 }
 
 const provided = await provideDatabase({ quiet: true });
-const serverUrl = withDatabase(provided.url, 'postgres');
+const serverUrl = withDatabase(provided.adminUrl ?? provided.url, 'postgres');
 const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
 const template = `bench_template_${process.pid}`;
 let runs = 0;

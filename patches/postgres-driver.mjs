@@ -220,7 +220,14 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     }
     console.log('postgres.js: patched (porsager/postgres#1208, #1192)');
   } else {
-    const changed = patchPostgresDriver(packageDir);
+    let changed;
+    try {
+      changed = patchPostgresDriver(packageDir);
+    } catch (error) {
+      // One line for the install log (another postgres version, a file that no longer matches), not a stack trace.
+      console.error(`postgres.js patch: ${error.message}`);
+      process.exit(1);
+    }
     console.log(
       changed.length
         ? `postgres.js: patched ${changed.join(', ')} (porsager/postgres#1208, #1192)`

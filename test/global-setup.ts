@@ -5,6 +5,7 @@ import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { createDatabase, closeDatabase } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
+import { EmbeddedPostgresUnreachable } from '../db/embedded-as-root';
 import { migrateDatabase } from '../db/migrate';
 
 declare module 'vitest' {
@@ -30,7 +31,14 @@ export default async function setup(project: TestProject) {
   const embeddedDir = process.env.DATABASE_URL ? null : mkdtempSync(path.resolve('.data/test-postgres-'));
   // The server runs as the postgres OS user, which must be able to enter the directory.
   if (embeddedDir) chmodSync(embeddedDir, 0o755);
-  const embedded = embeddedDir ? await startEmbeddedPostgres({ dir: path.join(embeddedDir, 'data'), quiet: true }) : null;
+  const embedded = embeddedDir
+    ? await startEmbeddedPostgres({ dir: path.join(embeddedDir, 'data'), quiet: true }).catch((error: unknown) => {
+        // The one line saying what to do (e.g. a clone the postgres OS user cannot reach), not a stack trace.
+        if (!(error instanceof EmbeddedPostgresUnreachable)) throw error;
+        console.error(`[test] ${error.message}`);
+        process.exit(1);
+      })
+    : null;
   const serverUrl = process.env.DATABASE_URL ?? embedded!.adminUrl;
   const templateDatabase = `conveyor_template_${process.pid}`;
 
@@ -51,5 +59,7 @@ export default async function setup(project: TestProject) {
     await admin.end();
     await embedded?.stop();
     if (embeddedDir) rmSync(embeddedDir, { recursive: true, force: true });
+    // Kept outside the clone when the postgres OS user cannot reach it (db/embedded-as-root.ts).
+    if (embedded) rmSync(embedded.dataDir, { recursive: true, force: true });
   };
 }

@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hashPassword } from 'better-auth/crypto';
 import { eq } from 'drizzle-orm';
 import type { Database } from '@/db/client';
-import { users, type Role } from '@/db/schema';
+import { accounts, users, type Role } from '@/db/schema';
 import { createUser } from './create-user';
 import { roles } from '@/shared/roles';
 
@@ -18,10 +19,18 @@ export function demoMode(): boolean {
   return process.env.DEMO === 'true' || process.env.DEMO === '1';
 }
 
+/** Creates the demo accounts, and gives back the password of one disabled outside demo mode (disable-demo-accounts.ts). */
 export async function seedDemoUsers(db: Database): Promise<void> {
   for (const user of demoUsers) {
     const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.email, user.email));
-    if (!existing) await createUser(db, user);
+    if (!existing) {
+      await createUser(db, user);
+      continue;
+    }
+    const [credential] = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.userId, existing.id));
+    if (!credential) {
+      await db.insert(accounts).values({ id: randomUUID(), accountId: existing.id, providerId: 'credential', userId: existing.id, password: await hashPassword(user.password) });
+    }
   }
 }
 

@@ -14,12 +14,13 @@
  * process exited unless chaos killed or stopped it (such exits are restarted, counted and listed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { closeDatabase, createDatabase, type Database } from '@/db/client';
+import { provisionAppRole } from '@/db/app-role';
 import { type ControlledPostgres, startControlledPostgres } from '@/db/controlled-postgres';
 import { isDatabaseUnavailable } from '@/db/database-unavailable';
 import { freePort } from '@/db/embedded';
@@ -459,6 +460,10 @@ async function main() {
   if (existsSync(root)) rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   const appPort = await freePort();
+  // The processes run in production mode (DEMO=false), which refuses to start without webhook
+  // secrets of its own; chaos signs its payments with the same one (children inherit process.env).
+  process.env.PAYMENT_WEBHOOK_SECRET ??= `whsec_${randomBytes(32).toString('base64')}`;
+  process.env.WMS_WEBHOOK_SECRET ??= `whsec_${randomBytes(32).toString('base64')}`;
   log(`seed ${seed}, ${minutes} minute(s), data in ${root}`);
   postgresServer = await startControlledPostgres({ dataDir, port: await freePort(), databases: ['conveyor'] });
   const url = postgresServer.url('conveyor');
@@ -468,8 +473,11 @@ async function main() {
   await db.execute(sql`update skus set total = total + 1000000, available = available + 1000000`);
   storefrontAuthorization = `Bearer ${(await issueApiToken(db, { name: 'chaos storefront', scopes: STOREFRONT_SCOPES, actor: 'system:chaos' })).token}`;
 
+  // The processes run in production mode, which refuses a superuser connection: they connect as a role owning the database.
+  const applicationDatabaseUrl = await provisionAppRole(postgresServer.url('postgres'), { role: 'conveyor', password: randomBytes(24).toString('base64url'), database: 'conveyor' });
+
   appUrl = `http://127.0.0.1:${appPort}`;
-  const env = { DATABASE_URL: url, ORDER_API_URL: appUrl, ORDER_API_PORT: String(appPort), ORDER_API_HOST: '127.0.0.1', DEMO: 'false', SIMULATORS: 'on', OPS_JOBS: 'off' };
+  const env = { DATABASE_URL: applicationDatabaseUrl, ORDER_API_URL: appUrl, ORDER_API_PORT: String(appPort), ORDER_API_HOST: '127.0.0.1', DEMO: 'false', SIMULATORS: 'on', OPS_JOBS: 'off' };
   members.push({ name: 'order-api', script: 'server/cli/order-api.ts', env, child: null, starts: 0 });
   members.push({ name: 'worker-1', script: 'server/cli/worker.ts', env, child: null, starts: 0 });
   members.push({ name: 'worker-2', script: 'server/cli/worker.ts', env, child: null, starts: 0 });

@@ -7,12 +7,15 @@
  * `{"orderApi": url, "simulators": [served], "demo": bool}` once serving. SIGTERM/SIGINT stop it.
  */
 import { closeDatabase, createDatabase } from '@/db/client';
+import { retryWhileDatabaseUnavailable } from '@/db/database-unavailable';
 import { provideDatabase } from '@/db/provide-database';
 import { DEFAULT_REDELIVERY_GIVES_UP_AFTER_MS } from '@/server/integrations/simulators';
 import { paymentWebhookSecrets, wmsWebhookSecrets } from '@/server/integrations/webhook-signature';
 import { orderApiSettings, startOrderApi } from '@/server/runtime/order-api';
 import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
-import { booleanSetting, demoSetting, maxBodyBytesSetting, portSetting, SettingError, wholeNumberSetting } from '@/server/runtime/settings';
+import { checkDatabaseRole, checkWebhookSecrets } from '@/server/runtime/production-checks';
+import { announceRunMode, runMode } from '@/server/runtime/run-mode';
+import { booleanSetting, maxBodyBytesSetting, portSetting, SettingError, wholeNumberSetting } from '@/server/runtime/settings';
 
 function demoStorefrontTokenSetting(): string | undefined {
   const token = process.env.STOREFRONT_TOKEN || undefined;
@@ -26,16 +29,20 @@ await startingProcess('order-api', async () => {
   const poolSize = wholeNumberSetting('DATABASE_POOL_SIZE', 10, { min: 1 });
   const maxBodyBytes = maxBodyBytesSetting();
   const keepAliveTimeoutMs = wholeNumberSetting('KEEP_ALIVE_TIMEOUT_MS', 65_000, { min: 1 });
+  const mode = runMode();
+  announceRunMode('order-api', mode);
   // Read per request later; read here so that a malformed secret stops the start, not the first callback.
   paymentWebhookSecrets();
   wmsWebhookSecrets();
+  if (!mode.demo) checkWebhookSecrets();
+  const { demo } = mode;
   const routes = orderApiSettings();
   const database = await provideDatabase({ quiet: true });
-  const demo = demoSetting(database.embedded);
   const simulators = booleanSetting('SIMULATORS', demo);
   const demoOrdersPerMinute = demo ? wholeNumberSetting('DEMO_ORDERS_PER_MINUTE', 20) : 0;
 
   const db = createDatabase(database.url, { max: poolSize, applicationName: process.env.CONVEYOR_APPLICATION_NAME ?? 'conveyor-order-api' });
+  if (!demo) await retryWhileDatabaseUnavailable(() => checkDatabaseRole(db));
   const redeliveryGivesUpAfterMs = wholeNumberSetting('SIM_REDELIVERY_GIVE_UP_MS', DEFAULT_REDELIVERY_GIVES_UP_AFTER_MS);
   const api = await startOrderApi({
     db,

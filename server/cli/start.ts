@@ -14,7 +14,9 @@ import { provideDatabase } from '@/db/provide-database';
 import { consoleCommand, nextBin } from '@/server/runtime/console-process';
 import { seedDatabase } from '@/server/runtime/seed-database';
 import { startingProcess } from '@/server/runtime/process-lifecycle';
-import { demoSetting, portSetting } from '@/server/runtime/settings';
+import { checkAuthSecret, checkDatabaseRole, checkFirstAdmin, checkWebhookSecrets } from '@/server/runtime/production-checks';
+import { announceRunMode, runMode } from '@/server/runtime/run-mode';
+import { portSetting } from '@/server/runtime/settings';
 
 const log = (line: string) => console.log(`[conveyor] ${line}`);
 const tsx = path.resolve('node_modules/tsx/dist/cli.mjs');
@@ -38,6 +40,15 @@ await startingProcess('conveyor', async () => {
   const orderApiPort = portSetting('ORDER_API_PORT', 3001);
   const orderApiUrl = process.env.ORDER_API_URL ?? `http://localhost:${orderApiPort}`;
 
+  const runningMode = runMode();
+  announceRunMode('conveyor', runningMode);
+  const { demo } = runningMode;
+  // npm start runs the order API and the console: it needs both of their secrets before it starts anything.
+  if (!demo) {
+    checkWebhookSecrets();
+    checkAuthSecret();
+  }
+
   const started = Date.now();
   const database = await provideDatabase();
   log(
@@ -45,10 +56,17 @@ await startingProcess('conveyor', async () => {
       ? `embedded PostgreSQL ${database.owned ? 'started' : 'already running, shared'} (${database.url.replace(/:[^:@/]+@/, ':***@')})`
       : 'using DATABASE_URL',
   );
-  const demo = demoSetting(database.embedded);
   const db = createDatabase(database.url, { max: 2 });
-  await migrateDatabase(db);
-  await seedDatabase(db, { demo, log });
+  try {
+    if (!demo) await checkDatabaseRole(db);
+    await migrateDatabase(db);
+    if (!demo) await checkFirstAdmin(db);
+    await seedDatabase(db, { demo, log });
+  } catch (error) {
+    await closeDatabase(db);
+    await database.stop();
+    throw error;
+  }
   await closeDatabase(db);
 
   const consoleProcess = consoleCommand({ mode, port: consolePort, databaseUrl: database.url, demo, orderApiUrl });

@@ -9,6 +9,8 @@ import { databaseUnavailableReason, retryWhileDatabaseUnavailable } from '@/db/d
 import { migrateDatabase } from '@/db/migrate';
 import { provideDatabase } from '@/db/provide-database';
 import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
+import { checkDatabaseRole } from '@/server/runtime/production-checks';
+import { announceRunMode, runMode } from '@/server/runtime/run-mode';
 import { booleanSetting, wholeNumberSetting } from '@/server/runtime/settings';
 import { startWorker } from '@/server/runtime/worker';
 
@@ -18,11 +20,20 @@ await startingProcess('worker', async () => {
   // One connection per consumer runner (fulfilment runs four), plus heartbeats, lag sampling and the relay.
   const poolSize = wholeNumberSetting('DATABASE_POOL_SIZE', 16, { min: 4 });
   const opsJobs = booleanSetting('OPS_JOBS', true);
+  // The worker holds no secret of its own (it verifies no callback and signs no session), so it only says its mode.
+  const mode = runMode();
+  announceRunMode('worker', mode);
   const database = await provideDatabase({ quiet: true });
   const db = createDatabase(database.url, { max: poolSize, applicationName: process.env.CONVEYOR_APPLICATION_NAME ?? 'conveyor-worker' });
   const onRetry = (error: unknown) => log(`database unavailable (${databaseUnavailableReason(error)}); starting again`);
   // A worker (re)started while PostgreSQL restarts waits for it instead of exiting.
-  await retryWhileDatabaseUnavailable(() => migrateDatabase(db), { onRetry });
+  await retryWhileDatabaseUnavailable(
+    async () => {
+      if (!mode.demo) await checkDatabaseRole(db);
+      await migrateDatabase(db);
+    },
+    { onRetry },
+  );
   const worker = await startWorker({ db, opsJobs: opsJobs ? {} : false, onRetry });
   log(`${worker.pipeline.workerId} running ${worker.groups.length} consumer group(s): ${worker.groups.join(', ') || 'none'}${opsJobs ? ', and the scheduled ops jobs' : ''}`);
 

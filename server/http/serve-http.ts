@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { httpRequestDuration } from '@/server/ops/metrics';
 import type { ApiRequest, ApiRoute } from './api-route';
 import { problem, problemFor, type HttpAnswer } from './http-answer';
+import { ORDER_API_SECURITY_HEADERS } from './security-headers';
 
 /** A fetch-style handler, for what is served under a path prefix (the third-party simulators). */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -88,6 +89,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<ServedHttp> 
     const queryAt = target.indexOf('?');
     const path = queryAt === -1 ? target : target.slice(0, queryAt);
     const method = incoming.method ?? 'GET';
+    for (const [name, value] of Object.entries(ORDER_API_SECURITY_HEADERS)) outgoing.setHeader(name, value);
 
     /** Answers what a handler threw: 413 for a body over the limit, a domain error or outage by its kind, else 500. Returns the status. */
     const fail = (error: unknown): number => {

@@ -1,11 +1,12 @@
+import { EmbeddedPostgresUnreachable } from '@/db/embedded-as-root';
 import { SettingError } from './settings';
 
-/** Runs a process's start-up; a SettingError ends it with its one line instead of a stack trace. */
+/** Runs a process's start-up; a SettingError (or an embedded server that cannot start here) ends it with its one line instead of a stack trace. */
 export async function startingProcess<T>(name: string, start: () => Promise<T>): Promise<T> {
   try {
     return await start();
   } catch (error) {
-    if (error instanceof SettingError) {
+    if (error instanceof SettingError || error instanceof EmbeddedPostgresUnreachable) {
       console.error(`[${name}] ${error.message}`);
       process.exit(1);
     }

@@ -37,8 +37,3 @@ export function booleanSetting(variable: string, fallback: boolean): boolean {
   if (['false', '0', 'off'].includes(raw)) return false;
   throw new SettingError(variable, `${variable} must be on or off (true/false); got "${raw}"`);
 }
-
-/** Demo mode (demo users, catalog, traffic, simulators): DEMO when set, else on exactly when the database is the embedded one. */
-export function demoSetting(embeddedDatabase: boolean): boolean {
-  return booleanSetting('DEMO', embeddedDatabase);
-}
