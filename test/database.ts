@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, inject } from 'vitest';
+import { provisionAppRole } from '../db/app-role';
 import { closeDatabase, createDatabase, type Database } from '../db/client';
 
 export interface TestDatabase {
@@ -35,4 +36,22 @@ export async function createTestDatabase(options: { max?: number } = {}): Promis
     await cleanup.end();
   });
   return { db, url, name };
+}
+
+/**
+ * What an operator gives production: a login role that owns this test database and is no
+ * superuser (one per test file, dropped after its tests). Returns the URL that connects as it.
+ */
+export async function provisionTestAppRole(database: TestDatabase): Promise<string> {
+  const role = `app_${database.name}`;
+  afterAll(async () => {
+    // Registered after the database's own after-hook, so it runs first: the role is emptied and dropped before the clone goes.
+    const inClone = postgres(database.url, { max: 1, onnotice: () => {} });
+    if ((await inClone`select 1 from pg_roles where rolname = ${role}`).length > 0) {
+      await inClone.unsafe(`reassign owned by ${role} to current_user`);
+      await inClone.unsafe(`drop role ${role}`);
+    }
+    await inClone.end();
+  });
+  return provisionAppRole(inject('serverUrl'), { role, password: randomBytes(24).toString('base64url'), database: database.name });
 }

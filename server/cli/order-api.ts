@@ -31,10 +31,10 @@ await startingProcess('order-api', async () => {
   const keepAliveTimeoutMs = wholeNumberSetting('KEEP_ALIVE_TIMEOUT_MS', 65_000, { min: 1 });
   const mode = runMode();
   announceRunMode('order-api', mode);
+  if (!mode.demo) checkWebhookSecrets();
   // Read per request later; read here so that a malformed secret stops the start, not the first callback.
   paymentWebhookSecrets();
   wmsWebhookSecrets();
-  if (!mode.demo) checkWebhookSecrets();
   const { demo } = mode;
   const routes = orderApiSettings();
   const database = await provideDatabase({ quiet: true });

@@ -17,16 +17,16 @@ function requireSecret(variable: string, what: string, minLength = 1): string {
   return value;
 }
 
-const GENERATE_WEBHOOK_SECRET = `generate one with \`node -e "console.log('whsec_'+require('crypto').randomBytes(32).toString('base64'))"\``;
+const generateWebhookSecretHint = `generate one with \`node -e "console.log('whsec_'+require('crypto').randomBytes(32).toString('base64'))"\``;
 
 /** A webhook secret variable holds one or more space-separated secrets (several while rotating): none may be a repository value. */
 function requireWebhookSecrets(variable: string, what: string): void {
   const value = process.env[variable]?.trim();
-  if (!value) throw new SettingError(variable, `${variable} is not set: production mode needs ${what}; ${GENERATE_WEBHOOK_SECRET} (or set DEMO=true for a demo)`);
+  if (!value) throw new SettingError(variable, `${variable} is not set: production mode needs ${what}; ${generateWebhookSecretHint} (or set DEMO=true for a demo)`);
   const entries = value.split(/\s+/);
   const known = entries.findIndex((entry) => isRepositorySecret(entry));
   if (known >= 0) {
-    throw new SettingError(variable, `${variable} entry ${known + 1} of ${entries.length} equals a value written in the Conveyor repository, which anyone can read: ${GENERATE_WEBHOOK_SECRET}`);
+    throw new SettingError(variable, `${variable} entry ${known + 1} of ${entries.length} equals a value written in the Conveyor repository, which anyone can read: ${generateWebhookSecretHint}`);
   }
 }
 

@@ -18,6 +18,9 @@ export const REPOSITORY_SECRET_VALUES: readonly string[] = [
   'conveyor',
   ...demoUsers.map((user) => user.password),
   'test-secret-test-secret-test-secret-0123',
+  'test-secret-test-secret-test-secret-0456',
+  'test-secret-test-secret-test-secret-0789',
+  'metrics-health-test-auth-secret-0123456789',
   'database-unavailable-test-secret-0123456789',
 ];
 

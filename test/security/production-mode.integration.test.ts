@@ -4,31 +4,20 @@ import path from 'node:path';
 import { count, eq, inArray } from 'drizzle-orm';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import postgres from 'postgres';
-import { provisionAppRole } from '@/db/app-role';
 import { accounts, sessions, users } from '@/db/schema';
 import { createAuth } from '@/server/auth/auth';
 import { demoUsers, seedDemoUsers } from '@/server/auth/seed-users';
+import { DEMO_WMS_WEBHOOK_SECRET } from '@/server/integrations/webhook-signature';
 import { freePort } from '@/db/embedded';
 import { seedDatabase } from '@/server/runtime/seed-database';
-import { createTestDatabase } from '@/test/database';
+import { createTestDatabase, provisionTestAppRole } from '@/test/database';
 import { waitFor } from '@/test/wait-for';
 
 const { db, url: superuserUrl, name } = await createTestDatabase();
 const tsx = path.resolve('node_modules/tsx/dist/cli.mjs');
 const strongSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
-// What an operator gives production: a role that owns the database and is no superuser (one per test file).
-const appRole = `app_${name}`;
-afterAll(async () => {
-  // Runs before the clone is dropped (after-hooks run last-registered first), so the role can be emptied and dropped.
-  const inClone = postgres(superuserUrl, { max: 1, onnotice: () => {} });
-  if ((await inClone`select 1 from pg_roles where rolname = ${appRole}`).length > 0) {
-    await inClone.unsafe(`reassign owned by ${appRole} to current_user`);
-    await inClone.unsafe(`drop role ${appRole}`);
-  }
-  await inClone.end();
-});
-const url = await provisionAppRole(inject('serverUrl'), { role: appRole, password: strongSecret().slice(6), database: name });
+const url = await provisionTestAppRole({ db, url: superuserUrl, name });
 
 /** The environment of an operator who has set nothing of Conveyor's but what each case gives. */
 function operatorEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
@@ -51,15 +40,17 @@ describe('production mode refuses to start without real secrets', () => {
     expect(run.status).toBe(1);
     expect(run.stdout).toContain('[order-api] production mode (DATABASE_URL set and DEMO unset)');
     expect(run.stderr).toBe(
-      "[order-api] PAYMENT_WEBHOOK_SECRET is not set: production mode needs the payment provider's webhook signing secret; generate one with `openssl rand -base64 32` (or set DEMO=true for a demo)",
+      "[order-api] PAYMENT_WEBHOOK_SECRET is not set: production mode needs the payment provider's webhook signing secret; generate one with `node -e \"console.log('whsec_'+require('crypto').randomBytes(32).toString('base64'))\"` (or set DEMO=true for a demo)",
     );
   });
 
-  it('the order API refuses a webhook secret written in the repository, also under NODE_ENV=production', () => {
-    const run = runCommand('order-api.ts', { NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: strongSecret(), WMS_WEBHOOK_SECRET: 'conveyor-dev-wms-secret' });
+  it('the order API refuses a webhook secret written in the repository, even beside a real one while rotating, also under NODE_ENV=production', () => {
+    const run = runCommand('order-api.ts', { NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: strongSecret(), WMS_WEBHOOK_SECRET: `${strongSecret()} ${DEMO_WMS_WEBHOOK_SECRET}` });
     expect(run.status).toBe(1);
     expect(run.stdout).toContain('[order-api] production mode (NODE_ENV=production with DATABASE_URL set and DEMO unset)');
-    expect(run.stderr).toBe('[order-api] WMS_WEBHOOK_SECRET equals a value written in the Conveyor repository, which anyone can read: generate one with `openssl rand -base64 32`');
+    expect(run.stderr).toBe(
+      "[order-api] WMS_WEBHOOK_SECRET entry 2 of 2 equals a value written in the Conveyor repository, which anyone can read: generate one with `node -e \"console.log('whsec_'+require('crypto').randomBytes(32).toString('base64'))\"`",
+    );
   });
 
   it('npm start with DEMO=false refuses a short AUTH_SECRET before it starts anything', () => {
@@ -104,7 +95,7 @@ describe('production mode refuses to start without real secrets', () => {
     try {
       const lines = await waitFor(async () => (output.includes('{"orderApi"') ? output.trim().split('\n') : null), { timeoutMs: 30_000, what: 'the order API to serve' });
       expect(lines[0]).toBe('[order-api] production mode (DATABASE_URL set and DEMO unset)');
-      expect(JSON.parse(lines.find((line) => line.startsWith('{"orderApi"'))!)).toMatchObject({ simulators: false, demo: false });
+      expect(JSON.parse(lines.find((line) => line.startsWith('{"orderApi"'))!)).toMatchObject({ simulators: [], demo: false });
     } finally {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));

@@ -10,7 +10,7 @@ import { generateWebhookSecret, paymentWebhookSecrets, signedHeaders, wmsWebhook
 import { createOrder } from '@/server/orders/create-order';
 import { createSku, eventually, orderRow, paymentNotification } from '@/server/orders/test-fixtures';
 import { startOrderApi, type OrderApi, type OrderApiSimulatorOptions } from '@/server/runtime/order-api';
-import { createTestDatabase } from '@/test/database';
+import { createTestDatabase, provisionTestAppRole } from '@/test/database';
 
 /**
  * Payment notifications and warehouse callbacks as a stranger would try them, over HTTP
@@ -20,7 +20,10 @@ import { createTestDatabase } from '@/test/database';
  * is wrong and leaves every row as it was.
  */
 
-const { db, url } = await createTestDatabase();
+const testDatabase = await createTestDatabase();
+const { db, url } = testDatabase;
+// Production mode, as an operator runs it, connects as a role that is no superuser.
+const appUrl = await provisionTestAppRole(testDatabase);
 let orderApi: OrderApi;
 beforeAll(async () => {
   orderApi = await startOrderApi({ db, databaseUrl: url, simulators: false });
@@ -165,7 +168,8 @@ describe('POST /api/wms/callback', () => {
 
 it('`npm run order-api` refuses to start with a webhook secret that is not whsec_<base64>, such as the old repository one', () => {
   const run = spawnSync(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), 'server/cli/order-api.ts'], {
-    env: { ...process.env, PAYMENT_WEBHOOK_SECRET: 'conveyor-dev-payment-secret', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' },
+    // Demo mode, so it is the secret's form that is refused (production refuses a repository value before that).
+    env: { ...process.env, DEMO: 'true', PAYMENT_WEBHOOK_SECRET: 'conveyor-dev-payment-secret', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' },
     encoding: 'utf8',
     timeout: 30_000,
   });
@@ -277,9 +281,10 @@ describe('the third-party simulators', () => {
   });
 
   it('`npm run order-api` outside demo mode serves none unless SIMULATORS=on, and then none a *_URL replaces', async () => {
+    const secrets = { PAYMENT_WEBHOOK_SECRET: generateWebhookSecret(), WMS_WEBHOOK_SECRET: generateWebhookSecret() };
     async function servedBy(env: Record<string, string>): Promise<unknown> {
       const child = spawn(process.execPath, [tsx, 'server/cli/order-api.ts'], {
-        env: { ...process.env, DATABASE_URL: url, DEMO: 'false', ORDER_API_PORT: String(await freePort()), ORDER_API_HOST: '127.0.0.1', SIMULATORS: '', ...env },
+        env: { ...process.env, DATABASE_URL: appUrl, DEMO: 'false', ...secrets, ORDER_API_PORT: String(await freePort()), ORDER_API_HOST: '127.0.0.1', SIMULATORS: '', ...env },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       const exited = new Promise((resolve) => child.once('exit', resolve));
