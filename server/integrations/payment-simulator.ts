@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { asc, desc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
+import { asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Executor } from '@/db/client';
 import { simPayments, simRefunds } from '@/db/schema';
 import type { ProviderPayment, ProviderRefund } from './payment-client';
 import { badRequest, isMerchantUrl, json, matchPath, merchantUrlRefused, notFound, readJson, redeliveryAfter, withFaults, type FaultOptions } from './simulator-http';
+import { simulatorGiveUps } from './simulator-given-up';
 import type { FaultSettings } from './simulator-settings';
 import { signedHeaders } from './webhook-signature';
 
@@ -172,18 +173,8 @@ export function createPaymentSimulator(options: PaymentSimulatorOptions) {
     }
     if (request.method === 'GET' && path === '/notifications/given-up') {
       // What redelivery stopped on: each payment whose merchant never acknowledged it, with the last error.
-      const givenUp = await db.select().from(simPayments).where(isNotNull(simPayments.notifyGivenUpAt)).orderBy(desc(simPayments.notifyGivenUpAt)).limit(100);
-      return json(
-        200,
-        givenUp.map((found) => ({
-          paymentId: found.id,
-          orderId: found.orderId,
-          notifyUrl: found.notifyUrl,
-          attempts: found.notifyAttempts,
-          lastError: found.lastNotifyError,
-          givenUpAt: found.notifyGivenUpAt!.toISOString(),
-        })),
-      );
+      const { notifications } = await simulatorGiveUps(db);
+      return json(200, notifications.map((found) => ({ ...found, givenUpAt: found.givenUpAt.toISOString() })));
     }
     if (request.method === 'POST' && path === '/refunds') return refund(request, settings);
     const refundPath = matchPath('/refunds/:id', path);

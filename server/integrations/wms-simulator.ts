@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Executor } from '@/db/client';
 import { simShipments, simWaybills } from '@/db/schema';
 import { badRequest, isMerchantUrl, json, matchPath, merchantUrlRefused, notFound, readJson, redeliveryAfter, withFaults, type FaultOptions } from './simulator-http';
+import { simulatorGiveUps } from './simulator-given-up';
 import type { FaultSettings } from './simulator-settings';
 import type { WmsDispatchCallback, WmsShipment } from './wms-client';
 import { signedHeaders } from './webhook-signature';
@@ -155,18 +156,8 @@ export function createWmsSimulator(options: WmsSimulatorOptions) {
     if (request.method === 'POST' && path === '/shipments') return createShipment(request, settings);
     if (request.method === 'GET' && path === '/callbacks/given-up') {
       // What redelivery stopped on: each dispatch the merchant never acknowledged, with the last error.
-      const givenUp = await db.select().from(simShipments).where(isNotNull(simShipments.callbackGivenUpAt)).orderBy(desc(simShipments.callbackGivenUpAt)).limit(100);
-      return json(
-        200,
-        givenUp.map((found) => ({
-          shipmentId: found.id,
-          orderId: found.orderId,
-          callbackUrl: found.callbackUrl,
-          attempts: found.callbackAttempts,
-          lastError: found.lastCallbackError,
-          givenUpAt: found.callbackGivenUpAt!.toISOString(),
-        })),
-      );
+      const { callbacks } = await simulatorGiveUps(db);
+      return json(200, callbacks.map((found) => ({ ...found, givenUpAt: found.givenUpAt.toISOString() })));
     }
     const cancel = matchPath('/shipments/:orderId/cancel', path);
     if (request.method === 'POST' && cancel) return cancelShipment(cancel.orderId!);

@@ -10,6 +10,7 @@ import { generateWebhookSecret, paymentWebhookSecrets, signedHeaders, wmsWebhook
 import { createOrder } from '@/server/orders/create-order';
 import { createSku, eventually, orderRow, paymentNotification } from '@/server/orders/test-fixtures';
 import { startOrderApi, type OrderApi, type OrderApiSimulatorOptions } from '@/server/runtime/order-api';
+import { createCaller } from '@/server/trpc/root';
 import { createTestDatabase, provisionTestAppRole } from '@/test/database';
 
 /**
@@ -263,6 +264,12 @@ describe('the third-party simulators', () => {
     expect(payment).toMatchObject({ nextNotifyAt: null, notifyAttempts: notification.attempts, notifiedAt: null });
     const [shipment] = await db.select().from(simShipments).where(eq(simShipments.orderId, order.orderId));
     expect(shipment).toMatchObject({ nextCallbackAt: null, callbackAttempts: callback.attempts });
+
+    // The console's Third parties screen lists both.
+    const viewer = createCaller({ db, actor: { id: 'viewer-given-up', email: 'viewer@given-up.test', role: 'viewer' } });
+    const shown = await viewer.thirdParties.givenUp();
+    expect(shown.notifications).toContainEqual(expect.objectContaining({ paymentId: created.body.paymentId, orderId: order.orderId, attempts: notification.attempts }));
+    expect(shown.callbacks).toContainEqual(expect.objectContaining({ orderId: order.orderId, attempts: callback.attempts, lastError: expect.stringMatching(/^HTTP 404/) }));
   });
 
   it('are not served in place of a third party whose *_URL names another system', async () => {

@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { Suspense } from 'react';
 import { PageHeader } from '@/components/page-header';
 import { LoadingRows } from '@/components/query-state';
+import { GivenUpDeliveries } from './_components/given-up-deliveries';
 import { ThirdPartiesTable } from './_components/third-parties-table';
 
 export const metadata: Metadata = { title: 'Third parties' };
@@ -15,6 +16,7 @@ export default function ThirdPartiesPage() {
       />
       <Suspense fallback={<LoadingRows />}>
         <ThirdPartiesTable />
+        <GivenUpDeliveries />
       </Suspense>
     </>
   );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { getThirdPartyHealth } from '@/server/ops/third-party-health';
+import { simulatorGiveUps } from '@/server/integrations/simulator-given-up';
 import { listSimulatorSettings, updateSimulatorSettings, updateSimulatorSettingsInput } from '@/server/integrations/simulator-settings';
 import { adminProcedure, mutationInput, router, viewerProcedure } from '../init';
 
@@ -8,6 +9,9 @@ export const thirdPartiesRouter = router({
     const [settings, health] = await Promise.all([listSimulatorSettings(ctx.db), getThirdPartyHealth(ctx.db, { windowMs: input.windowMinutes * 60_000 })]);
     return settings.map((setting) => ({ ...setting, observed: health.find((row) => row.integration === setting.simulator)! }));
   }),
+
+  /** What the simulators stopped redelivering after their bounded schedule (demo, or SIMULATORS=on). */
+  givenUp: viewerProcedure.query(({ ctx }) => simulatorGiveUps(ctx.db, 50)),
 
   updateSimulator: adminProcedure
     .meta({ auditTarget: 'simulator' })
