@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Database } from '@/db/client';
 import { paymentWebhookSecrets, verifyWebhook, webhookHeaders, type WebhookHeaders } from '@/server/integrations/webhook-signature';
-import { recordWebhookReceived, wasWebhookReceived } from '@/server/integrations/received-webhooks';
 import { recordPayment } from '@/server/orders/record-payment';
 import type { ApiRoute } from './api-route';
 import { parseJsonBody, problem, problemFor, type HttpAnswer } from './http-answer';
@@ -27,11 +26,9 @@ export interface SignedNotification {
  * a forged request learns nothing and changes nothing. Every success (first delivery or
  * any duplicate) gets a 200 answer, which is what makes the provider stop retrying.
  *
- * A `webhook-id` acted on before is answered as already handled without touching the order.
- * The id is recorded after the payment, not with it, because payments share statements with
- * each other (recordPayment's group commit); that is safe because recording a payment is itself
- * idempotent by the provider's payment id: concurrent copies of one id, or a crash between
- * the payment and its record, still pay once.
+ * A `webhook-id` acted on before is answered as already handled without touching the order:
+ * recordPayment records the id in the payment's own statement or transaction, so a crash
+ * cannot keep one without the other.
  */
 export async function answerPaymentNotification(db: Database, notification: SignedNotification): Promise<HttpAnswer> {
   const { body } = notification;
@@ -42,12 +39,11 @@ export async function answerPaymentNotification(db: Database, notification: Sign
   if (!parsed.ok) return parsed.answer;
   const report = parsed.value;
   try {
-    if (await wasWebhookReceived(db, 'payment', verdict.id)) return { status: 200, body: { received: true, paymentId: report.paymentId, alreadyHandled: true } };
-    const outcome = await recordPayment(db, { ...report, paidAt: new Date(report.paidAt) });
+    const outcome = await recordPayment(db, { ...report, paidAt: new Date(report.paidAt), webhookId: verdict.id });
     if (outcome.kind === 'amount-mismatch') {
       return problem(422, 'amount_mismatch', `payment ${report.paymentId} is ${report.amountCents} cents but order ${report.orderId} costs ${outcome.expectedCents}`);
     }
-    await recordWebhookReceived(db, 'payment', verdict.id);
+    if (outcome.kind === 'already-handled') return { status: 200, body: { received: true, paymentId: report.paymentId, alreadyHandled: true } };
     return { status: 200, body: { received: true, paymentId: report.paymentId } };
   } catch (error) {
     // Answered here, not only by the server: tools and tests call this function directly.

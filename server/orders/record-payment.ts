@@ -16,11 +16,19 @@ export interface PaymentReport {
   orderId: string;
   amountCents: number;
   paidAt: Date;
+  /**
+   * The notification's `webhook-id`, the same on every redelivery of it: recorded with the
+   * payment's effect, in its transaction, so a notification acted on once is answered as
+   * already handled however it is replayed, and one that failed is not.
+   */
+  webhookId?: string;
 }
 
 export type PaymentOutcome =
   | { kind: 'paid' }
   | { kind: 'duplicate' }
+  /** This very notification (its webhook-id) was acted on before: nothing is done again. */
+  | { kind: 'already-handled' }
   /** Paid after the order closed, or paid twice: the money is accepted and refunded. */
   | { kind: 'refunding'; refundId: string; because: 'order-closed' | 'already-paid' }
   | { kind: 'amount-mismatch'; expectedCents: number };
@@ -114,8 +122,9 @@ const PAY_ORDERS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQuery(
         ${sql.placeholder('paymentIds')}::text[],
         ${sql.placeholder('orderIds')}::text[],
         ${sql.placeholder('amountsCents')}::int[],
-        ${sql.placeholder('paidAts')}::text[]
-      ) as r(payment_id, order_id, amount_cents, paid_at)
+        ${sql.placeholder('paidAts')}::text[],
+        ${sql.placeholder('webhookIds')}::text[]
+      ) as r(payment_id, order_id, amount_cents, paid_at, webhook_id)
     ), target as (
       select o.id, r.payment_id, r.amount_cents, r.paid_at from orders o join reported r on r.order_id = o.id
       -- The id list again, for the planner: one primary-key lookup per order. The status is
@@ -123,6 +132,8 @@ const PAY_ORDERS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQuery(
       -- unpaid order: a cost that grows with their number.
       where o.id = any(${sql.placeholder('orderIds')}::text[])
         and o.status::text in (${statusLiterals(ORDER_TRANSITIONS.pay.from)}) and o.total_cents = r.amount_cents
+        -- A replayed notification takes the general path, which answers it as already handled.
+        and (r.webhook_id is null or not exists (select 1 from received_webhooks w where w.sender = 'payment' and w.webhook_id = r.webhook_id))
       order by o.id
       for update of o
     ), payment as (
@@ -136,6 +147,11 @@ const PAY_ORDERS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQuery(
       from payment join target on target.id = payment.order_id
       where orders.id = payment.order_id and orders.id = any(${sql.placeholder('orderIds')}::text[])
       returning orders.id, orders.user_id, orders.contact_phone, target.payment_id, target.amount_cents, target.paid_at
+    ), received as (
+      insert into received_webhooks (sender, webhook_id)
+      select 'payment', r.webhook_id from paid join reported r on r.payment_id = paid.payment_id
+      where r.webhook_id is not null
+      on conflict do nothing
     ), appended as (${appendEventsFrom({
       topic: ORDERS_TOPIC,
       type: 'OrderPaid',
@@ -180,6 +196,7 @@ async function payOrdersInOneStatement(sessions: Database, reports: PaymentRepor
       orderIds: batch.map((report) => report.orderId),
       amountsCents: batch.map((report) => report.amountCents),
       paidAts: batch.map((report) => report.paidAt.toISOString()),
+      webhookIds: batch.map((report) => report.webhookId ?? null),
     });
     rows = await sessions.$client.unsafe<{ payment_id: string }[]>(PAY_ORDERS_STATEMENT.sql, parameters as never[]);
   } catch (error) {
@@ -193,62 +210,76 @@ async function payOrdersInOneStatement(sessions: Database, reports: PaymentRepor
 
 async function recordPaymentInTransaction(db: Executor, report: PaymentReport): Promise<PaymentOutcome> {
   return db.transaction(async (tx) => {
-    const [order] = await tx.execute<LockedOrder>(sql`
-      select o.id, o.status, o.user_id as "userId", o.contact_phone as "contactPhone", o.total_cents as "totalCents",
-             (select coalesce(json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity, 'unitPriceCents', i.unit_price_cents) order by i.sku), '[]')
-              from order_items i where i.order_id = o.id) as items
-      from orders o where o.id = ${report.orderId}
-      for update of o`);
-    if (!order) throw new DomainError('NOT_FOUND', `Order ${report.orderId} does not exist.`);
-    // A different amount means a tampered or mis-routed notification: change nothing and let a person look.
-    if (report.amountCents !== order.totalCents) return { kind: 'amount-mismatch', expectedCents: order.totalCents };
-
-    const paidAt = report.paidAt.toISOString();
-    const paysOrder = canTransition(order.status, 'pay');
-    // The payment id decides duplicates, not a read: a read in this statement would use the snapshot taken
-    // before the lock wait, and miss the payment a concurrent copy of this notification just committed.
-    const [recorded] = await tx.execute<{ new: boolean }>(sql`
-      with payment as (
-        insert into payments (id, order_id, amount_cents, received_at) values (${report.paymentId}, ${order.id}, ${report.amountCents}, ${paidAt}::timestamptz)
-        on conflict (id) do nothing
-        returning id
-      ), paid as (
-        update orders set status = ${ORDER_TRANSITIONS.pay.to}, paid_at = ${paidAt}::timestamptz, payment_id = ${report.paymentId}, updated_at = now()
-        where id = ${order.id} and ${paysOrder} and exists (select 1 from payment)
-      )
-      select exists (select 1 from payment) as new`);
-    if (!recorded!.new) return { kind: 'duplicate' };
-
-    if (!paysOrder) {
-      const closed = canTransition(order.status, 'payAfterClose');
-      const refundId = await startRefund(
-        tx,
-        order.id,
-        {
-          paymentId: report.paymentId,
-          amountCents: report.amountCents,
-          kind: closed ? 'order' : 'extra_payment',
-          reason: closed ? 'payment arrived after the order was closed' : `second payment for an order already ${order.status}`,
-        },
-        closed ? 'payAfterClose' : null,
-      );
-      return { kind: 'refunding', refundId, because: closed ? 'order-closed' : 'already-paid' };
+    const outcome = await decidePayment(tx, report);
+    // Every outcome but a refused amount is this notification's effect: a redelivery of it must not act again.
+    if (report.webhookId && outcome.kind !== 'amount-mismatch' && outcome.kind !== 'already-handled') {
+      await tx.execute(sql`insert into received_webhooks (sender, webhook_id) values ('payment', ${report.webhookId}) on conflict do nothing`);
     }
+    return outcome;
+  });
+}
 
-    await appendEvent(
+async function decidePayment(tx: Executor, report: PaymentReport): Promise<PaymentOutcome> {
+  const [order] = await tx.execute<LockedOrder>(sql`
+    select o.id, o.status, o.user_id as "userId", o.contact_phone as "contactPhone", o.total_cents as "totalCents",
+           (select coalesce(json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity, 'unitPriceCents', i.unit_price_cents) order by i.sku), '[]')
+            from order_items i where i.order_id = o.id) as items
+    from orders o where o.id = ${report.orderId}
+    for update of o`);
+  if (!order) throw new DomainError('NOT_FOUND', `Order ${report.orderId} does not exist.`);
+  // Read after the order's lock: a concurrent copy of this notification has committed by now.
+  if (report.webhookId) {
+    const [seen] = await tx.execute(sql`select 1 from received_webhooks where sender = 'payment' and webhook_id = ${report.webhookId}`);
+    if (seen) return { kind: 'already-handled' };
+  }
+  // A different amount means a tampered or mis-routed notification: change nothing and let a person look.
+  if (report.amountCents !== order.totalCents) return { kind: 'amount-mismatch', expectedCents: order.totalCents };
+
+  const paidAt = report.paidAt.toISOString();
+  const paysOrder = canTransition(order.status, 'pay');
+  // The payment id decides duplicates, not a read: a read in this statement would use the snapshot taken
+  // before the lock wait, and miss the payment a concurrent copy of this notification just committed.
+  const [recorded] = await tx.execute<{ new: boolean }>(sql`
+    with payment as (
+      insert into payments (id, order_id, amount_cents, received_at) values (${report.paymentId}, ${order.id}, ${report.amountCents}, ${paidAt}::timestamptz)
+      on conflict (id) do nothing
+      returning id
+    ), paid as (
+      update orders set status = ${ORDER_TRANSITIONS.pay.to}, paid_at = ${paidAt}::timestamptz, payment_id = ${report.paymentId}, updated_at = now()
+      where id = ${order.id} and ${paysOrder} and exists (select 1 from payment)
+    )
+    select exists (select 1 from payment) as new`);
+  if (!recorded!.new) return { kind: 'duplicate' };
+
+  if (!paysOrder) {
+    const closed = canTransition(order.status, 'payAfterClose');
+    const refundId = await startRefund(
       tx,
-      orderEvent('OrderPaid', {
-        orderId: order.id,
-        userId: order.userId,
-        contactPhone: order.contactPhone,
+      order.id,
+      {
         paymentId: report.paymentId,
         amountCents: report.amountCents,
-        items: order.items,
-        paidAt,
-      }),
+        kind: closed ? 'order' : 'extra_payment',
+        reason: closed ? 'payment arrived after the order was closed' : `second payment for an order already ${order.status}`,
+      },
+      closed ? 'payAfterClose' : null,
     );
-    // Last before the commit: the SKU rows are the hot ones, so they stay locked for the shortest time.
-    await confirmStock(tx, order.id);
-    return { kind: 'paid' };
-  });
+    return { kind: 'refunding', refundId, because: closed ? 'order-closed' : 'already-paid' };
+  }
+
+  await appendEvent(
+    tx,
+    orderEvent('OrderPaid', {
+      orderId: order.id,
+      userId: order.userId,
+      contactPhone: order.contactPhone,
+      paymentId: report.paymentId,
+      amountCents: report.amountCents,
+      items: order.items,
+      paidAt,
+    }),
+  );
+  // Last before the commit: the SKU rows are the hot ones, so they stay locked for the shortest time.
+  await confirmStock(tx, order.id);
+  return { kind: 'paid' };
 }

@@ -45,6 +45,7 @@ async function applyMissedPayment(db: Database, { payment }: ReconcileDependenci
     case 'paid':
       return `Recorded payment ${provider.paymentId}: order is PAID and OrderPaid was appended.`;
     case 'duplicate':
+    case 'already-handled':
       return `Payment ${provider.paymentId} was already recorded (the notification arrived meanwhile).`;
     case 'refunding':
       return `Recorded payment ${provider.paymentId} and started refund ${outcome.refundId} (${outcome.because === 'order-closed' ? 'the order was closed' : 'the order was already paid'}).`;
