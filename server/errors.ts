@@ -18,6 +18,17 @@ export class DomainError extends Error {
   }
 }
 
+/**
+ * Whether an error is a DomainError (of one kind, if given). Next.js bundles a module once per
+ * layer (route handlers, server components) while the auth instance lives on globalThis, so an
+ * error made by one layer's copy of the class reaches code holding another's, where
+ * `instanceof` alone does not recognise it.
+ */
+export function isDomainError(error: unknown, kind?: DomainErrorKind): error is DomainError {
+  const domain = error instanceof DomainError || (error instanceof Error && error.name === 'DomainError' && typeof (error as { kind?: unknown }).kind === 'string');
+  return domain && (kind === undefined || (error as DomainError).kind === kind);
+}
+
 export const httpStatusOf: Record<DomainErrorKind, number> = {
   BAD_REQUEST: 400,
   FORBIDDEN: 403,

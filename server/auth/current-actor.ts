@@ -1,7 +1,7 @@
 import 'server-only';
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
-import { DomainError } from '@/server/errors';
+import { isDomainError } from '@/server/errors';
 import type { AuditActor } from '@/server/ops/audit';
 import { sessionActor } from './session-actor';
 
@@ -18,7 +18,7 @@ export async function consoleSession(): Promise<ConsoleSession> {
   try {
     actor = await sessionActor(await headers());
   } catch (error) {
-    if (error instanceof DomainError && error.kind === 'SERVICE_UNAVAILABLE') return { kind: 'unavailable', message: error.message };
+    if (isDomainError(error, 'SERVICE_UNAVAILABLE')) return { kind: 'unavailable', message: error.message };
     throw error;
   }
   if (!actor) redirect('/sign-in');

@@ -5,8 +5,7 @@ import { z, ZodError } from 'zod';
 import type { Database } from '@/db/client';
 import type { Role } from '@/db/schema';
 import { hasRole } from '@/shared/roles';
-import { asDatabaseUnavailable } from '@/server/errors';
-import { DomainError } from '@/server/errors';
+import { asDatabaseUnavailable, DomainError, isDomainError } from '@/server/errors';
 import { ApprovalRequired, requestApproval } from '@/server/ops/approvals';
 import { beginAuditedAction, finishAuditedAction, recordAnonymousDenial, recordRefusedAttempt, type AuditActor } from '@/server/ops/audit';
 import { trpcCalls } from '@/server/ops/metrics';
@@ -129,7 +128,7 @@ function roleProcedure(required: Role) {
       const actor = ctx.actor;
       if (!attempt) {
         const result = await next({ ctx: { actor } });
-        if (!result.ok && result.error.cause instanceof DomainError) throw toTrpcError(result.error.cause);
+        if (!result.ok && isDomainError(result.error.cause)) throw toTrpcError(result.error.cause);
         return result;
       }
 
@@ -165,7 +164,7 @@ function roleProcedure(required: Role) {
         await finishAuditedAction(ctx.db, begun.auditId, 'awaiting_approval', { message });
         throw new TRPCError({ code: 'PRECONDITION_FAILED', message });
       }
-      const error = result.error.cause instanceof DomainError ? toTrpcError(result.error.cause) : result.error;
+      const error = isDomainError(result.error.cause) ? toTrpcError(result.error.cause) : result.error;
       await finishAuditedAction(ctx.db, begun.auditId, 'error', { message: result.error.message });
       throw error;
     });
