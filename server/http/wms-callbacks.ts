@@ -1,6 +1,4 @@
-import { TransactionRollbackError } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
-import { recordWebhookReceived } from '@/server/integrations/received-webhooks';
 import { verifyWebhook, webhookHeaders, wmsWebhookSecrets } from '@/server/integrations/webhook-signature';
 import { wmsDispatchCallback } from '@/server/integrations/wms-client';
 import { recordDispatch } from '@/server/orders/record-shipment';
@@ -25,17 +23,7 @@ export function wmsCallbackRoutes(db: Executor): ApiRoute[] {
         const parsed = parseJsonBody(body, wmsDispatchCallback);
         if (!parsed.ok) return parsed.answer;
         const { orderId, shipmentId, carrier, trackingNumber, dispatchedAt } = parsed.value;
-        const outcome = await db
-          .transaction(async (tx) => {
-            if (!(await recordWebhookReceived(tx, 'wms', verdict.id))) return 'already-handled' as const;
-            const dispatch = await recordDispatch(tx, { orderId, wmsShipmentId: shipmentId, carrier, trackingNumber, dispatchedAt: new Date(dispatchedAt) });
-            if (dispatch === 'not-shippable') tx.rollback();
-            return dispatch;
-          })
-          .catch((error: unknown) => {
-            if (error instanceof TransactionRollbackError) return 'not-shippable' as const;
-            throw error;
-          });
+        const outcome = await recordDispatch(db, { orderId, wmsShipmentId: shipmentId, carrier, trackingNumber, dispatchedAt: new Date(dispatchedAt), webhookId: verdict.id });
         if (outcome === 'not-shippable') return problem(409, 'not_shippable', `order ${orderId} was never paid`);
         if (outcome === 'already-handled') return { status: 200, body: { received: true, alreadyHandled: true } };
         return { status: 200, body: { received: true } };

@@ -1,12 +1,10 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { receivedWebhooks } from '@/db/schema';
 import { createTestDatabase } from '@/test/database';
-import { pruneReceivedWebhooks, recordWebhookReceived, type WebhookSender } from './received-webhooks';
+import { pruneReceivedWebhooks, recordWebhookReceived, wasWebhookReceived } from './received-webhooks';
 
 const { db } = await createTestDatabase();
-const wasWebhookReceived = async (_db: typeof db, sender: WebhookSender, webhookId: string) =>
-  (await db.select().from(receivedWebhooks).where(and(eq(receivedWebhooks.sender, sender), eq(receivedWebhooks.webhookId, webhookId)))).length > 0;
 
 describe('received webhooks', () => {
   it('records an id once per sender, and knows it afterwards', async () => {

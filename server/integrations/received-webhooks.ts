@@ -1,4 +1,4 @@
-import { lt, sql } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { receivedWebhooks } from '@/db/schema';
 
@@ -9,6 +9,18 @@ import { receivedWebhooks } from '@/db/schema';
 export const RECEIVED_WEBHOOK_RETENTION_DAYS = 7;
 
 export type WebhookSender = (typeof receivedWebhooks.$inferSelect)['sender'];
+
+/**
+ * Whether a webhook with this `webhook-id` from this sender was already acted on. Read it after
+ * locking what the webhook acts on, so a concurrent copy that held the lock has committed.
+ */
+export async function wasWebhookReceived(db: Executor, sender: WebhookSender, webhookId: string): Promise<boolean> {
+  const [found] = await db
+    .select({ webhookId: receivedWebhooks.webhookId })
+    .from(receivedWebhooks)
+    .where(and(eq(receivedWebhooks.sender, sender), eq(receivedWebhooks.webhookId, webhookId)));
+  return found !== undefined;
+}
 
 /**
  * Records that a webhook was acted on. False when it already was: inside a transaction, a

@@ -160,7 +160,8 @@ describe('payment notification through the order API', () => {
 describe('recording payments that arrive together', () => {
   it('pays fifty orders notified at the same moment in shared statements, each with its own payment and OrderPaid', async () => {
     const orders = await Promise.all(Array.from({ length: 50 }, () => pendingOrder(1)));
-    const reports = orders.map(({ order }) => ({ paymentId: `pay_${order.orderId}`, orderId: order.orderId, amountCents: 1_250, paidAt: new Date() }));
+    // Each with the webhook-id of its notification, which the shared statement records with the payment.
+    const reports = orders.map(({ order }) => ({ paymentId: `pay_${order.orderId}`, orderId: order.orderId, amountCents: 1_250, paidAt: new Date(), webhookId: `msg_${order.orderId}` }));
     const outcomes = await Promise.all(reports.map((report) => recordPayment(db, report)));
 
     expect(outcomes).toEqual(reports.map(() => ({ kind: 'paid' })));
@@ -170,6 +171,12 @@ describe('recording payments that arrive together', () => {
     expect(events.map((event) => [event.key, event.payment_id]).sort()).toEqual(reports.map((report) => [report.orderId, report.paymentId]).sort());
     // Rows written by one statement share its transaction id: fewer transactions than payments.
     expect(new Set(events.map((event) => event.transaction)).size).toBeLessThan(50);
+    const received = await db.execute<{ webhook_id: string; transaction: string }>(sql`
+      select webhook_id, xmin::text as transaction from received_webhooks where webhook_id in ${reports.map((report) => report.webhookId)}`);
+    expect(received.map((row) => row.webhook_id).sort()).toEqual(reports.map((report) => report.webhookId).sort());
+    // Recorded by the very statements that paid.
+    expect(new Set(received.map((row) => row.transaction))).toEqual(new Set(events.map((event) => event.transaction)));
+    expect(await Promise.all(reports.map((report) => recordPayment(db, report)))).toEqual(reports.map(() => ({ kind: 'already-handled' })));
     for (const { order } of orders) expect(await orderRow(db, order.orderId)).toMatchObject({ status: 'PAID', stockState: 'SOLD', paymentId: `pay_${order.orderId}` });
   });
 

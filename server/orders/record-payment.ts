@@ -5,6 +5,7 @@ import { hasErrorCode } from '@/db/error-code';
 import { createGroupCommit, type GroupCommit } from '@/db/group-commit';
 import type { OrderStatus } from '@/db/schema';
 import { DomainError } from '@/server/errors';
+import { recordWebhookReceived, wasWebhookReceived } from '@/server/integrations/received-webhooks';
 import { appendEvent, appendEventsFrom, wakeRelayAfterCommit } from '@/server/pipeline';
 import { ORDERS_TOPIC, orderEvent, type LineItem } from './events';
 import { canTransition, ORDER_TRANSITIONS } from './order-state-machine';
@@ -125,15 +126,18 @@ const PAY_ORDERS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQuery(
         ${sql.placeholder('paidAts')}::text[],
         ${sql.placeholder('webhookIds')}::text[]
       ) as r(payment_id, order_id, amount_cents, paid_at, webhook_id)
+    ), fresh as materialized (
+      -- A replayed notification takes the general path, which answers it as already handled.
+      -- Materialized, so each report is looked up once, not once per order the join tries.
+      select * from reported r
+      where r.webhook_id is null or not exists (select 1 from received_webhooks w where w.sender = 'payment' and w.webhook_id = r.webhook_id)
     ), target as (
-      select o.id, r.payment_id, r.amount_cents, r.paid_at from orders o join reported r on r.order_id = o.id
+      select o.id, r.payment_id, r.amount_cents, r.paid_at from orders o join fresh r on r.order_id = o.id
       -- The id list again, for the planner: one primary-key lookup per order. The status is
       -- compared as text so the planner cannot also scan the status index, which lists every
       -- unpaid order: a cost that grows with their number.
       where o.id = any(${sql.placeholder('orderIds')}::text[])
         and o.status::text in (${statusLiterals(ORDER_TRANSITIONS.pay.from)}) and o.total_cents = r.amount_cents
-        -- A replayed notification takes the general path, which answers it as already handled.
-        and (r.webhook_id is null or not exists (select 1 from received_webhooks w where w.sender = 'payment' and w.webhook_id = r.webhook_id))
       order by o.id
       for update of o
     ), payment as (
@@ -213,7 +217,7 @@ async function recordPaymentInTransaction(db: Executor, report: PaymentReport): 
     const outcome = await decidePayment(tx, report);
     // Every outcome but a refused amount is this notification's effect: a redelivery of it must not act again.
     if (report.webhookId && outcome.kind !== 'amount-mismatch' && outcome.kind !== 'already-handled') {
-      await tx.execute(sql`insert into received_webhooks (sender, webhook_id) values ('payment', ${report.webhookId}) on conflict do nothing`);
+      await recordWebhookReceived(tx, 'payment', report.webhookId);
     }
     return outcome;
   });
@@ -229,8 +233,7 @@ async function decidePayment(tx: Executor, report: PaymentReport): Promise<Payme
   if (!order) throw new DomainError('NOT_FOUND', `Order ${report.orderId} does not exist.`);
   // Read after the order's lock: a concurrent copy of this notification has committed by now.
   if (report.webhookId) {
-    const [seen] = await tx.execute(sql`select 1 from received_webhooks where sender = 'payment' and webhook_id = ${report.webhookId}`);
-    if (seen) return { kind: 'already-handled' };
+    if (await wasWebhookReceived(tx, 'payment', report.webhookId)) return { kind: 'already-handled' };
   }
   // A different amount means a tampered or mis-routed notification: change nothing and let a person look.
   if (report.amountCents !== order.totalCents) return { kind: 'amount-mismatch', expectedCents: order.totalCents };

@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { shipments } from '@/db/schema';
 import type { AlertRuleName } from '@/server/ops/alert-rules';
+import { recordWebhookReceived, wasWebhookReceived } from '@/server/integrations/received-webhooks';
 import { raiseAlert } from '@/server/ops/raise-alert';
 import { appendEvent } from '@/server/pipeline';
 import { orderEvent } from './events';
@@ -27,46 +28,66 @@ export async function markShipmentCancelled(tx: Executor, orderId: string) {
   await tx.update(shipments).set({ status: 'CANCELLED', updatedAt: sql`now()` }).where(eq(shipments.orderId, orderId));
 }
 
-export type DispatchOutcome = 'shipped' | 'already-shipped' | 'recorded-after-refund' | 'not-shippable';
+export type DispatchOutcome = 'shipped' | 'already-shipped' | 'recorded-after-refund' | 'not-shippable' | 'already-handled';
 
 /**
  * The warehouse dispatched the shipment (signed callback). A callback can overtake our own
  * record of the acceptance (the push's response was lost and its retry has not run yet):
  * the callback proves the acceptance, so a PAID order goes straight to SHIPPED.
  */
-export async function recordDispatch(
-  db: Executor,
-  input: { orderId: string; wmsShipmentId: string; carrier: string; trackingNumber: string; dispatchedAt: Date },
-): Promise<DispatchOutcome> {
+export interface DispatchReport {
+  orderId: string;
+  wmsShipmentId: string;
+  carrier: string;
+  trackingNumber: string;
+  dispatchedAt: Date;
+  /** The callback's `webhook-id`: recorded with the dispatch, so a replay of it is answered as already handled. */
+  webhookId?: string;
+}
+
+export async function recordDispatch(db: Executor, input: DispatchReport): Promise<DispatchOutcome> {
   return db.transaction(async (tx) => {
-    const order = await lockOrder(tx, input.orderId);
-    if (order.status === 'PENDING_PAYMENT' || order.status === 'CLOSED') return 'not-shippable';
-    if (order.status === 'SHIPPED') return 'already-shipped';
-
-    const dispatched = { wmsShipmentId: input.wmsShipmentId, status: 'DISPATCHED' as const, carrier: input.carrier, trackingNumber: input.trackingNumber, updatedAt: new Date() };
-    await tx
-      .insert(shipments)
-      .values({ orderId: order.id, ...dispatched })
-      .onConflictDoUpdate({ target: shipments.orderId, set: dispatched });
-    // A refund raced the dispatch: the goods are gone, so the shipment is recorded but the order stays in its refund.
-    if (!canTransition(order.status, 'dispatch')) {
-      if (order.stockState === 'RESTOCKED') await shippedAfterRestock(tx, order.id, input);
-      return 'recorded-after-refund';
+    const outcome = await dispatch(tx, input);
+    // Recorded last, with the effect: a copy of this callback waits on the order's lock, not on this row.
+    if (input.webhookId && outcome !== 'not-shippable' && outcome !== 'already-handled') {
+      await recordWebhookReceived(tx, 'wms', input.webhookId);
     }
-
-    await transitionOrder(tx, order.id, 'dispatch', { carrier: input.carrier, trackingNumber: input.trackingNumber, shippedAt: input.dispatchedAt });
-    await appendEvent(
-      tx,
-      orderEvent('OrderShipped', {
-        orderId: order.id,
-        contactPhone: order.contactPhone,
-        carrier: input.carrier,
-        trackingNumber: input.trackingNumber,
-        shippedAt: input.dispatchedAt.toISOString(),
-      }),
-    );
-    return 'shipped';
+    return outcome;
   });
+}
+
+async function dispatch(tx: Executor, input: DispatchReport): Promise<DispatchOutcome> {
+  const order = await lockOrder(tx, input.orderId);
+  // Read after the order's lock: a copy of this callback that held it has committed by now.
+  if (input.webhookId) {
+    if (await wasWebhookReceived(tx, 'wms', input.webhookId)) return 'already-handled';
+  }
+  if (order.status === 'PENDING_PAYMENT' || order.status === 'CLOSED') return 'not-shippable';
+  if (order.status === 'SHIPPED') return 'already-shipped';
+
+  const dispatched = { wmsShipmentId: input.wmsShipmentId, status: 'DISPATCHED' as const, carrier: input.carrier, trackingNumber: input.trackingNumber, updatedAt: new Date() };
+  await tx
+    .insert(shipments)
+    .values({ orderId: order.id, ...dispatched })
+    .onConflictDoUpdate({ target: shipments.orderId, set: dispatched });
+  // A refund raced the dispatch: the goods are gone, so the shipment is recorded but the order stays in its refund.
+  if (!canTransition(order.status, 'dispatch')) {
+    if (order.stockState === 'RESTOCKED') await shippedAfterRestock(tx, order.id, input);
+    return 'recorded-after-refund';
+  }
+
+  await transitionOrder(tx, order.id, 'dispatch', { carrier: input.carrier, trackingNumber: input.trackingNumber, shippedAt: input.dispatchedAt });
+  await appendEvent(
+    tx,
+    orderEvent('OrderShipped', {
+      orderId: order.id,
+      contactPhone: order.contactPhone,
+      carrier: input.carrier,
+      trackingNumber: input.trackingNumber,
+      shippedAt: input.dispatchedAt.toISOString(),
+    }),
+  );
+  return 'shipped';
 }
 
 const SHIPPED_AFTER_RESTOCK_ALERT: AlertRuleName = 'shipment.after_restock';
