@@ -64,6 +64,24 @@ describe('the console tRPC route', () => {
   });
 });
 
+describe('the console sign-in route', () => {
+  it('refuses a body over MAX_BODY_BYTES with 413 before reading it, and counts no sign-in attempt', async () => {
+    const attempts = async () => (await db.execute<{ count: number }>(sql`select count(*)::int as count from sign_in_throttle`))[0]!.count;
+    const before = await attempts();
+    const body = JSON.stringify({ email: 'nobody@example.test', password: 'p'.repeat(MAX_BODY_BYTES * 2) });
+    const response = await signInRoute(
+      new Request(`${APP_URL}/api/auth/sign-in/email`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: APP_URL, 'content-length': String(Buffer.byteLength(body)) },
+        body,
+      }),
+    );
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ error: 'body_too_large' });
+    expect(await attempts()).toBe(before);
+  });
+});
+
 describe('free-text inputs', () => {
   it('over HTTP: a signed-in admin sending a reason over 500 characters gets 400 naming the field and the bound, and nothing is revoked', async () => {
     await createUser(db, { email: 'admin@http-limits.test', name: 'Admin', role: 'admin', password: 'long-enough-9' });
