@@ -19,6 +19,8 @@ export interface ServeHttpOptions {
   maxBodyBytes?: number;
   /** Held longer than load balancers' 60 s idle timeout, so they, not we, close idle connections. */
   keepAliveTimeoutMs?: number;
+  /** Connections the kernel queues before they are accepted (Node's default 511); a burst above it is reset. */
+  backlog?: number;
 }
 
 export interface ServedHttp {
@@ -157,7 +159,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<ServedHttp> 
   server.headersTimeout = server.keepAliveTimeout + 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', options.backlog ?? 511, () => {
       server.off('error', reject);
       resolve();
     });
