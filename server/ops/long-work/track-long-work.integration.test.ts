@@ -47,6 +47,15 @@ afterAll(async () => {
 });
 
 describe('progress of a paced dead-letter replay', () => {
+  it('starts from the Overview, whose dead letters tile links to the group that holds them', async () => {
+    const { tiles } = await viewer.overview.get();
+    expect(tiles.find((tile) => tile.key === 'dead-letters')).toMatchObject({
+      value: LETTERS,
+      href: `/dead-letters?group=${GROUP}`,
+      detail: expect.stringMatching(new RegExp(`; most in ${GROUP} \\(${LETTERS}\\)$`)),
+    });
+  });
+
   it('advances to done / total as the worker delivers the replays, counting the ones that fail again', async () => {
     // Paced over about four seconds, so the progress can be seen moving.
     vi.stubEnv('REPLAY_RATE_PER_SECOND', '5');
