@@ -6,7 +6,7 @@ import { confirmWithReason, healthySimulator, payOrder, placeOrder, screenshot, 
  * playwright.config.ts). Simulator settings are global to the app: this is the only journey
  * that breaks the SMS gateway, and it puts it back to healthy whatever happens.
  */
-test('on-call sees the Overview turn red while the SMS gateway fails, replays the dead letters after it recovers, watches the progress, and sees the Overview go green', async ({ page, playwright, baseURL }) => {
+test('on-call sees the dead letters tile turn red while the SMS gateway fails, replays them after it recovers, watches the progress, and sees the tile go green', async ({ page, playwright, baseURL }) => {
   test.setTimeout(240_000);
   const admin = await signedInRequest(playwright, baseURL!, 'admin');
   try {
@@ -69,8 +69,10 @@ test('on-call sees the Overview turn red while the SMS gateway fails, replays th
 
     await page.getByRole('link', { name: 'Overview' }).first().click();
     await expect(page.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
+    // The tile the outage turned red is green again. (The SMS gateway's error rate is judged over the
+    // last 5 minutes, so its tile stays red until the failed calls leave that window.)
     await expect(deadLetters).toHaveAttribute('data-status', 'ok', { timeout: 30_000 });
-    await expect(deadLetters).toContainText('0');
+    await expect(deadLetters).toContainText('+0 in the last hour');
     // Nothing is running any more, so the Overview lists no work.
     await expect(page.getByTestId('long-work')).toHaveCount(0);
     await screenshot(page, 'overview-back-to-green');
