@@ -50,8 +50,9 @@ export function LongWorkProgress({ startedFrom }: { startedFrom?: string }) {
   const trpc = useTRPC();
   const query = useQuery({
     ...trpc.longWork.list.queryOptions({ startedFrom }),
-    // Fast while something runs, so the count moves; slowly otherwise, to notice new work.
-    refetchInterval: (current) => (current.state.data?.work.some((work) => work.state === 'running') ? 1_000 : 5_000),
+    // Every second while something runs, so the count moves; every few seconds otherwise, to
+    // notice work started meanwhile (a reconciliation run's request only answers once it ended).
+    refetchInterval: (current) => (current.state.data?.work.some((work) => work.state === 'running') ? 1_000 : 3_000),
   });
   const work = query.data?.work ?? [];
   if (work.length === 0) return null;

@@ -1,4 +1,4 @@
-CREATE TYPE "public"."long_work_kind" AS ENUM('dead_letter_replay');--> statement-breakpoint
+CREATE TYPE "public"."long_work_kind" AS ENUM('dead_letter_replay', 'reconciliation_run');--> statement-breakpoint
 CREATE TYPE "public"."long_work_state" AS ENUM('running', 'finished', 'failed');--> statement-breakpoint
 CREATE TABLE "long_work" (
 	"id" bigserial PRIMARY KEY NOT NULL,

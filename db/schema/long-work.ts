@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, pgEnum, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
-export const longWorkKindEnum = pgEnum('long_work_kind', ['dead_letter_replay']);
+export const longWorkKindEnum = pgEnum('long_work_kind', ['dead_letter_replay', 'reconciliation_run']);
 export const longWorkStateEnum = pgEnum('long_work_state', ['running', 'finished', 'failed']);
+
+export type LongWorkSubject = { deadLetterIds: number[] } | { reconciliationRunId: number };
 
 /**
  * An operator action that takes more than a moment, and how far it has come. Written when it
@@ -24,8 +26,8 @@ export const longWork = pgTable(
     done: integer('done').notNull().default(0),
     failures: integer('failures').notNull().default(0),
     state: longWorkStateEnum('state').notNull().default('running'),
-    /** What the tracker follows to count progress (for a replay: the dead letters replayed). */
-    subject: jsonb('subject').$type<{ deadLetterIds: number[] }>().notNull(),
+    /** What the work acts on: a replay's dead letters (which the worker follows), a reconciliation's run. */
+    subject: jsonb('subject').$type<LongWorkSubject>().notNull(),
     error: text('error'),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

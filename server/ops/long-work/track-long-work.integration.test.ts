@@ -1,12 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { auditLog, longWork } from '@/db/schema';
+import { auditLog, longWork, reconciliationRuns } from '@/db/schema';
 import { appendEvents, defineConsumer, startPipeline, type PipelineHandle } from '@/server/pipeline';
 import { createCaller } from '@/server/trpc/root';
 import { createTestDatabase } from '@/test/database';
 import { fastPipelineOptions } from '@/test/fast-pipeline';
 import { waitFor } from '@/test/wait-for';
 import { listLongWork } from './long-work';
+import { startLongWork } from './start-long-work';
 import { trackLongWork } from './track-long-work';
 
 const { db } = await createTestDatabase();
@@ -105,6 +106,34 @@ describe('progress of a paced dead-letter replay', () => {
     const [entry] = await db.select().from(auditLog).where(eq(auditLog.requestId, 'replay-progress-1'));
     expect(entry).toMatchObject({ action: 'deadLetters.replay', actorEmail: 'oncall@progress.test', reason: 'SMS gateway recovered', outcome: 'ok' });
     await expect(viewer.deadLetters.replay({ filter: { group: GROUP }, reason: 'trying my luck' })).rejects.toThrow(/needs oncall/);
-    expect(await db.select().from(longWork)).toHaveLength(1);
+    expect(await db.select().from(longWork).where(eq(longWork.kind, 'dead_letter_replay'))).toHaveLength(1);
+  });
+});
+
+describe('work whose process died', () => {
+  it('is closed as failed once its reconciliation run ended a minute ago without it, and left alone before', async () => {
+    const runOf = async (finishedSecondsAgo: number) => {
+      const [run] = await db
+        .insert(reconciliationRuns)
+        .values({
+          trigger: 'manual',
+          startedBy: 'support@progress.test',
+          windowFrom: new Date(),
+          windowTo: new Date(),
+          status: 'failed',
+          error: 'Abandoned: the process running it stopped renewing its lease (it probably stopped); a later run took over and checks the same orders.',
+          finishedAt: new Date(Date.now() - finishedSecondsAgo * 1_000),
+        })
+        .returning();
+      return startLongWork(db, { kind: 'reconciliation_run', label: `Reconciliation run ${run!.id}`, startedFrom: '/reconciliation', startedBy: 'support@progress.test', reason: 'checking a payment', total: 40, subject: { reconciliationRunId: run!.id } });
+    };
+    const abandoned = await runOf(120);
+    const justEnded = await runOf(5);
+    await trackLongWork(db);
+    const [closed] = await db.select().from(longWork).where(eq(longWork.id, abandoned.id));
+    expect(closed).toMatchObject({ state: 'failed', error: expect.stringMatching(/^Abandoned: the process running it stopped/) });
+    expect(closed!.finishedAt).toBeInstanceOf(Date);
+    const [waiting] = await db.select().from(longWork).where(eq(longWork.id, justEnded.id));
+    expect(waiting).toMatchObject({ state: 'running' });
   });
 });
