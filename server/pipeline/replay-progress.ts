@@ -13,9 +13,11 @@ export type ReplayProgress = {
 /**
  * How far the replays of these dead letters have come. A replay is the retry row linked to
  * the dead letter's (group, event): while it exists the replay is still running (a failure so
- * far once its attempt is past 0); once gone the event is either processed or dead again,
- * in a newer dead letter of the same (group, event). Each lookup is served by a primary key
- * or dead_letters_event_idx, so a thousand replays cost one statement of index probes.
+ * far once its attempt is past 0); once gone the event is either processed or dead again, in
+ * a dead letter of the same (group, event) that died after the replay (an event that died
+ * twice before it was replayed has two dead letters and one replay). Each lookup is served by
+ * a primary key or dead_letters_event_idx, so a thousand replays cost one statement of index
+ * probes.
  */
 export async function replayProgress(db: Executor, deadLetterIds: readonly number[]): Promise<ReplayProgress> {
   if (deadLetterIds.length === 0) return { total: 0, done: 0, failures: 0 };
@@ -27,7 +29,8 @@ export async function replayProgress(db: Executor, deadLetterIds: readonly numbe
     left join retries r on r."group" = d."group" and r.event_id = d.event_id
     left join processed_events p on p."group" = d."group" and p.event_id = d.event_id
     left join lateral (
-      select n.id from dead_letters n where n.event_id = d.event_id and n."group" = d."group" and n.id > d.id limit 1
+      select n.id from dead_letters n
+      where n.event_id = d.event_id and n."group" = d."group" and n.id > d.id and n.dead_at >= d.replayed_at limit 1
     ) again on true
     where d.id = any(${sql.param(deadLetterIds)}::int8[])`);
   return row!;
