@@ -32,9 +32,10 @@ export interface OpsJobsHandle {
 
 /**
  * The ops background jobs: scheduled reconciliation, alert-rule evaluation, the invariant watch,
- * the Overview's samples, the progress of long operator actions and the hourly pruning of received webhook ids (each leased, so exactly one process runs each
- * per period however many run this), and alert webhook delivery (rows claimed with SKIP LOCKED,
- * so any number of processes may deliver).
+ * the Overview's samples, the progress of long operator actions and the hourly pruning of
+ * received webhook ids (each leased, so exactly one process runs each per period however many
+ * run this), and alert webhook delivery (rows claimed with SKIP LOCKED, so any number of
+ * processes may deliver).
  */
 export function startOpsJobs(options: OpsJobsOptions): OpsJobsHandle {
   const { db } = options;
