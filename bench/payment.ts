@@ -35,6 +35,7 @@ import { createSimulators, simulatorDatabase } from '@/server/integrations/simul
 import { paymentWebhookSecrets, signedHeaders, webhookHeaders } from '@/server/integrations/webhook-signature';
 import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
 import { getLag } from '@/server/pipeline';
+import { withProgress } from '@/server/cli/print-progress';
 import { backgroundTier, type BackgroundTier } from './background-tier';
 import { startAtFixedRate } from './fixed-rate';
 import { keepAliveClient } from './keep-alive-client';
@@ -480,12 +481,12 @@ async function main() {
       );
     };
 
-    for (const rate of rates) for (let run = 1; run <= runs; run++) await measure('after', rate, run);
+    for (const rate of rates) for (let run = 1; run <= runs; run++) await withProgress(`after ${rate} req/s run ${run}`, () => measure('after', rate, run));
     const drainStarted = Date.now();
-    const leftover = await waitForConsumers(db, 120_000);
+    const leftover = await withProgress('consumers catching up', () => waitForConsumers(db, 120_000), { report: async () => `lag ${await totalLag(db)}` });
     console.log(`consumers caught up ${((Date.now() - drainStarted) / 1_000).toFixed(1)} s after the last run${leftover ? ` (lag still ${leftover})` : ''}`);
     // The before design is seconds per request whatever the machine: one run per rate shows it.
-    if (inline) for (const rate of rates) await measure('before', rate, 1);
+    if (inline) for (const rate of rates) await withProgress(`before ${rate} req/s`, () => measure('before', rate, 1));
 
     console.log(`\npayment notification latency (ms) with the worker tier running; medians of ${runs} run(s) of ${durationSeconds} s, load average now ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
     console.log('rate req/s | after p50 | after p99 (each run)              | steal % | before p50 | before p99 | p99 before/after');

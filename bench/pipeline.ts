@@ -20,6 +20,7 @@ import { migrateDatabase } from '@/db/migrate';
 import { provideDatabase } from '@/db/provide-database';
 import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
 import { appendEvent, appendEvents, type BatchEventHandler, defineConsumer, type EventHandler, startPipeline } from '@/server/pipeline';
+import { withProgress } from '@/server/cli/print-progress';
 import { startAtFixedRate } from './fixed-rate';
 
 const GROUPS = ['points', 'coupons', 'notifications', 'fulfilment', 'analytics'];
@@ -117,9 +118,20 @@ async function startBenchPipeline(db: Database, kind: HandlerKind, onHandled?: (
   return pipeline;
 }
 
-async function pipelineDrained(db: Database, events: number): Promise<boolean> {
+async function consumedDeliveries(db: Database): Promise<number> {
   const [row] = await db.execute<{ consumed: number }>(sql`select coalesce(sum(committed_offset), 0)::int as consumed from consumer_offsets`);
-  return row!.consumed >= events * GROUPS.length;
+  return row!.consumed;
+}
+
+async function pipelineDrained(db: Database, events: number): Promise<boolean> {
+  return (await consumedDeliveries(db)) >= events * GROUPS.length;
+}
+
+/** Waits for every group to consume `events`, saying every few seconds how far they are. */
+function untilDrained(db: Database, events: number, label: string) {
+  return withProgress(label, () => waitUntil(() => pipelineDrained(db, events)), {
+    report: async () => `${(await consumedDeliveries(db)).toLocaleString()} of ${(events * GROUPS.length).toLocaleString()} deliveries`,
+  });
 }
 
 async function pipelineThroughput(kind: HandlerKind, events: number): Promise<number> {
@@ -136,7 +148,7 @@ async function pipelineThroughput(kind: HandlerKind, events: number): Promise<nu
         ),
       );
     }
-    await waitUntil(() => pipelineDrained(db, events));
+    await untilDrained(db, events, `throughput (${kind} handlers)`);
     const seconds = (performance.now() - started) / 1000;
     await pipeline.stop();
     return (events * GROUPS.length) / seconds;
@@ -169,7 +181,7 @@ async function pipelineLatency(): Promise<{ p50: number; p99: number; max: numbe
     const producer = fork(fileURLToPath(import.meta.url), ['producer', database.url, String(LATENCY_RATE), String(total)], { execArgv: process.execArgv });
     const exitCode = await new Promise<number | null>((resolve) => producer.once('exit', resolve));
     if (exitCode !== 0) throw new Error(`the producer exited with ${exitCode}`);
-    await waitUntil(() => pipelineDrained(db, total));
+    await untilDrained(db, total, 'latency run, draining');
     await pipeline.stop();
     const measured = latencies.slice(warmUp * GROUPS.length).sort((a, b) => a - b);
     return { p50: percentile(measured, 50), p99: percentile(measured, 99), max: measured[measured.length - 1]!, deliveries: measured.length };

@@ -1,5 +1,5 @@
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { healthySimulator, orderApiURL, payOrder, placeOrder, screenshot, setSimulator, signedInRequest, signIn, storefrontHeaders, uniqueUser, type SimulatorName } from './support/console';
+import { expect, test, type APIRequestContext } from '@playwright/test';
+import { confirmWithReason, healthySimulator, orderApiURL, payOrder, placeOrder, screenshot, setSimulator, signedInRequest, signIn, storefrontHeaders, uniqueUser, type SimulatorName } from './support/console';
 
 /*
  * Journeys that break a third party on purpose. Simulator settings are global to the app,
@@ -26,13 +26,6 @@ test.afterAll(async () => {
 async function breakSimulator(simulator: SimulatorName, settings: Parameters<typeof setSimulator>[2]) {
   touched.add(simulator);
   await setSimulator(admin, simulator, settings);
-}
-
-async function confirmWithReason(page: Page, reason: string, confirm: string | RegExp) {
-  const dialog = page.getByRole('dialog');
-  await dialog.getByLabel(/Reason/).fill(reason);
-  await dialog.getByRole('button', { name: confirm }).click();
-  await expect(dialog).toBeHidden({ timeout: 20_000 });
 }
 
 test('support fixes a stuck order: the warehouse push failed, the agent re-pushes after the WMS recovers', async ({ page }) => {
@@ -77,48 +70,6 @@ test('support fixes a stuck order: the warehouse push failed, the agent re-pushe
   const entry = page.getByTestId('audit-table').locator('tr', { hasText: 'orders.repushShipment' });
   await expect(entry).toContainText('support@conveyor.demo');
   await expect(entry).toContainText('WMS is back');
-});
-
-test('on-call drains dead letters: SMS deliveries that failed past their attempts are replayed in one go', async ({ page }) => {
-  test.setTimeout(180_000);
-  await breakSimulator('sms', { failureRate: 1 });
-  const user = uniqueUser('sms');
-  const orders: Awaited<ReturnType<typeof placeOrder>>[] = [];
-  for (let index = 0; index < 3; index++) {
-    const order = await placeOrder(page.request, user);
-    await payOrder(page.request, order);
-    orders.push(order);
-  }
-
-  await signIn(page, 'oncall');
-  // The journeys' server gives SMS deliveries 3 quick attempts (playwright.config.ts), so these die on their own.
-  await page.goto('/dead-letters?group=notifications');
-  await expect(async () => {
-    await page.reload();
-    for (const order of orders) await expect(page.getByTestId('dead-letters-table')).toContainText(order.orderId, { timeout: 1_000 });
-  }).toPass({ timeout: 60_000 });
-
-  await setSimulator(admin, 'sms', healthySimulator);
-  await page.goto('/dead-letters');
-  await page.getByLabel('Group').selectOption('notifications');
-  await page.getByRole('button', { name: 'Filter' }).click();
-  await expect(page).toHaveURL(/group=notifications/);
-  for (const order of orders) await expect(page.getByTestId('dead-letters-table')).toContainText(order.orderId);
-
-  await page.getByRole('button', { name: 'Replay all matching…' }).click();
-  await expect(page.getByTestId('bulk-preview')).toContainText(orders[0]!.orderId.slice(0, 8));
-  const count = Number(await page.getByTestId('bulk-count').textContent());
-  expect(count).toBeGreaterThanOrEqual(3);
-  await screenshot(page, 'oncall-replays-dead-letters');
-  await confirmWithReason(page, 'SMS gateway recovered', /Replay \d+/);
-
-  await expect(page.getByText('No dead letters match')).toBeVisible({ timeout: 20_000 });
-  for (const order of orders) {
-    await page.goto(`/orders/${order.orderId}`);
-    const sms = page.locator('[data-event-type="OrderPaid"] li[data-group="notifications"]');
-    await expect(sms).toContainText('replayed by oncall@conveyor.demo');
-    await expect(sms).toHaveAttribute('data-state', 'processed', { timeout: 30_000 });
-  }
 });
 
 test('ops watches lag: a slow warehouse makes fulfilment lag rise on the chart, and it drains after recovery', async ({ page }) => {

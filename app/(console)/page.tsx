@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { LongWorkProgress } from '@/components/long-work-progress';
 import { PageHeader } from '@/components/page-header';
 import { OverviewTiles } from './_components/overview-tiles';
 
@@ -9,6 +10,7 @@ export default function OverviewPage() {
     <>
       <PageHeader title="Overview" description="Is anything wrong? Each figure with its last hour; red and amber say where to look, and each links to the screen that explains it." />
       <OverviewTiles />
+      <LongWorkProgress />
     </>
   );
 }

@@ -28,6 +28,14 @@ export async function forceMutation(page: Page, path: string, input: Record<stri
   return page.request.post(`/api/trpc/${path}`, { data: { json: input } });
 }
 
+/** Fills the reason of the open confirmation dialog, confirms, and waits until the action ran and the dialog closed. */
+export async function confirmWithReason(page: Page, reason: string, confirm: string | RegExp) {
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel(/Reason/).fill(reason);
+  await dialog.getByRole('button', { name: confirm }).click();
+  await expect(dialog).toBeHidden({ timeout: 20_000 });
+}
+
 export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
 }

@@ -37,6 +37,7 @@ import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
 import { skuStock } from '@/server/orders/stock';
 import { issueApiToken } from '@/server/ops/api-tokens';
 import { getLag } from '@/server/pipeline';
+import { withProgress } from './print-progress';
 import { STOREFRONT_SCOPES } from '@/shared/api-token-scopes';
 
 const { values } = parseArgs({
@@ -488,31 +489,44 @@ async function main() {
   const faults = schedule();
   const shoppers = Array.from({ length: Number(values.shoppers) }, () => shopper());
   const begin = Date.now();
-  for (const fault of faults) {
-    const wait = begin + fault.at - Date.now();
-    if (wait > 0) await sleep(wait);
-    try {
-      await inject(fault);
-    } catch (error) {
-      log(`fault ${fault.kind} failed: ${(error as Error).message}`);
-      if (postgresDown) {
-        postgresServer!.start();
-        postgresDown = false;
+  await withProgress(
+    'faults and traffic',
+    async () => {
+      for (const fault of faults) {
+        const wait = begin + fault.at - Date.now();
+        if (wait > 0) await sleep(wait);
+        try {
+          await inject(fault);
+        } catch (error) {
+          log(`fault ${fault.kind} failed: ${(error as Error).message}`);
+          if (postgresDown) {
+            postgresServer!.start();
+            postgresDown = false;
+          }
+        }
       }
-    }
-  }
-  await sleep(Math.max(0, begin + runMs - Date.now()));
+      await sleep(Math.max(0, begin + runMs - Date.now()));
+    },
+    {
+      log,
+      report: () =>
+        `${Math.max(0, Math.round((begin + runMs - Date.now()) / 1_000))} s to go; orders asked ${counts.createsAsked}, payments ${counts.paymentsAsked}, refunds ${counts.refundsAsked}; ` +
+        `worker SIGKILLs ${counts.workerKills}, PostgreSQL restarts ${counts.pgRestarts}, third-party bursts ${counts.faultBursts}`,
+    },
+  );
   trafficOn = false;
   log('faults and traffic stop; waiting for the shoppers in flight');
-  await Promise.all(shoppers);
+  await withProgress('shoppers in flight', () => Promise.all(shoppers), { log });
   await healSimulators();
   for (const member of members) if (!member.child) launch(member);
 
   const drained = await drain(Number(values['drain-minutes']) * 60_000);
   // Late payments and redeliveries may still land on just-closed orders: one more short settle.
-  const lost = await lostEvents();
-  const duplicated = await duplicatedEffects();
-  const violations = await checkOrderInvariants(db, { settleSeconds: 0, stuckAfterSeconds: 0 });
+  const [lost, duplicated, violations] = await withProgress(
+    'checking lost events, duplicated effects and invariants',
+    async () => [await lostEvents(), await duplicatedEffects(), await checkOrderInvariants(db, { settleSeconds: 0, stuckAfterSeconds: 0 })] as const,
+    { log },
+  );
   const stuckInvariant = 'no order sits in an intermediate state past its deadline without a retry or dead letter explaining it';
   const stuck = violations.filter((violation) => violation.invariant === stuckInvariant);
   const others = violations.filter((violation) => violation.invariant !== stuckInvariant);

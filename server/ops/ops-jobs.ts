@@ -6,6 +6,7 @@ import { evaluateAlertRules } from './alert-rules';
 import { deliverDueAlertWebhooks, type AlertWebhookOptions, defaultAlertWebhookOptions } from './alert-webhook';
 import { runScheduledReconciliation } from './reconciliation/reconcile-run';
 import type { ReconcileDependencies, ReconcileSettings } from './reconciliation/reconcile-types';
+import { trackLongWork } from './long-work/track-long-work';
 import { runExclusively } from './scheduled-jobs';
 import { sampleOverview } from './overview-state';
 import { watchInvariants } from './watch-invariants';
@@ -31,9 +32,10 @@ export interface OpsJobsHandle {
 
 /**
  * The ops background jobs: scheduled reconciliation, alert-rule evaluation, the invariant watch,
- * the Overview's samples and the hourly pruning of received webhook ids (each leased, so exactly one process runs each
- * per period however many run this), and alert webhook delivery (rows claimed with SKIP LOCKED,
- * so any number of processes may deliver).
+ * the Overview's samples, the progress of long operator actions and the hourly pruning of
+ * received webhook ids (each leased, so exactly one process runs each per period however many
+ * run this), and alert webhook delivery (rows claimed with SKIP LOCKED, so any number of
+ * processes may deliver).
  */
 export function startOpsJobs(options: OpsJobsOptions): OpsJobsHandle {
   const { db } = options;
@@ -81,6 +83,8 @@ export function startOpsJobs(options: OpsJobsOptions): OpsJobsHandle {
   }
   // Within each minute at least once, so the Overview's sparklines have a point per minute.
   every('overview samples', 15_000, () => runExclusively(db, { job: 'overview-samples', owner, everyMs: 50_000, leaseMs: 60_000 }, () => sampleOverview(db)));
+  // Every second, so a replay's progress on the console moves while it runs; one write per running work at most.
+  every('long work progress', 1_000, () => runExclusively(db, { job: 'long-work-progress', owner, everyMs: 900, leaseMs: 30_000 }, () => trackLongWork(db)));
   every('alert webhook', webhookPollMs, () => deliverDueAlertWebhooks(db, options.webhook ?? defaultAlertWebhookOptions));
   every('received webhooks', 60_000, () =>
     runExclusively(db, { job: 'prune-received-webhooks', owner, everyMs: 60 * 60_000, leaseMs: 10 * 60_000 }, () => pruneReceivedWebhooks(db)),

@@ -10,6 +10,8 @@ import { getThirdPartyHealth, type ThirdPartyHealth } from './third-party-health
 /** The figures of the Overview that are a state now (not a count of things that happened). */
 export interface OverviewState {
   deadLetters: number;
+  /** The group holding the most dead letters, so the Overview can link to them. */
+  mostDeadLetters: { group: string; dead: number } | null;
   retrying: number;
   openAlerts: number;
   criticalAlerts: number;
@@ -30,6 +32,7 @@ export async function readOverviewState(db: Executor): Promise<OverviewState> {
   ]);
   return {
     deadLetters: groups.reduce((sum, group) => sum + group.dead, 0),
+    mostDeadLetters: groups.filter((group) => group.dead > 0).reduce<OverviewState['mostDeadLetters']>((most, group) => (most && most.dead >= group.dead ? most : { group: group.group, dead: group.dead }), null),
     retrying: groups.reduce((sum, group) => sum + group.retrying, 0),
     openAlerts: alerts.open + alerts.acknowledged,
     criticalAlerts: alerts.critical,

@@ -177,10 +177,13 @@ export async function getOverview(db: Executor, now = Date.now()): Promise<{ til
       label: 'Dead letters',
       value: state.deadLetters,
       unit: 'count',
-      detail: deadGrowth === null ? 'growth: not sampled yet' : `${deadGrowth >= 0 ? '+' : ''}${deadGrowth} in the last hour`,
+      detail:
+        (deadGrowth === null ? 'growth: not sampled yet' : `${deadGrowth >= 0 ? '+' : ''}${deadGrowth} in the last hour`) +
+        (state.mostDeadLetters ? `; most in ${state.mostDeadLetters.group} (${state.mostDeadLetters.dead})` : ''),
       status: deadGrowth !== null && deadGrowth > 0 ? 'bad' : state.deadLetters > 0 ? 'warn' : 'ok',
       judgedBy: 'red while growing, amber while any wait',
-      href: '/dead-letters',
+      // Straight to the failing deliveries of the group that holds most of them.
+      href: state.mostDeadLetters ? `/dead-letters?group=${encodeURIComponent(state.mostDeadLetters.group)}` : '/dead-letters',
       series: deadSeries,
     },
     {

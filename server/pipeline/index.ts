@@ -28,6 +28,7 @@ export type { DeadLetteredDelivery, PipelineHooks, PipelineMetrics } from './hoo
 
 // Operator commands.
 export { replayDeadLetters, type ReplayDeadLettersResult } from './replay-dead-letters';
+export { replayProgress, type ReplayProgress } from './replay-progress';
 export { discardDeadLetters, type DiscardDeadLettersResult } from './discard-dead-letters';
 export { giveUpRetries, type GiveUpRetriesResult } from './give-up-retries';
 export { retryNow } from './retry-now';

@@ -10,6 +10,7 @@ import { getLag } from './lag';
 import { pauseGroup } from './pause-group';
 import { registerConsumerGroup } from './register-consumer-group';
 import { replayDeadLetters } from './replay-dead-letters';
+import { replayProgress } from './replay-progress';
 import { resetGroupOffsets } from './reset-group-offsets';
 import { resumeGroup } from './resume-group';
 import { retryNow } from './retry-now';
@@ -93,6 +94,8 @@ describe('operator actions', () => {
     await waitFor(async () => (await effectCounts(db, 'died-twice')).effects === 1, { what: 'the replay to be processed' });
     await waitFor(async () => (await rowsOf(sql`select 1 from retries where "group" = 'died-twice'`)).length === 0);
     expect(await effectCounts(db, 'died-twice')).toEqual({ events: 1, effects: 1 });
+    // Both dead letters' replay ended well: the earlier one did not die again after it.
+    expect(await replayProgress(db, [first!.id, second!.id])).toEqual({ total: 2, done: 2, failures: 0 });
   });
 
   it('an offset reset redelivers exactly the dry-run count', async () => {

@@ -7,6 +7,7 @@ import { apiTokensRouter } from './routers/api-tokens';
 import { auditRouter } from './routers/audit';
 import { deadLettersRouter } from './routers/dead-letters';
 import { failedPushesRouter } from './routers/failed-pushes';
+import { longWorkRouter } from './routers/long-work';
 import { ordersRouter } from './routers/orders';
 import { overviewRouter } from './routers/overview';
 import { queuesRouter } from './routers/queues';
@@ -20,6 +21,7 @@ export const appRouter = router({
   session: sessionRouter,
   account: accountRouter,
   overview: overviewRouter,
+  longWork: longWorkRouter,
   users: usersRouter,
   audit: auditRouter,
   approvals: approvalsRouter,

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { Suspense } from 'react';
 import { PageHeader } from '@/components/page-header';
+import { LongWorkProgress } from '@/components/long-work-progress';
 import { LoadingRows } from '@/components/query-state';
 import { DeadLettersTable } from './_components/dead-letters-table';
 
@@ -13,6 +14,7 @@ export default function DeadLettersPage() {
         title="Dead letters"
         description="Deliveries that ran out of attempts. Inspect the payload and every attempt's error, then replay (re-deliver, paced) or discard with a reason."
       />
+      <LongWorkProgress startedFrom="/dead-letters" />
       <Suspense fallback={<LoadingRows />}>
         <DeadLettersTable />
       </Suspense>

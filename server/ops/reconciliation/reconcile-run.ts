@@ -3,6 +3,8 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { reconciliationRuns, type ReconciliationCounts } from '@/db/schema';
 import { DomainError } from '@/server/errors';
+import { reportProgress, type ProgressReporter } from '../long-work/report-progress';
+import { startLongWork } from '../long-work/start-long-work';
 import { raiseAlert } from '../raise-alert';
 import { auditAutomaticFix, clearSettledDiffs, recordAutoFixedDiff, recordOpenDiff } from './reconcile-diffs';
 import { reconciliationFailure } from './reconcile-errors';
@@ -40,6 +42,8 @@ export interface RunReconciliationOptions {
   everyMs?: number;
   /** Tests shorten the lease to see a dead runner taken over quickly. */
   lease?: { leaseMs: number; heartbeatMs: number };
+  /** A run an operator started: its progress is shown on the Reconciliation screen and the Overview. */
+  progress?: { reason: string };
 }
 
 /** Orders changed in the window, plus every order with an open diff (to see whether it still differs). */
@@ -134,14 +138,29 @@ async function reconcile(db: Database, options: RunReconciliationOptions, signal
     .returning();
   const started = performance.now();
   const counts: ReconciliationCounts = { checked: 0, byKind: {}, opened: 0, autoFixed: 0, cleared: 0, unreachable: 0 };
+  // Orders the provider or the warehouse could not be asked about are the run's failures.
+  const countsSoFar = () => ({ done: counts.checked + counts.unreachable, failures: counts.unreachable });
+  let progress: ProgressReporter | null = null;
   try {
     const orders = await ordersToCheck(db, { from, to: to < from ? from : to }, settings.maxOrders);
     const windowed = orders.filter((order) => order.inWindow);
     // With more changes than one run takes, the window ends at the last order taken; the next run goes on from there.
     const windowTo = windowed.length >= settings.maxOrders ? windowed[windowed.length - 1]!.updatedAt : to < from ? from : to;
     const context: ReconcileContext = { db, settings, now, ...dependencies };
+    const work = options.progress
+      ? await startLongWork(db, {
+          kind: 'reconciliation_run',
+          label: `Reconciliation run ${run!.id}: ${orders.length} order${orders.length === 1 ? '' : 's'} to check`,
+          startedFrom: '/reconciliation',
+          startedBy: options.startedBy,
+          reason: options.progress.reason,
+          total: orders.length,
+          subject: { reconciliationRunId: run!.id },
+        })
+      : null;
+    progress = work ? reportProgress(db, work.id) : null;
 
-    await inParallel(orders, CONCURRENCY, async (order) => {
+    async function checkOrder(order: (typeof orders)[number]) {
       signal.throwIfAborted();
       let findings: Finding[];
       try {
@@ -171,7 +190,8 @@ async function reconcile(db: Database, options: RunReconciliationOptions, signal
         if (opened) counts.opened++;
       }
       counts.cleared += await clearSettledDiffs(db, run!.id, order.id, stillOpen);
-    });
+    }
+    await inParallel(orders, CONCURRENCY, (order) => checkOrder(order).finally(() => progress?.update(countsSoFar())));
 
     if (counts.opened > 0) {
       await raiseAlert(db, {
@@ -190,6 +210,7 @@ async function reconcile(db: Database, options: RunReconciliationOptions, signal
       .returning();
     // Closed as abandoned by a run that took over: this one's window must not count as reconciled.
     if (!finished) throw new DomainError('CONFLICT', `Run ${run!.id} was taken over by another process before it finished; that run's results appear on this page.`);
+    await progress?.finish({ counts: countsSoFar() });
     return finished;
   } catch (error) {
     const failure = reconciliationFailure(error, `running reconciliation (run ${run!.id})`);
@@ -197,6 +218,7 @@ async function reconcile(db: Database, options: RunReconciliationOptions, signal
       .update(reconciliationRuns)
       .set({ status: 'failed', counts, error: failure.message, finishedAt: new Date(), durationMs: Math.round(performance.now() - started) })
       .where(and(eq(reconciliationRuns.id, run!.id), eq(reconciliationRuns.status, 'running')));
+    await progress?.finish({ counts: countsSoFar(), error: failure.message });
     throw failure;
   }
 }

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, reconciliationDiffs, reconciliationRuns, simRefunds, simShipments } from '@/db/schema';
+import { auditLog, longWork, reconciliationDiffs, reconciliationRuns, simRefunds, simShipments } from '@/db/schema';
 import { startOrderSystem, type OrderSystem } from '@/server/runtime/order-system';
 import { IntegrationTimeoutError } from '@/server/integrations/integration-client';
 import { createWmsClient } from '@/server/integrations/wms-client';
@@ -152,6 +152,36 @@ describe('reconciliation', () => {
     const [abandoned] = await db.select().from(reconciliationRuns).where(eq(reconciliationRuns.id, dead!.id));
     expect(abandoned).toMatchObject({ status: 'failed', error: expect.stringMatching(/^Abandoned/) });
     expect(abandoned!.finishedAt).not.toBeNull();
+  });
+
+  it('shows the progress of a run an operator started: running while it checks, then every order done, the unreachable ones as failures', async () => {
+    const orders = [await placeOrder(), await placeOrder(), await placeOrder()];
+    const unreachable = orders[1]!.orderId;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const gatedPayment = Object.create(system.payment) as typeof system.payment;
+    gatedPayment.paymentsForOrder = async (orderId) => {
+      await gate;
+      if (orderId === unreachable) throw new IntegrationTimeoutError('payment', 'payments for order', 5_000);
+      return system.payment.paymentsForOrder(orderId);
+    };
+    const running = runReconciliation(db, {
+      trigger: 'manual',
+      startedBy: 'support@conveyor.demo',
+      dependencies: { ...dependencies, payment: gatedPayment },
+      settings,
+      progress: { reason: 'customer says they paid twice' },
+    });
+    const started = await waitFor(async () => (await db.select().from(longWork).where(eq(longWork.kind, 'reconciliation_run')))[0], { what: 'the run to record its work' });
+    expect(started).toMatchObject({ state: 'running', done: 0, failures: 0, startedBy: 'support@conveyor.demo', reason: 'customer says they paid twice', startedFrom: '/reconciliation' });
+    expect(started.total).toBeGreaterThanOrEqual(orders.length);
+
+    release();
+    const run = await running;
+    const [ended] = await db.select().from(longWork).where(eq(longWork.id, started.id));
+    expect(ended).toMatchObject({ state: 'finished', total: started.total, done: started.total, failures: 1, error: null });
+    expect(run.counts).toMatchObject({ checked: started.total - 1, unreachable: 1 });
+    expect(ended!.label).toBe(`Reconciliation run ${run.id}: ${started.total} orders to check`);
   });
 
   it('keeps the lease of a run that outlasts it by renewing it, so nobody runs beside it', async () => {

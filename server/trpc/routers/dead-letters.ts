@@ -54,7 +54,7 @@ export const deadLettersRouter = router({
     .meta({ auditTarget: 'ids' })
     .input(mutationInput({ ...selection, expectedCount: z.number().int().min(0).optional() }))
     .mutation(({ ctx, input }) =>
-      replayDeadLettersPaced(ctx.db, { filter: scopeOf(input), actor: ctx.actor.email, expectedCount: input.expectedCount, approved: Boolean(ctx.approvedBy) }),
+      replayDeadLettersPaced(ctx.db, { filter: scopeOf(input), actor: ctx.actor.email, reason: input.reason, expectedCount: input.expectedCount, approved: Boolean(ctx.approvedBy) }),
     ),
 
   discard: oncallProcedure

@@ -33,6 +33,7 @@ export const reconciliationRouter = router({
         autoFix: input.autoFix,
         // A person pressing "run now" wants what happened up to now; every fix is idempotent, so an in-flight notification does no harm.
         settings: { settleMs: 0 },
+        progress: { reason: input.reason },
       })),
 
   applyFix: supportProcedure

@@ -1,6 +1,6 @@
 'use client';
 
-import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { Fragment, useState } from 'react';
 import { useCan } from '@/components/actor';
@@ -24,6 +24,7 @@ type Kind = 'replay' | 'discard';
 
 export function DeadLettersTable() {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const canAct = useCan('oncall');
   const [filters, setFilters] = useUrlFilters(filterKeys);
   const pages = useCursorStack<number>();
@@ -51,12 +52,15 @@ export function DeadLettersTable() {
   });
   const replay = useMutation(
     trpc.deadLetters.replay.mutationOptions({
-      onSuccess: (result) =>
-        bulk.finish(
+      onSuccess: (result) => {
+        // Its progress appears above the table at once instead of at the next poll.
+        void queryClient.invalidateQueries({ queryKey: trpc.longWork.pathKey() });
+        return bulk.finish(
           `Replayed ${result.replayed} dead letter(s)` +
             (result.spreadOverMs > 1000 ? `, paced over ${Math.round(result.spreadOverMs / 1000)} s` : '') +
             (result.remaining ? `; ${result.remaining} more match: replay again for the rest.` : '.'),
-        ),
+        );
+      },
     }),
   );
   const discard = useMutation(trpc.deadLetters.discard.mutationOptions({ onSuccess: (result) => bulk.finish(`Discarded ${result.discarded} dead letter(s).`) }));

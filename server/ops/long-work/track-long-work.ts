@@ -1,0 +1,55 @@
+import { and, eq, inArray, lt, ne, sql } from 'drizzle-orm';
+import type { Executor } from '@/db/client';
+import { longWork, reconciliationRuns } from '@/db/schema';
+import { replayProgress } from '@/server/pipeline';
+
+/**
+ * Brings running work up to date; the worker calls it every second. A replay's counts come
+ * from the engine (one statement per running replay, a write only when a count moved, so
+ * however fast its deliveries go it is written about once a second); it ends when every
+ * replay has. A reconciliation run counts itself in the process that runs it; here it is
+ * only closed when its run ended a minute ago without it (the process died), so it cannot
+ * stay running forever.
+ */
+export async function trackLongWork(db: Executor): Promise<{ tracked: number; finished: number }> {
+  const running = await db
+    .select({ id: longWork.id, kind: longWork.kind, total: longWork.total, done: longWork.done, failures: longWork.failures, subject: longWork.subject })
+    .from(longWork)
+    .where(eq(longWork.state, 'running'));
+  let finished = 0;
+  for (const work of running) {
+    if (!('deadLetterIds' in work.subject)) continue;
+    const progress = await replayProgress(db, work.subject.deadLetterIds);
+    const ended = progress.done >= work.total;
+    if (!ended && progress.done === work.done && progress.failures === work.failures) continue;
+    await db
+      .update(longWork)
+      .set({
+        done: Math.min(progress.done, work.total),
+        failures: progress.failures,
+        updatedAt: sql`now()`,
+        ...(ended ? { state: 'finished' as const, finishedAt: sql`now()` } : {}),
+      })
+      .where(and(eq(longWork.id, work.id), eq(longWork.state, 'running')));
+    if (ended) finished++;
+  }
+  const runIds = running.flatMap((work) => ('reconciliationRunId' in work.subject ? [work.subject.reconciliationRunId] : []));
+  if (runIds.length > 0) {
+    const ended = await db
+      .select({ id: reconciliationRuns.id, status: reconciliationRuns.status, error: reconciliationRuns.error })
+      .from(reconciliationRuns)
+      .where(
+        // A minute's grace: the process that ran it writes its final counts just after the run's own row.
+        and(inArray(reconciliationRuns.id, runIds), ne(reconciliationRuns.status, 'running'), lt(reconciliationRuns.finishedAt, sql`now() - interval '1 minute'`)),
+      );
+    for (const run of ended) {
+      const closed = await db
+        .update(longWork)
+        .set({ state: 'failed', error: run.error ?? `Run ${run.id} ended (${run.status}) without reporting its last counts.`, updatedAt: sql`now()`, finishedAt: sql`now()` })
+        .where(and(eq(longWork.state, 'running'), eq(longWork.kind, 'reconciliation_run'), sql`(${longWork.subject}->>'reconciliationRunId')::int8 = ${run.id}`))
+        .returning({ id: longWork.id });
+      finished += closed.length;
+    }
+  }
+  return { tracked: running.length, finished };
+}
