@@ -1,8 +1,15 @@
 import { connect, type Socket } from 'node:net';
 
+/** What a server answered: its status, the Retry-After header if any, and the body. */
+export interface KeepAliveAnswer {
+  status: number;
+  retryAfter: string | null;
+  body: Buffer;
+}
+
 /**
- * The payment benchmark's HTTP/1.1 client: POSTs over a pool of keep-alive connections, one
- * request per connection at a time, answering with the status code. It reads only what our
+ * The benchmarks' HTTP/1.1 client: POSTs over a pool of keep-alive connections, one
+ * request per connection at a time, answering with the status code (or the whole answer). It reads only what our
  * servers send back (a status line, headers with Content-Length, a body) and spends about a
  * third of node:http's CPU per request, which on a two-core machine is CPU the server under
  * test gets back. Anything it does not understand fails the request, never the run.
@@ -14,7 +21,7 @@ export function keepAliveClient(origin: string, options: { timeoutMs: number }) 
   class Connection {
     readonly socket: Socket;
     private received: Buffer = Buffer.alloc(0);
-    private waiting: { resolve: (status: number) => void; reject: (error: Error) => void; timer: NodeJS.Timeout } | null = null;
+    private waiting: { resolve: (answer: KeepAliveAnswer) => void; reject: (error: Error) => void; timer: NodeJS.Timeout } | null = null;
 
     constructor() {
       this.socket = connect({ host: hostname, port: Number(port), noDelay: true });
@@ -23,7 +30,7 @@ export function keepAliveClient(origin: string, options: { timeoutMs: number }) 
       this.socket.on('close', () => this.fail(new Error('connection closed')));
     }
 
-    send(request: Buffer): Promise<number> {
+    send(request: Buffer): Promise<KeepAliveAnswer> {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => this.fail(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), { name: 'TimeoutError' })), options.timeoutMs);
         this.waiting = { resolve, reject, timer };
@@ -41,13 +48,15 @@ export function keepAliveClient(origin: string, options: { timeoutMs: number }) 
       if (!length || !Number.isInteger(status)) return this.fail(new Error(`unreadable answer: ${head.split('\r\n')[0]}`));
       const end = headerEnd + 4 + Number(length[1]);
       if (this.received.length < end) return;
+      const body = this.received.subarray(headerEnd + 4, end);
+      const retryAfter = /\r\nretry-after: *([^\r]*)/i.exec(head)?.[1] ?? null;
       this.received = this.received.subarray(end);
       const waiting = this.waiting;
       this.waiting = null;
       if (!waiting) return;
       clearTimeout(waiting.timer);
       idle.push(this);
-      waiting.resolve(status);
+      waiting.resolve({ status, retryAfter, body });
     }
 
     private fail(error: Error) {
@@ -63,6 +72,8 @@ export function keepAliveClient(origin: string, options: { timeoutMs: number }) 
     }
   }
 
+  const answer = (request: Buffer): Promise<KeepAliveAnswer> => (idle.pop() ?? new Connection()).send(request);
+
   return {
     /** The bytes of a POST, built ahead of time so that sending it costs only the write. */
     prepare(path: string, headers: Record<string, string>, body: string): Buffer {
@@ -70,8 +81,9 @@ export function keepAliveClient(origin: string, options: { timeoutMs: number }) 
       const head = [`POST ${path} HTTP/1.1`, `host: ${hostname}:${port}`, `content-length: ${payload.length}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
       return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), payload]);
     },
-    send(request: Buffer): Promise<number> {
-      return (idle.pop() ?? new Connection()).send(request);
+    async send(request: Buffer): Promise<number> {
+      return (await answer(request)).status;
     },
+    answer,
   };
 }
