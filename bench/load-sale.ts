@@ -20,7 +20,8 @@ import { provideDatabase, type ProvidedDatabase } from '@/db/provide-database';
 import { issueApiToken, revokeApiToken } from '@/server/ops/api-tokens';
 import { STOREFRONT_SCOPES } from '@/shared/api-token-scopes';
 import { payAdmittedOrders } from './pay-sale-orders';
-import { driveSaleAttempts, formatSecond, percentile } from './sale-attempts';
+import { percentile } from './bench-processes';
+import { driveSaleAttempts, formatSecond } from './sale-attempts';
 
 const { values } = parseArgs({
   options: {

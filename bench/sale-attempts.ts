@@ -64,8 +64,6 @@ export function attemptBody(buyerId: string, attemptId: string) {
   return JSON.stringify({ buyerId, attemptId });
 }
 
-export const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
-
 /**
  * Fires sale attempts open-loop at a fixed rate (the generator every benchmark uses), random
  * buyers, some retries of an earlier attempt id, and tallies the answers by outcome, per
