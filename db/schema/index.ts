@@ -5,3 +5,4 @@ export * from './alerts';
 export * from './orders';
 export * from './integrations';
 export * from './reconciliation';
+export * from './sales';
