@@ -1,0 +1,66 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '@/db/client';
+import { armSale } from '@/server/sales/arm-sale';
+import { endSale } from '@/server/sales/end-sale';
+import { saleUnits, type SaleUnits } from '@/server/sales/sale-figures';
+
+/** The SKU the benchmark's sales sell: the demo catalog has 100,000 of it, enough for runs of 5,000. */
+const BENCH_SALE_SKU = 'SKU-HEADPHONES';
+
+/**
+ * Arms a sale starting now with the product's own command (as an admin's would, without the
+ * console's approval step) and resolves once the worker has started it.
+ */
+export async function armBenchSale(db: Database, input: { units: number; run: number }): Promise<string> {
+  const now = Date.now();
+  const sale = await armSale(db, {
+    name: `bench:sale run ${input.run}`,
+    sku: BENCH_SALE_SKU,
+    units: input.units,
+    priceCents: 4_999,
+    startsAt: new Date(now),
+    endsAt: new Date(now + 30 * 60_000),
+    perBuyerLimit: 1,
+    armedBy: 'system:bench-sale',
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const [row] = await db.execute<{ state: string }>(sql`select state from sales where id = ${sale.id}`);
+    if (row?.state === 'live') return sale.id;
+    if (Date.now() > deadline) throw new Error(`sale ${sale.id} is still ${row?.state} a minute after its start: is the worker running?`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function endBenchSale(db: Database, saleId: string) {
+  await endSale(db, { saleId, reason: 'manual' });
+}
+
+export interface SaleLedger extends SaleUnits {
+  admitted: number;
+  awaitingOrder: number;
+  ordersCreated: number;
+  buyersOverLimit: number;
+  /** Most sale orders created within one second. */
+  peakOrdersPerSecond: number;
+}
+
+/**
+ * The sale as the database has it: its units by where they are (the same figures the Sales
+ * screen and reconciliation read), plus what the benchmark checks: admitted attempts, those
+ * still without their order, buyers above the limit, and the busiest second of order creation.
+ */
+export async function saleLedger(db: Database, saleId: string): Promise<SaleLedger> {
+  const units = (await saleUnits(db, [saleId])).get(saleId)!;
+  const [row] = await db.execute<Omit<SaleLedger, keyof SaleUnits>>(sql`
+    with admitted as (select order_id, order_created_at, returned_to from sale_attempts where sale_id = ${saleId} and outcome = 'admitted')
+    select
+      (select count(*)::int from admitted) as "admitted",
+      (select count(*)::int from admitted where order_id is null and returned_to is null) as "awaitingOrder",
+      (select count(*)::int from admitted where order_id is not null) as "ordersCreated",
+      (select count(*)::int from sale_buyers b join sales s on s.id = b.sale_id where b.sale_id = ${saleId} and b.units > s.highest_buyer_limit) as "buyersOverLimit",
+      (select coalesce(max(created), 0)::int from (
+        select count(*) as created from admitted where order_created_at is not null group by date_trunc('second', order_created_at)
+      ) per_second) as "peakOrdersPerSecond"`);
+  return { ...units, ...row! };
+}
