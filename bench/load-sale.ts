@@ -1,11 +1,12 @@
 /**
- * npm run load:sale -- --sale ID [--rate 10000 --duration 20 --buyers 200000] [--url http://localhost:3001]
- *                      [--retry-ratio 0.05] [--pay 50 --pay-wait 60]
+ * npm run load:sale -- [--sale ID | --units 5000 --sku SKU-HEADPHONES] [--rate 10000 --duration 20 --buyers 200000]
+ *                      [--url http://localhost:3001] [--retry-ratio 0.05] [--pay 50 --pay-wait 60]
  *
  * Drives flash-sale attempts over HTTP (POST /api/sales/:saleId/attempts) at a fixed,
  * open-loop rate with the generator the benchmarks use: buyers drawn at random from
  * --buyers ids, a share of requests resending an earlier attempt id as a retrying client
- * does. Prints a line per second (sent, answered by outcome) and a final table. With --pay N,
+ * does. Without --sale it first arms a sale of --units of --sku starting now, in the database
+ * (DATABASE_URL or the embedded one), and waits for the worker to start it. Prints a line per second (sent, answered by outcome) and a final table. With --pay N,
  * then behaves like N of the admitted buyers: polls GET /api/sales/:saleId/attempts/:attemptId
  * until the order exists and pays it at the payment provider (the built-in simulator, demo
  * mode), which notifies the order API like for any order. --url is the order API (default
@@ -22,10 +23,13 @@ import { STOREFRONT_SCOPES } from '@/shared/api-token-scopes';
 import { payAdmittedOrders } from './pay-sale-orders';
 import { percentile } from './bench-processes';
 import { driveSaleAttempts, formatSecond } from './sale-attempts';
+import { armSaleNow, LOAD_SALE_SKU } from './sale-ledger';
 
 const { values } = parseArgs({
   options: {
     sale: { type: 'string' },
+    units: { type: 'string', default: '5000' },
+    sku: { type: 'string', default: LOAD_SALE_SKU },
     rate: { type: 'string', default: '10000' },
     duration: { type: 'string', default: '20' },
     buyers: { type: 'string', default: '200000' },
@@ -41,8 +45,9 @@ const buyers = Number(values.buyers);
 const retryRatio = Number(values['retry-ratio']);
 const pay = Number(values.pay);
 const payWaitSeconds = Number(values['pay-wait']);
-if (!values.sale) {
-  console.error('--sale takes the id of an armed sale (the Sales screen shows it)');
+const units = Number(values.units);
+if (!Number.isInteger(units) || units < 1) {
+  console.error('--units takes the whole number of units of the sale to arm (without --sale)');
   process.exit(2);
 }
 if (!Number.isInteger(rate) || rate < 1 || !(durationSeconds > 0) || !Number.isInteger(buyers) || buyers < 1 || !(retryRatio >= 0 && retryRatio < 1) || !Number.isInteger(pay) || pay < 0 || !(payWaitSeconds > 0)) {
@@ -53,18 +58,20 @@ const baseUrl = new URL(values.url ?? process.env.ORDER_API_URL ?? 'http://local
 
 let database: ProvidedDatabase | null = null;
 let db: Database | null = null;
-if (!process.env.STOREFRONT_TOKEN) {
+if (!process.env.STOREFRONT_TOKEN || !values.sale) {
   database = await provideDatabase({ quiet: true });
   db = createDatabase(database.url, { max: 2 });
 }
-const runToken = db ? await issueApiToken(db, { name: 'npm run load:sale', scopes: STOREFRONT_SCOPES, actor: 'system:load-sale' }) : null;
+const runToken = !process.env.STOREFRONT_TOKEN ? await issueApiToken(db!, { name: 'npm run load:sale', scopes: STOREFRONT_SCOPES, actor: 'system:load-sale' }) : null;
 const token = runToken?.token ?? process.env.STOREFRONT_TOKEN!;
 const run = randomUUID().slice(0, 8);
+const saleId = values.sale ?? (await armSaleNow(db!, { name: `npm run load:sale ${run}`, units, sku: values.sku, armedBy: 'system:load-sale' }));
+if (!values.sale) console.log(`armed sale ${saleId}: ${units} units of ${values.sku}, live now`);
 
 try {
-  console.log(`load:sale: ${rate} attempts/s for ${durationSeconds} s against sale ${values.sale} at ${baseUrl}, ${buyers} buyers, ${(retryRatio * 100).toFixed(0)}% retries (run ${run})`);
+  console.log(`load:sale: ${rate} attempts/s for ${durationSeconds} s against sale ${saleId} at ${baseUrl}, ${buyers} buyers, ${(retryRatio * 100).toFixed(0)}% retries (run ${run})`);
   const result = await driveSaleAttempts(
-    { url: baseUrl, saleId: values.sale, token, rate, durationSeconds, buyers, retryRatio, buyerPrefix: `load-sale-${run}-` },
+    { url: baseUrl, saleId, token, rate, durationSeconds, buyers, retryRatio, buyerPrefix: `load-sale-${run}-` },
     (tally) => console.log(formatSecond(tally)),
   );
   const answered = Object.values(result.answered).reduce((sum, count) => sum + count, 0);
@@ -76,7 +83,7 @@ try {
   if (pay > 0) {
     const paying = result.admitted.slice(0, pay);
     console.log(`\n${paying.length} admitted buyer(s) wait for their order and pay it (up to ${payWaitSeconds} s)`);
-    const paid = await payAdmittedOrders({ url: baseUrl, saleId: values.sale, token, attempts: paying, deadlineMs: Date.now() + payWaitSeconds * 1_000 });
+    const paid = await payAdmittedOrders({ url: baseUrl, saleId, token, attempts: paying, deadlineMs: Date.now() + payWaitSeconds * 1_000 });
     console.log(`orders paid ${paid.paid}, order not there in time ${paid.noOrder}, payment failed ${paid.failed}; attempt → order p50 ${percentile(paid.orderWaitMs, 50).toFixed(0)} ms, p99 ${percentile(paid.orderWaitMs, 99).toFixed(0)} ms`);
     if (paid.noOrder + paid.failed > 0) process.exitCode = 1;
   }

@@ -33,7 +33,7 @@ import { issueApiToken } from '@/server/ops/api-tokens';
 import { STOREFRONT_SCOPES } from '@/shared/api-token-scopes';
 import { median, percentile, seedPendingOrders, startCommand } from './bench-processes';
 import { runCheckoutTraffic, type CheckoutTrafficJob, type CheckoutTrafficResult } from './checkout-traffic';
-import { armBenchSale, endBenchSale, saleLedger } from './bench-sale-ledger';
+import { armSaleNow, endSaleNow, saleLedger } from './sale-ledger';
 import { driveSaleAttempts, formatSecond, type SaleAttemptsJob, type SaleAttemptsResult } from './sale-attempts';
 
 type Role = 'attempts' | 'checkout' | 'third-parties';
@@ -166,7 +166,7 @@ async function main() {
       const loadBefore = loadavg()[0]!;
       console.log(`\nrun ${run}: normal shopping alone, ${checkoutRate} checkouts/s and ${checkoutRate} payment notifications/s for ${durationSeconds} s`);
       const without = await shopping(`without_${run}`);
-      const saleId = await armBenchSale(db, { units, run });
+      const saleId = await armSaleNow(db, { name: `bench:sale run ${run}`, units, armedBy: 'system:bench-sale' });
       console.log(`run ${run}: sale ${saleId} live with ${units} units; ${rate} attempts/s from ${buyers} buyers for ${durationSeconds} s, the same shopping beside it`);
       const job: SaleAttemptsJob = { url: orderApiUrl, saleId, token, rate, durationSeconds, buyers, retryRatio: 0.05, buyerPrefix: `bench-${run}-${randomUUID().slice(0, 6)}-` };
       const [sale, withSale] = await Promise.all([ask<Omit<SaleAttemptsResult, 'admitted'>>(attempts.child, job), shopping(`with_${run}`)]);
@@ -177,7 +177,7 @@ async function main() {
         ledger = await saleLedger(db, saleId);
       }
       const drainSeconds = (Date.now() - drainStarted) / 1_000;
-      await endBenchSale(db, saleId);
+      await endSaleNow(db, saleId);
       const answered = Object.values(sale.answered).reduce((sum, count) => sum + count, 0);
       const report: RunReport = {
         run,

@@ -4,24 +4,24 @@ import { armSale } from '@/server/sales/arm-sale';
 import { endSale } from '@/server/sales/end-sale';
 import { saleUnits, type SaleUnits } from '@/server/sales/sale-figures';
 
-/** The SKU the benchmark's sales sell: the demo catalog has 100,000 of it, enough for runs of 5,000. */
-const BENCH_SALE_SKU = 'SKU-HEADPHONES';
+/** The SKU load and benchmark sales sell by default: the demo catalog has 100,000 of it. */
+export const LOAD_SALE_SKU = 'SKU-HEADPHONES';
 
 /**
  * Arms a sale starting now with the product's own command (as an admin's would, without the
  * console's approval step) and resolves once the worker has started it.
  */
-export async function armBenchSale(db: Database, input: { units: number; run: number }): Promise<string> {
+export async function armSaleNow(db: Database, input: { name: string; units: number; sku?: string; armedBy: string }): Promise<string> {
   const now = Date.now();
   const sale = await armSale(db, {
-    name: `bench:sale run ${input.run}`,
-    sku: BENCH_SALE_SKU,
+    name: input.name,
+    sku: input.sku ?? LOAD_SALE_SKU,
     units: input.units,
     priceCents: 4_999,
     startsAt: new Date(now),
     endsAt: new Date(now + 30 * 60_000),
     perBuyerLimit: 1,
-    armedBy: 'system:bench-sale',
+    armedBy: input.armedBy,
   });
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -32,7 +32,7 @@ export async function armBenchSale(db: Database, input: { units: number; run: nu
   }
 }
 
-export async function endBenchSale(db: Database, saleId: string) {
+export async function endSaleNow(db: Database, saleId: string) {
   await endSale(db, { saleId, reason: 'manual' });
 }
 
