@@ -1,6 +1,6 @@
 /**
  * npm run load:sale -- [--sale ID | --units 5000 --sku SKU-HEADPHONES] [--rate 10000 --duration 20 --buyers 200000]
- *                      [--url http://localhost:3001] [--retry-ratio 0.05] [--pay 50 --pay-wait 60]
+ *                      [--url http://localhost:3001] [--retry-ratio 0.05] [--pay 50 --price-cents 4999 --pay-wait 60]
  *
  * Drives flash-sale attempts over HTTP (POST /api/sales/:saleId/attempts) at a fixed,
  * open-loop rate with the generator the benchmarks use: buyers drawn at random from
@@ -8,7 +8,7 @@
  * does. Without --sale it first arms a sale of --units of --sku starting now, in the database
  * (DATABASE_URL or the embedded one), and waits for the worker to start it. Prints a line per second (sent, answered by outcome) and a final table. With --pay N,
  * then behaves like N of the admitted buyers: polls GET /api/sales/:saleId/attempts/:attemptId
- * until the order exists and pays it at the payment provider (the built-in simulator, demo
+ * until the order exists and pays it (the sale price, --price-cents with --sale) at the payment provider (the built-in simulator, demo
  * mode), which notifies the order API like for any order. --url is the order API (default
  * ORDER_API_URL, else http://localhost:3001). Attempts carry STOREFRONT_TOKEN when set; else
  * the run registers a storefront token of its own in the database (DATABASE_URL or the
@@ -37,6 +37,7 @@ const { values } = parseArgs({
     'retry-ratio': { type: 'string', default: '0.05' },
     pay: { type: 'string', default: '0' },
     'pay-wait': { type: 'string', default: '60' },
+    'price-cents': { type: 'string' },
   },
 });
 const rate = Number(values.rate);
@@ -46,6 +47,10 @@ const retryRatio = Number(values['retry-ratio']);
 const pay = Number(values.pay);
 const payWaitSeconds = Number(values['pay-wait']);
 const units = Number(values.units);
+if (pay > 0 && values.sale && !(Number(values['price-cents']) > 0)) {
+  console.error('--pay with --sale needs --price-cents, the sale price a buyer pays');
+  process.exit(2);
+}
 if (!Number.isInteger(units) || units < 1) {
   console.error('--units takes the whole number of units of the sale to arm (without --sale)');
   process.exit(2);
@@ -65,7 +70,9 @@ if (!process.env.STOREFRONT_TOKEN || !values.sale) {
 const runToken = !process.env.STOREFRONT_TOKEN ? await issueApiToken(db!, { name: 'npm run load:sale', scopes: STOREFRONT_SCOPES, actor: 'system:load-sale' }) : null;
 const token = runToken?.token ?? process.env.STOREFRONT_TOKEN!;
 const run = randomUUID().slice(0, 8);
-const saleId = values.sale ?? (await armSaleNow(db!, { name: `npm run load:sale ${run}`, units, sku: values.sku, armedBy: 'system:load-sale' }));
+const { saleId, priceCents } = values.sale
+  ? { saleId: values.sale, priceCents: Number(values['price-cents']) }
+  : await armSaleNow(db!, { name: `npm run load:sale ${run}`, units, sku: values.sku, armedBy: 'system:load-sale' });
 if (!values.sale) console.log(`armed sale ${saleId}: ${units} units of ${values.sku}, live now`);
 
 try {
@@ -83,7 +90,7 @@ try {
   if (pay > 0) {
     const paying = result.admitted.slice(0, pay);
     console.log(`\n${paying.length} admitted buyer(s) wait for their order and pay it (up to ${payWaitSeconds} s)`);
-    const paid = await payAdmittedOrders({ url: baseUrl, saleId, token, attempts: paying, deadlineMs: Date.now() + payWaitSeconds * 1_000 });
+    const paid = await payAdmittedOrders({ url: baseUrl, saleId, token, priceCents, attempts: paying, deadlineMs: Date.now() + payWaitSeconds * 1_000 });
     console.log(`orders paid ${paid.paid}, order not there in time ${paid.noOrder}, payment failed ${paid.failed}; attempt → order p50 ${percentile(paid.orderWaitMs, 50).toFixed(0)} ms, p99 ${percentile(paid.orderWaitMs, 99).toFixed(0)} ms`);
     if (paid.noOrder + paid.failed > 0) process.exitCode = 1;
   }

@@ -11,7 +11,7 @@ export const LOAD_SALE_SKU = 'SKU-HEADPHONES';
  * Arms a sale starting now with the product's own command (as an admin's would, without the
  * console's approval step) and resolves once the worker has started it.
  */
-export async function armSaleNow(db: Database, input: { name: string; units: number; sku?: string; armedBy: string }): Promise<string> {
+export async function armSaleNow(db: Database, input: { name: string; units: number; sku?: string; armedBy: string }): Promise<{ saleId: string; priceCents: number }> {
   const now = Date.now();
   const sale = await armSale(db, {
     name: input.name,
@@ -26,7 +26,7 @@ export async function armSaleNow(db: Database, input: { name: string; units: num
   const deadline = Date.now() + 60_000;
   for (;;) {
     const [row] = await db.execute<{ state: string }>(sql`select state from sales where id = ${sale.id}`);
-    if (row?.state === 'live') return sale.id;
+    if (row?.state === 'live') return { saleId: sale.id, priceCents: sale.priceCents };
     if (Date.now() > deadline) throw new Error(`sale ${sale.id} is still ${row?.state} a minute after its start: is the worker running?`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

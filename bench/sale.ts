@@ -166,7 +166,7 @@ async function main() {
       const loadBefore = loadavg()[0]!;
       console.log(`\nrun ${run}: normal shopping alone, ${checkoutRate} checkouts/s and ${checkoutRate} payment notifications/s for ${durationSeconds} s`);
       const without = await shopping(`without_${run}`);
-      const saleId = await armSaleNow(db, { name: `bench:sale run ${run}`, units, armedBy: 'system:bench-sale' });
+      const { saleId } = await armSaleNow(db, { name: `bench:sale run ${run}`, units, armedBy: 'system:bench-sale' });
       console.log(`run ${run}: sale ${saleId} live with ${units} units; ${rate} attempts/s from ${buyers} buyers for ${durationSeconds} s, the same shopping beside it`);
       const job: SaleAttemptsJob = { url: orderApiUrl, saleId, token, rate, durationSeconds, buyers, retryRatio: 0.05, buyerPrefix: `bench-${run}-${randomUUID().slice(0, 6)}-` };
       const [sale, withSale] = await Promise.all([ask<Omit<SaleAttemptsResult, 'admitted'>>(attempts.child, job), shopping(`with_${run}`)]);
