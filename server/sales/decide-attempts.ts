@@ -1,7 +1,8 @@
-import { fillPlaceholders, sql } from 'drizzle-orm';
+import { and, eq, fillPlaceholders, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { companionDatabase, type Database } from '@/db/client';
 import { hasErrorCode } from '@/db/error-code';
+import { saleAttempts, type SaleAttempt } from '@/db/schema';
 import { createGroupCommit, type GroupCommit } from '@/db/group-commit';
 import { DomainError } from '@/server/errors';
 import { appendEventsFrom, wakeRelayAfterCommit } from '@/server/pipeline';
@@ -22,7 +23,11 @@ export type AttemptDecision =
 
 export interface SaleAdmission {
   decide(request: AttemptRequest): Promise<AttemptDecision>;
+  /** A decided attempt as the buyer polls it (with its order id once the order exists), or null. */
+  find(saleId: string, attemptId: string): Promise<RecordedAttempt | null>;
 }
+
+export type RecordedAttempt = Pick<SaleAttempt, 'saleId' | 'attemptId' | 'buyerId' | 'outcome' | 'reservationId' | 'paymentDeadline' | 'orderId'>;
 
 /**
  * Statements in flight per order-API process, and attempts per statement. Few in flight, as on
@@ -205,6 +210,21 @@ export function createSaleAdmission(db: Database, options: { poolSize: number })
       const decision = decideOnce(request).finally(() => inFlight.delete(key));
       inFlight.set(key, decision);
       return decision;
+    },
+    async find(saleId, attemptId) {
+      const [attempt] = await pool
+        .select({
+          saleId: saleAttempts.saleId,
+          attemptId: saleAttempts.attemptId,
+          buyerId: saleAttempts.buyerId,
+          outcome: saleAttempts.outcome,
+          reservationId: saleAttempts.reservationId,
+          paymentDeadline: saleAttempts.paymentDeadline,
+          orderId: saleAttempts.orderId,
+        })
+        .from(saleAttempts)
+        .where(and(eq(saleAttempts.saleId, saleId), eq(saleAttempts.attemptId, attemptId)));
+      return attempt ?? null;
     },
   };
 }
