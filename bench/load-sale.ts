@@ -82,7 +82,8 @@ try {
     (tally) => console.log(formatSecond(tally)),
   );
   const answered = Object.values(result.answered).reduce((sum, count) => sum + count, 0);
-  console.log(`\nsummary over ${result.seconds.toFixed(1)} s: sent ${result.sent} (${result.retries} retries of an earlier attempt id), answered ${answered}`);
+  const failed = Object.entries(result.failed).map(([kind, count]) => `${kind} ${count}`).join(', ');
+  console.log(`\nsummary over ${result.seconds.toFixed(1)} s: sent ${result.sent} (${result.retries} retries of an earlier attempt id), answered ${answered}${failed ? `, no answer: ${failed}` : ''}`);
   console.log('outcome         | answers');
   for (const [outcome, count] of Object.entries(result.answered).sort((a, b) => b[1] - a[1])) console.log(`${outcome.padEnd(15)} | ${String(count).padStart(7)}`);
   console.log(`answer time     | p50 ${percentile(result.latenciesMs, 50).toFixed(1)} ms, p99 ${percentile(result.latenciesMs, 99).toFixed(1)} ms, max ${percentile(result.latenciesMs, 100).toFixed(1)} ms`);

@@ -31,12 +31,16 @@ export interface SecondTally {
   second: number;
   sent: number;
   answered: Record<string, number>;
+  /** Requests that got no answer: timed out, or the connection failed. */
+  failed: number;
 }
 
 export interface SaleAttemptsResult {
   sent: number;
   retries: number;
   answered: Record<string, number>;
+  /** Requests without an answer, by what happened (timeout, network error). */
+  failed: Record<string, number>;
   /** Retries whose answer differed from their attempt's first answer (throttled or failed answers aside): must be 0. */
   retriesAnsweredDifferently: number;
   /** Client-side answer times of every answered request, in ms (sorted). */
@@ -97,14 +101,15 @@ export async function driveSaleAttempts(job: SaleAttemptsJob, onSecond?: (tally:
   }
 
   const answered: Record<string, number> = {};
+  const failed: Record<string, number> = {};
   const outcomes: (string | undefined)[] = new Array(total);
   const latenciesMs: number[] = [];
   const admitted: AdmittedAttempt[] = [];
-  let second: SecondTally = { second: 1, sent: 0, answered: {} };
+  let second: SecondTally = { second: 1, sent: 0, answered: {}, failed: 0 };
   const started = performance.now();
   const ticker = setInterval(() => {
     onSecond?.(second);
-    second = { second: second.second + 1, sent: 0, answered: {} };
+    second = { second: second.second + 1, sent: 0, answered: {}, failed: 0 };
   }, 1_000);
   const count = (outcome: string) => {
     answered[outcome] = (answered[outcome] ?? 0) + 1;
@@ -124,7 +129,9 @@ export async function driveSaleAttempts(job: SaleAttemptsJob, onSecond?: (tally:
         const first = firstOf[index]!;
         if (first === index && outcome === 'admitted') admitted.push({ attemptId: attemptOf[index]!, buyerId: buyerOf[index]!, body: parsed ?? {} });
       } catch (error) {
-        count(error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'network error');
+        const kind = error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'network error';
+        failed[kind] = (failed[kind] ?? 0) + 1;
+        second.failed++;
       }
     });
   } finally {
@@ -141,7 +148,7 @@ export async function driveSaleAttempts(job: SaleAttemptsJob, onSecond?: (tally:
     if (settled(outcomes[index]) && settled(outcomes[first]) && outcomes[index] !== outcomes[first]) retriesAnsweredDifferently++;
   }
   latenciesMs.sort((a, b) => a - b);
-  return { sent: total, retries, answered, retriesAnsweredDifferently, latenciesMs, seconds: (performance.now() - started) / 1_000, admitted };
+  return { sent: total, retries, answered, failed, retriesAnsweredDifferently, latenciesMs, seconds: (performance.now() - started) / 1_000, admitted };
 }
 
 /** One line for a second of the run: sent, and answered by outcome. */
@@ -150,5 +157,5 @@ export function formatSecond(tally: SecondTally): string {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([outcome, count]) => `${outcome} ${count}`)
     .join(', ');
-  return `[${String(tally.second).padStart(3)}s] sent ${String(tally.sent).padStart(6)}  answered ${outcomes || 'none yet'}`;
+  return `[${String(tally.second).padStart(3)}s] sent ${String(tally.sent).padStart(6)}  answered ${outcomes || 'none'}${tally.failed ? `  no answer ${tally.failed}` : ''}`;
 }

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { armSale } from '@/server/sales/arm-sale';
 import { endSale } from '@/server/sales/end-sale';
-import { saleUnits, type SaleUnits } from '@/server/sales/sale-figures';
+import { decisionQuantileMs, saleUnits, type SaleUnits } from '@/server/sales/sale-figures';
 
 /** The SKU load and benchmark sales sell by default: the demo catalog has 100,000 of it. */
 export const LOAD_SALE_SKU = 'SKU-HEADPHONES';
@@ -43,6 +43,9 @@ export interface SaleLedger extends SaleUnits {
   buyersOverLimit: number;
   /** Most sale orders created within one second. */
   peakOrdersPerSecond: number;
+  /** The order API's own decision times (request read to decision), from the figures it keeps per second: p50 and p99 bucket bounds, ms. */
+  serverDecisionP50Ms: number | null;
+  serverDecisionP99Ms: number | null;
 }
 
 /**
@@ -52,7 +55,7 @@ export interface SaleLedger extends SaleUnits {
  */
 export async function saleLedger(db: Database, saleId: string): Promise<SaleLedger> {
   const units = (await saleUnits(db, [saleId])).get(saleId)!;
-  const [row] = await db.execute<Omit<SaleLedger, keyof SaleUnits>>(sql`
+  const [row] = await db.execute<Omit<SaleLedger, keyof SaleUnits | 'serverDecisionP50Ms' | 'serverDecisionP99Ms'>>(sql`
     with admitted as (select order_id, order_created_at, returned_to from sale_attempts where sale_id = ${saleId} and outcome = 'admitted')
     select
       (select count(*)::int from admitted) as "admitted",
@@ -62,5 +65,10 @@ export async function saleLedger(db: Database, saleId: string): Promise<SaleLedg
       (select coalesce(max(created), 0)::int from (
         select count(*) as created from admitted where order_created_at is not null group by date_trunc('second', order_created_at)
       ) per_second) as "peakOrdersPerSecond"`);
-  return { ...units, ...row! };
+  const [histogram] = await db.execute<{ buckets: number[] | null }>(sql`
+    select array_agg(total order by i)::float8[] as buckets from (
+      select i, sum(count) as total from sale_attempt_seconds, unnest(decision_buckets) with ordinality as b(count, i) where sale_id = ${saleId} group by i
+    ) per_bucket`);
+  const buckets = histogram?.buckets ?? [];
+  return { ...units, ...row!, serverDecisionP50Ms: decisionQuantileMs(buckets, 0.5), serverDecisionP99Ms: decisionQuantileMs(buckets, 0.99) };
 }

@@ -64,6 +64,7 @@ interface RunReport {
   run: number;
   decisionP50: number;
   decisionP99: number;
+  serverDecisionP99: number | null;
   sent: number;
   answered: number;
   outcomes: Record<string, number>;
@@ -183,6 +184,7 @@ async function main() {
         run,
         decisionP50: percentile(sale.latenciesMs, 50),
         decisionP99: percentile(sale.latenciesMs, 99),
+        serverDecisionP99: ledger.serverDecisionP99Ms,
         sent: sale.sent,
         answered,
         outcomes: sale.answered,
@@ -202,7 +204,7 @@ async function main() {
       };
       reports.push(report);
       console.log(
-        `run ${run}: decision p50 ${report.decisionP50.toFixed(1)} ms, p99 ${report.decisionP99.toFixed(1)} ms; answered ${answered}/${sale.sent} ${JSON.stringify(sale.answered)}; ` +
+        `run ${run}: decision p50 ${report.decisionP50.toFixed(1)} ms, p99 ${report.decisionP99.toFixed(1)} ms (order API's own p99 ≤ ${report.serverDecisionP99 ?? '—'} ms); answered ${answered}/${sale.sent} ${JSON.stringify(sale.answered)}, no answer ${JSON.stringify(sale.failed)}; ` +
           `retries answered differently ${report.retriesAnsweredDifferently}; oversold ${report.oversold}, armed − (left + reserved + sold + returned to stock) = ${report.ledgerDifference}, buyers over the limit ${report.buyersOverLimit}; ` +
           `orders ${report.ordersCreated}/${report.admitted} admitted, peak ${report.peakOrdersPerSecond}/s (cap ${orderCap}), drained ${drainSeconds.toFixed(1)} s after the attempts; ` +
           `checkout p99 ${without.checkoutP99.toFixed(1)} → ${withSale.checkoutP99.toFixed(1)} ms, notification p99 ${without.notifyP99.toFixed(1)} → ${withSale.notifyP99.toFixed(1)} ms ` +
@@ -211,12 +213,13 @@ async function main() {
     }
 
     const m = (pick: (report: RunReport) => number) => median(reports.map(pick));
-    const row = (name: string, value: string, target: string) => console.log(`${name.padEnd(44)} | ${value.padStart(22)} | ${target}`);
+    const row = (name: string, value: string, target: string) => console.log(`${name.padEnd(48)} | ${value.padStart(22)} | ${target}`);
     console.log(`\nflash sale: ${units} units, ${buyers} buyers, ${rate} attempts/s for ${durationSeconds} s; medians of ${runs} run(s); load average now ${loadavg().map((value) => value.toFixed(2)).join(' ')} (shared machine)`);
     row('figure', 'median (each run)', 'target');
     const each = (pick: (report: RunReport) => number, digits = 1) => `${m(pick).toFixed(digits)} (${reports.map((report) => pick(report).toFixed(digits)).join(' / ')})`;
     row('decision p50 (ms)', each((report) => report.decisionP50), '');
     row('decision p99 (ms)', each((report) => report.decisionP99), '≤ 50');
+    row("order API's own decision p99 (ms, bucket bound)", each((report) => report.serverDecisionP99 ?? Number.NaN, 0), '');
     row('attempts answered / sent', `${m((report) => report.answered)} / ${m((report) => report.sent)}`, 'all');
     row('units oversold', each((report) => report.oversold, 0), '0');
     row('armed − (left + reserved + sold + to stock)', each((report) => report.ledgerDifference, 0), '0');
