@@ -52,6 +52,11 @@ export function SaleView({ saleId }: { saleId: string }) {
         <div className="row wrap">
           <h2>{sale.name}</h2>
           <SaleStateBadge state={sale.state} endReason={sale.endReason} />
+          {sale.state !== 'ended' && units.left === 0 && (
+            <span className="badge pending" data-testid="sale-sold-out" title="Every unit is admitted; units of unpaid orders come back to the sale while it runs">
+              sold out
+            </span>
+          )}
           <span className="spacer" />
           <UpdatedAgo at={figures.dataUpdatedAt} />
         </div>
