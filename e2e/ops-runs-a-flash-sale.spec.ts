@@ -39,6 +39,17 @@ test('ops arms a flash sale, watches it sell out under load, and reconciliation 
   await form.getByLabel('Starts').fill(localInput(new Date()));
   await form.getByLabel('Ends').fill(localInput(new Date(Date.now() + 60 * 60_000)));
   await form.getByLabel('Per-buyer limit').fill('1');
+
+  // Above SALE_APPROVAL_UNITS (1,000) a sale waits for a second admin instead of being armed.
+  await form.getByLabel('Units').fill('5000');
+  await form.getByRole('button', { name: 'Arm sale…' }).click();
+  const large = page.getByRole('dialog', { name: `Arm sale “${name}”` });
+  await large.getByLabel('Reason (kept in the audit log)').fill('e2e: a sale too large for one person');
+  await large.getByRole('button', { name: 'Arm sale' }).click();
+  await expect(page.getByTestId('sale-waiting-for-approval')).toContainText(/Waiting for approval.*Request #\d+ is waiting on the Approvals page/);
+  await expect(page).toHaveURL(/\/sales$/);
+
+  await form.getByLabel('Units').fill(String(UNITS));
   await form.getByRole('button', { name: 'Arm sale…' }).click();
   const dialog = page.getByRole('dialog', { name: `Arm sale “${name}”` });
   await expect(dialog).toContainText(`${UNITS} units of SKU-BOTTLE`);
