@@ -1,3 +1,5 @@
+import { ORDERS_TOPIC, parseOrderEvent } from '@/server/orders/events';
+import { endSoldOutSales } from '@/server/sales/end-sold-out-sales';
 import { parseSaleEvent, SALES_TOPIC } from '@/server/sales/events';
 import { createSaleOrders } from '@/server/sales/create-sale-orders';
 import { markSaleStarted } from '@/server/sales/pause-sale';
@@ -34,13 +36,26 @@ export function saleOrdersConsumer(options: { ordersPerSecond: number }): Consum
   });
 }
 
-/** A sale's clock: its stored state becomes live at the start time, and it ends at the end time (its units left go back to normal stock). */
+/**
+ * A sale's clock: its stored state becomes live at the start time; it ends at the end time (its
+ * units left go back to normal stock), or as sold out once a payment leaves no unit unpaid.
+ */
 export const saleClockConsumer = defineConsumer({
   group: SALE_CLOCK_GROUP,
-  topics: [SALES_TOPIC],
-  types: ['SaleStartDue', 'SaleTimeUp'],
+  topics: [SALES_TOPIC, ORDERS_TOPIC],
+  types: ['SaleStartDue', 'SaleTimeUp', 'OrderPaid'],
+  batchSize: 200,
   handler: async (event, { tx }) => {
     if (event.type === 'SaleStartDue') await markSaleStarted(tx, parseSaleEvent('SaleStartDue', event));
-    else await endSale(tx, { saleId: parseSaleEvent('SaleTimeUp', event).saleId, reason: 'time_up' });
+    else if (event.type === 'SaleTimeUp') await endSale(tx, { saleId: parseSaleEvent('SaleTimeUp', event).saleId, reason: 'time_up' });
+    else await endSoldOutSales(tx, [parseOrderEvent('OrderPaid', event).orderId]);
+  },
+  handleBatch: async (events, { tx }) => {
+    for (const event of events) {
+      if (event.type === 'SaleStartDue') await markSaleStarted(tx, parseSaleEvent('SaleStartDue', event));
+      else if (event.type === 'SaleTimeUp') await endSale(tx, { saleId: parseSaleEvent('SaleTimeUp', event).saleId, reason: 'time_up' });
+    }
+    const paid = events.filter((event) => event.type === 'OrderPaid').map((event) => parseOrderEvent('OrderPaid', event).orderId);
+    await endSoldOutSales(tx, paid);
   },
 });

@@ -43,7 +43,7 @@ export async function createSaleOrders(tx: Executor, attempts: readonly { saleId
   );
   await tx.insert(orderItems).values(created.map((order) => ({ orderId: order.orderId, sku: order.sku, quantity: 1, unitPriceCents: order.priceCents })));
   await tx.execute(sql`
-    update sale_attempts a set order_id = l.order_id, order_created_at = now()
+    update sale_attempts a set order_id = l.order_id, order_created_at = clock_timestamp()
     from unnest(${sql.param(created.map((o) => o.saleId))}::text[], ${sql.param(created.map((o) => o.attemptId))}::text[], ${sql.param(created.map((o) => o.orderId))}::text[])
       as l(sale_id, attempt_id, order_id)
     where a.sale_id = l.sale_id and a.attempt_id = l.attempt_id`);

@@ -131,6 +131,22 @@ describe('a flash sale end to end', () => {
     expect(ended).toEqual({ state: 'ended', end_reason: 'time_up' });
   });
 
+  it('ends as sold out once every unit is paid', async () => {
+    const { sale } = await liveSale({ units: 2, perBuyerLimit: 2 });
+    const first = await buy(sale.id, 'buyer-takes-all');
+    const second = await buy(sale.id, 'buyer-takes-all');
+    expect((await postSignedJson(system.notifyUrl, paymentNotification(first.orderId, 1_100))).status).toBe(200);
+    const [stillLive] = await db.execute<{ state: string }>(sql`select state from sales where id = ${sale.id}`);
+    expect(stillLive!.state).not.toBe('ended');
+    expect((await postSignedJson(system.notifyUrl, paymentNotification(second.orderId, 1_100))).status).toBe(200);
+    const ended = await eventually('the sale to end sold out', async () => {
+      const [row] = await db.execute<{ state: string; end_reason: string | null }>(sql`select state, end_reason from sales where id = ${sale.id}`);
+      return row!.state === 'ended' ? row : undefined;
+    });
+    expect(ended).toEqual({ state: 'ended', end_reason: 'sold_out' });
+    expect(await unitsOf(sale.id)).toMatchObject({ left: 0, reserved: 0, sold: 2, returnedToStock: 0 });
+  });
+
   it('answers not_live while paused', async () => {
     const { sale } = await liveSale();
     await pauseSale(db, { saleId: sale.id });
