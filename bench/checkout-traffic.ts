@@ -29,7 +29,7 @@ export interface CheckoutTrafficResult {
  * signed notifications for unpaid orders, each open-loop at `rate`, timed by the client.
  */
 export async function runCheckoutTraffic(job: CheckoutTrafficJob): Promise<CheckoutTrafficResult> {
-  const client = keepAliveClient(job.url, { timeoutMs: 30_000 });
+  const client = keepAliveClient(job.url, { timeoutMs: 30_000, maxConnections: 200 });
   const total = Math.min(job.pendingOrders.length, Math.round(job.rate * job.durationSeconds));
   const secrets = paymentWebhookSecrets();
   const storefront = { 'content-type': 'application/json', authorization: `Bearer ${job.token}` };

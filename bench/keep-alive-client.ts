@@ -13,17 +13,38 @@ export interface KeepAliveAnswer {
  * servers send back (a status line, headers with Content-Length, a body) and spends about a
  * third of node:http's CPU per request, which on a two-core machine is CPU the server under
  * test gets back. Anything it does not understand fails the request, never the run.
+ *
+ * With `maxConnections`, requests beyond that many in flight wait in order for a connection to
+ * come free, as a browser's or a proxy's do: a server that falls behind then sees a queue, not
+ * tens of thousands of new connections (which exhaust ports and descriptors on one machine
+ * and fail for reasons that are not the server's). Their time in the queue is in what the
+ * caller measures.
  */
-export function keepAliveClient(origin: string, options: { timeoutMs: number }) {
+export function keepAliveClient(origin: string, options: { timeoutMs: number; maxConnections?: number }) {
   const { hostname, port } = new URL(origin);
+  const maxConnections = options.maxConnections ?? Infinity;
   const idle: Connection[] = [];
+  const queued: { request: Buffer; resolve: (answer: KeepAliveAnswer) => void; reject: (error: Error) => void }[] = [];
+  let open = 0;
+
+  /** A connection came free (or one closed): the oldest queued request goes next. */
+  const dispatch = (free: Connection | null) => {
+    const next = queued.shift();
+    if (!next) {
+      if (free) idle.push(free);
+      return;
+    }
+    (free ?? new Connection()).send(next.request).then(next.resolve, next.reject);
+  };
 
   class Connection {
     readonly socket: Socket;
     private received: Buffer = Buffer.alloc(0);
+    private closed = false;
     private waiting: { resolve: (answer: KeepAliveAnswer) => void; reject: (error: Error) => void; timer: NodeJS.Timeout } | null = null;
 
     constructor() {
+      open++;
       this.socket = connect({ host: hostname, port: Number(port), noDelay: true });
       this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
       this.socket.on('error', (error) => this.fail(error));
@@ -55,8 +76,8 @@ export function keepAliveClient(origin: string, options: { timeoutMs: number }) 
       this.waiting = null;
       if (!waiting) return;
       clearTimeout(waiting.timer);
-      idle.push(this);
       waiting.resolve({ status, retryAfter, body });
+      dispatch(this);
     }
 
     private fail(error: Error) {
@@ -65,6 +86,11 @@ export function keepAliveClient(origin: string, options: { timeoutMs: number }) 
       const index = idle.indexOf(this);
       if (index !== -1) idle.splice(index, 1);
       this.socket.destroy();
+      if (!this.closed) {
+        this.closed = true;
+        open--;
+        if (queued.length > 0) dispatch(null);
+      }
       if (waiting) {
         clearTimeout(waiting.timer);
         waiting.reject(error);
@@ -72,7 +98,11 @@ export function keepAliveClient(origin: string, options: { timeoutMs: number }) 
     }
   }
 
-  const answer = (request: Buffer): Promise<KeepAliveAnswer> => (idle.pop() ?? new Connection()).send(request);
+  const answer = (request: Buffer): Promise<KeepAliveAnswer> => {
+    const free = idle.pop();
+    if (free || open < maxConnections) return (free ?? new Connection()).send(request);
+    return new Promise((resolve, reject) => queued.push({ request, resolve, reject }));
+  };
 
   return {
     /** The bytes of a POST, built ahead of time so that sending it costs only the write. */
