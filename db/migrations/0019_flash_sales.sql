@@ -27,14 +27,14 @@ CREATE TABLE "sale_attempts" (
 	"order_id" text,
 	"order_created_at" timestamp with time zone,
 	"returned_to" "sale_return",
-	CONSTRAINT "sale_attempts_sale_id_attempt_id_pk" PRIMARY KEY("sale_id","attempt_id")
+	CONSTRAINT "sale_attempts_attempt_id_sale_id_pk" PRIMARY KEY("attempt_id","sale_id")
 );
 --> statement-breakpoint
 CREATE TABLE "sale_buyers" (
 	"sale_id" text NOT NULL,
 	"buyer_id" text NOT NULL,
 	"units" integer NOT NULL,
-	CONSTRAINT "sale_buyers_sale_id_buyer_id_pk" PRIMARY KEY("sale_id","buyer_id")
+	CONSTRAINT "sale_buyers_buyer_id_sale_id_pk" PRIMARY KEY("buyer_id","sale_id")
 );
 --> statement-breakpoint
 CREATE TABLE "sale_shards" (
@@ -69,12 +69,9 @@ CREATE TABLE "sales" (
 	CONSTRAINT "sales_ends_after_start" CHECK ("sales"."ends_at" > "sales"."starts_at")
 );
 --> statement-breakpoint
-ALTER TABLE "sale_attempts" ADD CONSTRAINT "sale_attempts_sale_id_sales_id_fk" FOREIGN KEY ("sale_id") REFERENCES "public"."sales"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "sale_buyers" ADD CONSTRAINT "sale_buyers_sale_id_sales_id_fk" FOREIGN KEY ("sale_id") REFERENCES "public"."sales"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sale_shards" ADD CONSTRAINT "sale_shards_sale_id_sales_id_fk" FOREIGN KEY ("sale_id") REFERENCES "public"."sales"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sales" ADD CONSTRAINT "sales_sku_skus_sku_fk" FOREIGN KEY ("sku") REFERENCES "public"."skus"("sku") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-CREATE UNIQUE INDEX "sale_attempts_order_idx" ON "sale_attempts" USING btree ("order_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "sale_attempts_reservation_idx" ON "sale_attempts" USING btree ("reservation_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "sale_attempts_order_idx" ON "sale_attempts" USING btree ("order_id") WHERE "sale_attempts"."order_id" is not null;--> statement-breakpoint
 CREATE INDEX "sale_attempts_awaiting_order_idx" ON "sale_attempts" USING btree ("sale_id") WHERE "sale_attempts"."outcome" = 'admitted' and "sale_attempts"."order_id" is null;--> statement-breakpoint
 CREATE INDEX "sale_attempts_admitted_idx" ON "sale_attempts" USING btree ("sale_id","buyer_id") WHERE "sale_attempts"."outcome" = 'admitted';--> statement-breakpoint
 CREATE INDEX "sales_created_idx" ON "sales" USING btree ("created_at" DESC NULLS LAST);

@@ -70,9 +70,9 @@ export const saleShards = pgTable(
 export const saleAttempts = pgTable(
   'sale_attempts',
   {
-    saleId: text('sale_id')
-      .notNull()
-      .references(() => sales.id),
+    // No foreign key to sales: the admission statement reads the sale itself, and a key check per
+    // attempt row cost as much as the rest of its insert.
+    saleId: text('sale_id').notNull(),
     attemptId: text('attempt_id').notNull(),
     buyerId: text('buyer_id').notNull(),
     contactPhone: text('contact_phone'),
@@ -86,9 +86,10 @@ export const saleAttempts = pgTable(
     returnedTo: saleReturnEnum('returned_to'),
   },
   (table) => [
-    primaryKey({ columns: [table.saleId, table.attemptId] }),
-    uniqueIndex('sale_attempts_order_idx').on(table.orderId),
-    uniqueIndex('sale_attempts_reservation_idx').on(table.reservationId),
+    // The attempt id first: a batch looks its attempts up by id, and an index led by the sale
+    // would let a plan made while the sale was small scan all of its attempts instead.
+    primaryKey({ columns: [table.attemptId, table.saleId] }),
+    uniqueIndex('sale_attempts_order_idx').on(table.orderId).where(sql`${table.orderId} is not null`),
     // The admitted attempts still waiting for their order: the sale's figures and its reconciliation.
     index('sale_attempts_awaiting_order_idx').on(table.saleId).where(sql`${table.outcome} = 'admitted' and ${table.orderId} is null`),
     index('sale_attempts_admitted_idx').on(table.saleId, table.buyerId).where(sql`${table.outcome} = 'admitted'`),
@@ -99,13 +100,13 @@ export const saleAttempts = pgTable(
 export const saleBuyers = pgTable(
   'sale_buyers',
   {
-    saleId: text('sale_id')
-      .notNull()
-      .references(() => sales.id),
+    // No foreign key, as for sale_attempts.
+    saleId: text('sale_id').notNull(),
     buyerId: text('buyer_id').notNull(),
     units: integer('units').notNull(),
   },
-  (table) => [primaryKey({ columns: [table.saleId, table.buyerId] })],
+  // The buyer first, for the same reason as sale_attempts' key.
+  (table) => [primaryKey({ columns: [table.buyerId, table.saleId] })],
 );
 
 /**

@@ -41,6 +41,8 @@ const RACE_ERRORS = new Set(['23505', '40P01']);
 const MAX_RACES = 8;
 /** An attempt short of units while other statements held shards is decided again, at most this often. */
 const MAX_SHARD_WAITS = 50;
+/** A statement's place in its sale's ring of shards is drawn below this (SALE_SHARDS is at most 256), then taken modulo the sale's shards. */
+const MAX_SHARDS = 256;
 
 type Row = {
   position: number;
@@ -61,8 +63,9 @@ type Row = {
  * - a buyer whose admitted units (read under the buyer row's lock, so every process sees the
  *   latest count) plus those earlier in this batch reach the limit → limit_reached;
  * - otherwise the attempt takes one unit from a shard this statement locked, or is sold_out
- *   when no shard has one left. Shards another statement holds are skipped rather than waited
- *   for; an attempt short only because of them is not answered but decided again ('retry').
+ *   when no shard has one left. A statement locks only the shards it needs, starting at a random
+ *   place in the ring of shards, and skips those another statement holds rather than waiting;
+ *   an attempt short only because of them is not answered but decided again ('retry').
  *
  * The same statement decrements the shards, counts the buyers' units, records every decided
  * attempt (admitted ones with a reservation id and payment deadline) and appends
@@ -77,6 +80,7 @@ const DECIDE_ATTEMPTS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQ
       with ordinality as r(attempt_id, buyer_id, contact_phone, position)
   ), sale as (
     select s.id, s.per_buyer_limit, s.payment_timeout_ms,
+           (select count(*) from sale_shards sh where sh.sale_id = s.id)::int as shard_count,
            s.state in ('scheduled', 'live') and now() >= s.starts_at and now() < s.ends_at as live
     from sales s where s.id = ${sql.placeholder('saleId')}
   ), existing as (
@@ -86,7 +90,9 @@ const DECIDE_ATTEMPTS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQ
     select i.* from input i where not exists (select 1 from existing e where e.attempt_id = i.attempt_id)
   ), buyers as materialized (
     select b.buyer_id, b.units from sale_buyers b
-    where b.sale_id = ${sql.placeholder('saleId')} and b.buyer_id in (select f.buyer_id from fresh f, sale where sale.live)
+    -- Looked up as an array, so both columns of the primary key are the index condition however
+    -- few buyers the plan was made for: a join here scanned every buyer of the sale.
+    where b.sale_id = ${sql.placeholder('saleId')} and b.buyer_id = any(array(select f.buyer_id from fresh f, sale where sale.live))
     order by b.buyer_id
     for update
   ), eligible as materialized (
@@ -96,14 +102,24 @@ const DECIDE_ATTEMPTS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQ
       from fresh f left join buyers b on b.buyer_id = f.buyer_id
     ) ranked, sale
     where sale.live and ranked.buyer_units <= sale.per_buyer_limit
+  ), needed as (
+    -- How many shards, from this statement's own place in the ring (its offset, random per
+    -- statement), hold units enough for the eligible attempts, as last committed; one spare
+    -- for a shard another statement drains meanwhile.
+    select count(*) filter (where before < (select count(*) from eligible)) + 1 as shards
+    from (
+      select sum(sh.units_left) over (order by (sh.shard + ${sql.placeholder('offset')}::int) % (select shard_count from sale)) - sh.units_left as before
+      from sale_shards sh where sh.sale_id = ${sql.placeholder('saleId')} and sh.units_left > 0
+    ) ring
   ), shards as materialized (
     select sh.shard, sh.units_left from sale_shards sh
     where sh.sale_id = ${sql.placeholder('saleId')} and sh.units_left > 0 and exists (select 1 from eligible)
-    order by sh.shard
+    order by (sh.shard + ${sql.placeholder('offset')}::int) % (select shard_count from sale)
     for update skip locked
+    limit (select shards from needed)
   ), allocated as (
     select e.attempt_id, g.shard
-    from eligible e join (select shard, units_left, sum(units_left) over (order by shard) as upto from shards) g
+    from eligible e join (select shard, units_left, sum(units_left) over (order by (shard + ${sql.placeholder('offset')}::int) % (select shard_count from sale)) as upto from shards) g
       on e.unit_no > g.upto - g.units_left and e.unit_no <= g.upto
   ), held_elsewhere as (
     select exists (
@@ -129,7 +145,7 @@ const DECIDE_ATTEMPTS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQ
   ), counted as (
     update sale_buyers b set units = b.units + t.units
     from admitted_buyers t
-    where b.sale_id = ${sql.placeholder('saleId')} and b.buyer_id = t.buyer_id
+    where b.sale_id = ${sql.placeholder('saleId')} and b.buyer_id = any(array(select buyer_id from buyers)) and b.buyer_id = t.buyer_id
   ), first_counted as (
     insert into sale_buyers (sale_id, buyer_id, units)
     select ${sql.placeholder('saleId')}, t.buyer_id, t.units from admitted_buyers t
@@ -170,8 +186,14 @@ const DECIDE_ATTEMPTS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQ
  * sale's own pool. The decision lives in PostgreSQL, so every process shares it.
  */
 export function createSaleAdmission(db: Database, options: { poolSize: number }): SaleAdmission {
-  // Planned once per connection: the statement's best plan does not depend on its values.
-  const pool = companionDatabase(db, { max: options.poolSize, applicationName: 'conveyor-sale', settings: { plan_cache_mode: 'force_generic_plan' } });
+  // Planned once per connection: the statement's best plan does not depend on its values. Every
+  // query on this pool finds its rows by key, so sequential scans are off: a plan made while a
+  // sale's tables were small would otherwise scan them for good once they hold 200,000 buyers.
+  const pool = companionDatabase(db, {
+    max: options.poolSize,
+    applicationName: 'conveyor-sale',
+    settings: { plan_cache_mode: 'force_generic_plan', enable_seqscan: 'off' },
+  });
   const inFlight = new Map<string, Promise<AttemptDecision>>();
   const groupCommit: GroupCommit<AttemptRequest, Row> = createGroupCommit({
     run: (requests) => decideBySale(pool, db, requests),
@@ -250,6 +272,8 @@ async function decideSaleBatch(pool: Database, saleId: string, batch: AttemptReq
     attemptIds: batch.map((request) => request.attemptId),
     buyerIds: batch.map((request) => request.buyerId),
     contactPhones: batch.map((request) => request.contactPhone ?? null),
+    // Where in the ring of shards this statement starts, so concurrent statements take different ones.
+    offset: Math.floor(Math.random() * MAX_SHARDS),
   });
   for (let race = 0; ; race++) {
     try {

@@ -43,7 +43,7 @@ describe('the flash-sale check of reconciliation', () => {
     await db.execute(sql`
       insert into sale_attempts (sale_id, attempt_id, buyer_id, outcome, shard, reservation_id, payment_deadline)
       values (${sale.id}, 'forged-attempt', 'b', 'admitted', 0, 'rsv_forged', now())`);
-    await db.execute(sql`update sale_shards set units_left = units_left - 1 where sale_id = ${sale.id} and shard = (select max(shard) from sale_shards where sale_id = ${sale.id})`);
+    await db.execute(sql`update sale_shards set units_left = units_left - 1 where sale_id = ${sale.id} and shard = (select shard from sale_shards where sale_id = ${sale.id} order by units_left desc limit 1)`);
     const found = (await reconcileSales(db, { lookbackMs })).filter((difference) => difference.saleId === sale.id);
     expect(found).toEqual([expect.objectContaining({ kind: 'sale_buyer_over_limit', details: { buyerId: 'b', admitted: 3, limit: 2 } })]);
     const run = await runReconciliation(db, { trigger: 'manual', startedBy: 'test', settings: { settleMs: 0, lookbackMs } });
