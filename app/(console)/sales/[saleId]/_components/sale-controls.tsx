@@ -84,21 +84,21 @@ export function SaleControls({ sale }: { sale: Sale }) {
           End sale…
         </button>
         {canChangeLimit && (
-        <form
-          className="row"
-          onSubmit={(event) => {
-            event.preventDefault();
-            if (limitValid) open({ kind: 'limit', perBuyerLimit: newLimit });
-          }}
-        >
-          <label className="field">
-            New per-buyer limit
-            <input type="number" min={1} step={1} value={limit} onChange={(event) => setLimit(event.target.value)} placeholder={String(sale.perBuyerLimit)} />
-          </label>
-          <button type="submit" disabled={!limitValid}>
-            Change limit…
-          </button>
-        </form>
+          <form
+            className="row"
+            onSubmit={(event) => {
+              event.preventDefault();
+              if (limitValid) open({ kind: 'limit', perBuyerLimit: newLimit });
+            }}
+          >
+            <label className="field">
+              New per-buyer limit
+              <input type="number" min={1} step={1} value={limit} onChange={(event) => setLimit(event.target.value)} placeholder={String(sale.perBuyerLimit)} />
+            </label>
+            <button type="submit" disabled={!limitValid}>
+              Change limit…
+            </button>
+          </form>
         )}
       </div>
       {notice && (
