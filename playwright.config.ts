@@ -44,6 +44,8 @@ export default defineConfig({
       // SMS deliveries give up after a few quick attempts, so a journey sees them reach dead letters.
       NOTIFICATIONS_MAX_ATTEMPTS: '3',
       NOTIFICATIONS_RETRY_MAX_MS: '500',
+      // The flash-sale journey runs `npm run load:sale` from this machine's one address: unthrottled, it sells out in a second.
+      SALE_ATTEMPTS_PER_ADDRESS_PER_SECOND: '0',
     },
   },
 });

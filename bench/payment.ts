@@ -16,14 +16,12 @@
  * the median per rate. Uses DATABASE_URL's server, else an embedded one under
  * .data/bench-postgres, in a throw-away database.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { provisionAppRole } from '@/db/app-role';
 import { createDatabase, type Database } from '@/db/client';
@@ -33,17 +31,24 @@ import { answerPaymentNotification } from '@/server/http/payment-notifications';
 import { serveHttp } from '@/server/http/serve-http';
 import { createSimulators, simulatorDatabase } from '@/server/integrations/simulators';
 import { paymentWebhookSecrets, signedHeaders, webhookHeaders } from '@/server/integrations/webhook-signature';
-import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
-import { getLag } from '@/server/pipeline';
 import { withProgress } from '@/server/cli/print-progress';
-import { backgroundTier, type BackgroundTier } from './background-tier';
+import { seedCatalog } from '@/server/orders/seed-catalog';
+import { backgroundTier } from './background-tier';
+import {
+  backgroundOtherTiersSessions,
+  cpuSecondsOf,
+  machineCpuTicks,
+  median,
+  percentile,
+  processTree,
+  seedPendingOrders,
+  startCommand,
+  totalLag,
+  waitForConsumers,
+  type Target,
+} from './bench-processes';
 import { startAtFixedRate } from './fixed-rate';
 import { keepAliveClient } from './keep-alive-client';
-
-interface Target {
-  orderId: string;
-  amountCents: number;
-}
 
 interface Job {
   url: string;
@@ -134,13 +139,6 @@ async function serveThirdParties(databaseUrl: string, orderApiUrl: string) {
 
 /** Seconds each run goes at its rate before it is measured (see `measure`). */
 const WARM_UP_SECONDS = 2;
-const tsx = path.resolve('node_modules/tsx/dist/cli.mjs');
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 
 /**
  * The "before" design: the same transaction, then every downstream system called inline, in
@@ -167,68 +165,6 @@ async function serveInlineDesign(db: Database, thirdPartiesUrl: string) {
   });
 }
 
-/** Unpaid orders written in bulk (stock frozen to match), so the measured phase only pays. */
-async function seedPendingOrders(db: Database, phase: string, count: number): Promise<Target[]> {
-  const skus = demoCatalog.map(([sku, , priceCents]) => ({ sku, priceCents }));
-  const rows = await db.execute<{ id: string; total_cents: number }>(sql`
-    with catalog as (select * from jsonb_to_recordset(${JSON.stringify(skus)}::jsonb) as c(sku text, "priceCents" int)),
-    numbered as (select row_number() over () - 1 as n, sku, "priceCents" from catalog),
-    wanted as (select g, (select count(*) from catalog) as skus from generate_series(0, ${count - 1}) g),
-    planned as (
-      select ${`bench_${phase}_`} || w.g as id, 'bench-user-' || (w.g % 20000) as user_id, n.sku, n."priceCents" as price
-      from wanted w join numbered n on n.n = w.g % w.skus
-    ),
-    inserted as (
-      insert into orders (id, user_id, contact_phone, status, stock_state, total_cents, payment_deadline)
-      select id, user_id, '+15550000000', 'PENDING_PAYMENT', 'FROZEN', price, now() + interval '2 hours' from planned
-      returning id, total_cents
-    ),
-    items as (insert into order_items (order_id, sku, quantity, unit_price_cents) select id, sku, 1, price from planned),
-    frozen as (
-      update skus set available = skus.available - f.units
-      from (select sku, count(*)::int as units from planned group by sku) f where skus.sku = f.sku
-    )
-    select id, total_cents from inserted`);
-  // Statistics as a live table has them (autovacuum would take a while to notice a bulk
-  // insert): without them the planner takes a table of thousands of orders for a tiny one.
-  await db.execute(sql`analyze orders, order_items`);
-  return rows.map((row) => ({ orderId: row.id, amountCents: row.total_cents }));
-}
-
-/**
- * On one machine the worker tier's share of the database is the CPU of its sessions, so
- * they join the background tier too: every session of this database but the web tier's.
- * Only for the embedded server, whose process ids are this machine's.
- */
-function backgroundOtherTiersSessions(db: Database, tier: BackgroundTier): () => void {
-  const added = new Set<number>();
-  const timer = setInterval(() => {
-    db.execute<{ pid: number }>(sql`
-      select pid from pg_stat_activity
-      where datname = current_database() and backend_type = 'client backend' and application_name <> 'bench-web'`)
-      .then((rows) => {
-        for (const { pid } of rows) {
-          if (added.has(pid)) continue;
-          added.add(pid);
-          tier.add(pid);
-        }
-      })
-      .catch(() => {});
-  }, 250);
-  return () => clearInterval(timer);
-}
-
-const totalLag = async (db: Database) => (await getLag(db)).reduce((sum, group) => sum + group.lag, 0);
-
-async function waitForConsumers(db: Database, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    const lag = await totalLag(db);
-    if (lag === 0 || Date.now() - started > timeoutMs) return lag;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 function startChild(childRole: Role, args: string[] = []): Promise<{ child: ChildProcess; url?: string }> {
   // A session of its own (detached), so that, with autogroup scheduling, it does not share the web tier's CPU share.
   const child = fork(fileURLToPath(import.meta.url), [childRole, ...args], { execArgv: process.execArgv, detached: true });
@@ -238,62 +174,11 @@ function startChild(childRole: Role, args: string[] = []): Promise<{ child: Chil
   });
 }
 
-/**
- * Starts one of the product's commands (server/cli/<script>) exactly as `npm run` does, and
- * resolves once a line of its output says it is ready.
- */
-function startCommand(script: string, env: Record<string, string>, isReady: (line: string) => boolean): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [tsx, `server/cli/${script}`], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      if (lines.some(isReady)) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
-  });
-}
-
 function runInGenerator(generator: ChildProcess, job: Job): Promise<JobResult> {
   return new Promise((resolve) => {
     generator.once('message', (result) => resolve(result as JobResult));
     generator.send(job);
   });
-}
-
-/** A process and its descendants (`tsx` runs the command in a child process of its own), from /proc. */
-function processTree(pid: number): number[] {
-  let children: number[] = [];
-  try {
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      children = children.concat(readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
-    }
-  } catch {
-    // ended meanwhile
-  }
-  return [pid, ...children.flatMap(processTree)];
-}
-
-/** CPU seconds a process tree has used (user + system), from /proc. */
-function cpuSecondsOf(pid: number): number {
-  let ticks = 0;
-  for (const member of processTree(pid)) {
-    try {
-      const fields = readFileSync(`/proc/${member}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return ticks / 100;
-}
-
-/** The machine's CPU time so far, in ticks: all of it, and what the hypervisor took for other guests (steal). */
-function machineCpuTicks(): { total: number; steal: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
 }
 
 /** Cumulative bucket counts of the order API's notification latency histogram, by upper bound in seconds. */

@@ -26,6 +26,7 @@ const sections: { href: string; label: string; adminOnly?: boolean; badge?: () =
   { href: '/reconciliation', label: 'Reconciliation' },
   { href: '/alerts', label: 'Alerts', badge: OpenAlertsBadge },
   { href: '/reports', label: 'Reports' },
+  { href: '/sales', label: 'Sales' },
   { href: '/third-parties', label: 'Third parties' },
   { href: '/approvals', label: 'Approvals', badge: PendingApprovalsBadge },
   { href: '/audit', label: 'Audit log' },

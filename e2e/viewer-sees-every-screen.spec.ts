@@ -6,7 +6,7 @@ test('a viewer sees every ops screen and no action; a forced action is denied an
   await payOrder(page.request, order);
   await signIn(page, 'viewer');
 
-  const actionNames = /^(Re-push to WMS|Retry refund|Close order|Replay.*|Discard.*|Retry.*now.*|Give up.*|Pause|Resume|Reset offsets…|Edit)$/;
+  const actionNames = /^(Re-push to WMS|Retry refund|Close order|Replay.*|Discard.*|Retry.*now.*|Give up.*|Pause|Resume|Reset offsets…|Edit|Arm sale…|Pause…|End sale…|Change limit…)$/;
   for (const [path, heading] of [
     ['/', 'Overview'],
     ['/orders', 'Orders'],
@@ -16,6 +16,7 @@ test('a viewer sees every ops screen and no action; a forced action is denied an
     ['/dead-letters', 'Dead letters'],
     ['/failed-pushes', 'Failed pushes'],
     ['/third-parties', 'Third parties'],
+    ['/sales', 'Sales'],
   ] as const) {
     await page.goto(path);
     await expect(page.getByRole('heading', { level: 1 })).toContainText(heading);

@@ -6,3 +6,4 @@ export * from './orders';
 export * from './integrations';
 export * from './reconciliation';
 export * from './long-work';
+export * from './sales';

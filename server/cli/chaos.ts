@@ -444,7 +444,7 @@ async function duplicatedEffects(): Promise<{ what: string; count: number }[]> {
     'order refunded more than once': sql`select count(*)::int as count from (select order_id from refunds where kind = 'order' and status = 'SUCCEEDED' group by order_id having count(*) > 1) d`,
     'provider refunded more than paid': sql`select count(*)::int as count from sim_payments where refunded_cents > amount_cents`,
     'payment recorded twice for an order by one provider payment': sql`select count(*)::int as count from (select id from payments group by id having count(*) > 1) d`,
-    'stock moved twice (not conserved)': sql`select count(*)::int as count from ${skuStock} stock where available + frozen + sold <> total`,
+    'stock moved twice (not conserved)': sql`select count(*)::int as count from ${skuStock} stock where available + frozen + sold + held <> total`,
   };
   const found: { what: string; count: number }[] = [];
   for (const [what, query] of Object.entries(queries)) {

@@ -11,7 +11,7 @@ import { retryWhileDatabaseUnavailable } from '@/db/database-unavailable';
 import { provideDatabase } from '@/db/provide-database';
 import { DEFAULT_REDELIVERY_GIVES_UP_AFTER_MS } from '@/server/integrations/simulators';
 import { paymentWebhookSecrets, wmsWebhookSecrets } from '@/server/integrations/webhook-signature';
-import { orderApiSettings, startOrderApi } from '@/server/runtime/order-api';
+import { orderApiSettings, saleDoorSettings, startOrderApi } from '@/server/runtime/order-api';
 import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
 import { checkDatabaseRole, checkWebhookSecrets } from '@/server/runtime/production-checks';
 import { announceRunMode, runMode } from '@/server/runtime/run-mode';
@@ -37,6 +37,7 @@ await startingProcess('order-api', async () => {
   wmsWebhookSecrets();
   const { demo } = mode;
   const routes = orderApiSettings();
+  const sales = saleDoorSettings();
   const database = await provideDatabase({ quiet: true });
   const simulators = booleanSetting('SIMULATORS', demo);
   const demoOrdersPerMinute = demo ? wholeNumberSetting('DEMO_ORDERS_PER_MINUTE', 20) : 0;
@@ -55,6 +56,7 @@ await startingProcess('order-api', async () => {
     maxBodyBytes,
     keepAliveTimeoutMs,
     routes,
+    sales,
     // Outside demo mode a storefront's token is made by an admin in the console, never taken from the environment.
     demoStorefrontToken: demo ? demoStorefrontTokenSetting() : undefined,
   });

@@ -15,6 +15,8 @@ export interface ConsumerDependencies {
   backoff?: BackoffPolicy;
   /** Provider refund attempts before the refund is REFUND_FAILED (default 6). */
   refundAttempts?: number;
+  /** Orders per second this process creates from flash-sale attempts (default SALE_ORDERS_PER_SECOND). */
+  saleOrdersPerSecond?: number;
 }
 
 export function defaultConsumerDependencies(): ConsumerDependencies {

@@ -9,3 +9,7 @@ export const FULFILMENT_GROUP = 'fulfilment';
 export const REFUNDS_GROUP = 'refunds';
 export const TIMEOUTS_GROUP = 'timeouts';
 export const ANALYTICS_GROUP = 'analytics';
+/** Flash sales: admitted attempts become orders at a capped rate (peak shaving). */
+export const SALE_ORDERS_GROUP = 'sale-orders';
+/** Flash sales: a sale's start and end times. */
+export const SALE_CLOCK_GROUP = 'sale-clock';

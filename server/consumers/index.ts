@@ -6,9 +6,11 @@ import { fulfilmentConsumer } from './fulfilment';
 import { notificationsConsumer } from './notifications';
 import { pointsConsumer } from './points';
 import { refundsConsumer } from './refunds';
+import { saleClockConsumer, saleOrdersConsumer } from './sale-orders';
+import { saleOrdersPerSecond } from '@/server/sales/sale-settings';
 import { timeoutsConsumer } from './timeouts';
 
-/** The downstream systems of the order domain, one consumer group each. */
+/** The downstream systems of the order domain, one consumer group each, and the flash sales' order creation and clock. */
 export function createOrderConsumers(dependencies: ConsumerDependencies): ConsumerDefinition[] {
   return [
     pointsConsumer,
@@ -18,6 +20,8 @@ export function createOrderConsumers(dependencies: ConsumerDependencies): Consum
     refundsConsumer(dependencies),
     timeoutsConsumer,
     analyticsConsumer,
+    saleOrdersConsumer({ ordersPerSecond: dependencies.saleOrdersPerSecond ?? saleOrdersPerSecond() }),
+    saleClockConsumer,
   ];
 }
 

@@ -9,6 +9,8 @@ export interface ApiRequest {
   /** Named path segments, e.g. `orderId` for `/api/orders/:orderId/refund`. */
   params: Record<string, string>;
   headers: IncomingHttpHeaders;
+  /** The address the connection came from (the nearest hop; see server/auth/client-address.ts). */
+  peerAddress: string | null;
   header(name: string): string | null;
   /** The whole body as UTF-8; refused with 413 past the server's body limit. */
   text(): Promise<string>;

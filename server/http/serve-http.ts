@@ -131,6 +131,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<ServedHttp> 
         query: new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1)),
         params,
         headers: incoming.headers,
+        peerAddress: incoming.socket.remoteAddress ?? null,
         header: (name) => headerValue(incoming.headers[name]),
         text: () => readBody(incoming, maxBodyBytes).then((body) => body.toString('utf8')),
       };

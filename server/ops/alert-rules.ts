@@ -8,7 +8,7 @@ import { raiseAlert } from './raise-alert';
 /**
  * The alert rules. Each rule is an alert kind; operators switch it on or off and tune its
  * threshold and duration (stored in alert_rules; a rule without a row uses these defaults).
- * Dead letters, failed refunds, shipments that left after a restock and reconciliation diffs
+ * Dead letters, failed refunds, shipments that left after a restock, reconciliation diffs and sales
  * are raised where they happen; the retry and lag rules are evaluated on a schedule by
  * `evaluateAlertRules`.
  */
@@ -20,6 +20,7 @@ export const ALERT_RULES = {
   refund_failed: { label: 'A provider refund failed', threshold: null, thresholdUnit: null, forMinutes: null },
   'shipment.after_restock': { label: 'A refunded order left the warehouse after its units went back on sale', threshold: null, thresholdUnit: null, forMinutes: null },
   'reconciliation.diffs': { label: 'Reconciliation found new differences', threshold: null, thresholdUnit: null, forMinutes: null },
+  'reconciliation.sales': { label: "A flash sale's units do not add up, or a buyer holds more than the limit", threshold: null, thresholdUnit: null, forMinutes: null },
   'invariants.violation': { label: 'The invariant watch found a new violation', threshold: null, thresholdUnit: null, forMinutes: null },
 } as const;
 export type AlertRuleName = keyof typeof ALERT_RULES;

@@ -67,6 +67,22 @@ async function samplesOfLastHour(db: Executor): Promise<{ metric: string; minute
   return rows.map((row) => ({ metric: row.metric, minute: new Date(row.minute).getTime(), value: row.value }));
 }
 
+/** Sales admitting now, with their units left and admitted attempts per minute of the last hour. */
+async function liveSales(db: Executor) {
+  const sales = await db.execute<{ id: string; name: string; unitsArmed: number; left: number }>(sql`
+    select s.id, s.name, s.units_armed as "unitsArmed", coalesce(sum(h.units_left), 0)::int as left
+    from sales s left join sale_shards h on h.sale_id = s.id
+    where s.state = 'live' group by s.id order by s.starts_at limit 3`);
+  const admitted = sales.length
+    ? await db.execute<{ saleId: string; minute: string; count: number }>(sql`
+        select sale_id as "saleId", date_trunc('minute', second) as minute, sum(admitted)::int as count
+        from sale_attempt_seconds
+        where sale_id in ${sales.map((sale) => sale.id)} and second >= date_trunc('minute', now()) - interval '59 minutes'
+        group by 1, 2`)
+    : [];
+  return sales.map((sale) => ({ ...sale, admitted: admitted.filter((row) => row.saleId === sale.id).map((row) => ({ minute: new Date(row.minute).getTime(), count: row.count })) }));
+}
+
 const sumCounts = (all: BucketCounts[]): BucketCounts => all.reduce((sum, counts) => sum.map((value, index) => value + (counts[index] ?? 0)), all[0]?.map(() => 0) ?? []);
 
 const formatAge = (ms: number) => (ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
@@ -83,7 +99,7 @@ export async function getOverview(db: Executor, now = Date.now()): Promise<{ til
   const ageRule = rule('pipeline.oldest_age');
   const retryRule = rule('pipeline.retry_attempts');
 
-  const [state, lag, lagHistory, created, paid, latency, samples, lateRetries] = await Promise.all([
+  const [state, lag, lagHistory, created, paid, latency, samples, lateRetries, sales] = await Promise.all([
     readOverviewState(db),
     getLag(db),
     getLagHistory(db, { since: new Date(now - MINUTES * 60_000) }),
@@ -92,6 +108,7 @@ export async function getOverview(db: Executor, now = Date.now()): Promise<{ til
     latencyMinutes(db, { route: PAYMENT_NOTIFY_ROUTE, minutes: MINUTES - 1 }),
     samplesOfLastHour(db),
     summarizeRetries(db, { minAttempt: retryRule.threshold ?? 5 }),
+    liveSales(db),
   ]);
   const minutes = lastHour(now);
   const sampled = (metric: string) =>
@@ -119,6 +136,19 @@ export async function getOverview(db: Executor, now = Date.now()): Promise<{ til
   const deadGrowth = deadHourAgo === null ? null : state.deadLetters - deadHourAgo;
 
   const tiles: OverviewTile[] = [
+    ...sales.map(
+      (sale): OverviewTile => ({
+        key: `sale-${sale.id}`,
+        label: `Flash sale live: ${sale.name}`,
+        value: sale.left,
+        unit: 'count',
+        detail: `units left of ${sale.unitsArmed.toLocaleString('en')}; line: admitted per minute`,
+        status: 'info',
+        judgedBy: 'shown while a sale is live',
+        href: `/sales/${encodeURIComponent(sale.id)}`,
+        series: counted(sale.admitted),
+      }),
+    ),
     {
       key: 'orders-created',
       label: 'Orders created / min',

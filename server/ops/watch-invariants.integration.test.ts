@@ -10,7 +10,7 @@ import { openFindingsOfOrder, watchInvariants } from './watch-invariants';
 
 const { db } = await createTestDatabase();
 const STUCK = 'no order sits in an intermediate state past its deadline without a retry or dead letter explaining it';
-const STOCK = 'stock is conserved per SKU (available + frozen + sold = total)';
+const STOCK = 'stock is conserved per SKU (available + frozen + sold + held by flash sales = total)';
 
 const openFindings = () => db.select().from(invariantFindings).where(sql`${invariantFindings.resolvedAt} is null`);
 const invariantAlerts = () => db.select().from(alerts).where(eq(alerts.kind, 'invariants.violation'));

@@ -30,7 +30,7 @@ describe('order invariants', () => {
     const sku = await createSku(db, { stock: 10 });
     await db.update(skus).set({ available: 11 }).where(eq(skus.sku, sku));
     const violations = await checkOrderInvariants(db);
-    expect(violations).toContainEqual({ invariant: 'stock is conserved per SKU (available + frozen + sold = total)', subject: sku, orderId: null, detail: 'available 11 + frozen 0 + sold 0 = 11, total is 10' });
+    expect(violations).toContainEqual({ invariant: 'stock is conserved per SKU (available + frozen + sold + held by flash sales = total)', subject: sku, orderId: null, detail: 'available 11 + frozen 0 + sold 0 + held by sales 0 = 11, total is 10' });
   });
 
   it('report an order stuck past its payment deadline with nothing explaining it', async () => {

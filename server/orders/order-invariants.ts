@@ -44,13 +44,13 @@ const settled = (options: Required<InvariantOptions>) => sql`o.updated_at < now(
  */
 const checks: Check[] = [
   {
-    invariant: 'stock is conserved per SKU (available + frozen + sold = total)',
+    invariant: 'stock is conserved per SKU (available + frozen + sold + held by flash sales = total)',
     subject: 'sku',
     // Frozen and sold are summed from the orders, so a step that moved units twice (or not
     // at all) shows up as an available count that no longer adds up.
     query: () => sql`
-      select sku as subject, format('available %s + frozen %s + sold %s = %s, total is %s', available, frozen, sold, available + frozen + sold, total) as detail
-      from ${skuStock} stock where available + frozen + sold <> total`,
+      select sku as subject, format('available %s + frozen %s + sold %s + held by sales %s = %s, total is %s', available, frozen, sold, held, available + frozen + sold + held, total) as detail
+      from ${skuStock} stock where available + frozen + sold + held <> total`,
   },
   {
     invariant: 'each paid order has exactly one points credit and one coupon',

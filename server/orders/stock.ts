@@ -12,14 +12,29 @@ import type { Executor } from '@/db/client';
 type StockState = 'FROZEN' | 'SOLD' | 'RELEASED' | 'RESTOCKED';
 
 async function moveStock(tx: Executor, orderId: string, from: StockState, to: StockState, options: { backOnSale: boolean }): Promise<boolean> {
+  // A frozen unit of a flash-sale order goes back to its sale while the sale has not ended (the
+  // shard it came from), else to normal stock. The sale row's share lock orders this with
+  // endSale, which empties the shards under the row's update lock (server/sales/end-sale.ts).
+  const toSale = options.backOnSale && from === 'FROZEN';
   // One statement: the state flip and the counter update cannot be separated, and it is one round trip.
   const [moved] = await tx.execute<{ flipped: number }>(sql`
     with flipped as (
       update orders set stock_state = ${to} where id = ${orderId} and stock_state = ${from} returning id
+    ), sale_unit as (
+      select a.sale_id, a.attempt_id, a.shard, s.state = 'ended' as ended
+      from sale_attempts a join sales s on s.id = a.sale_id
+      where ${toSale} and a.order_id = ${orderId} and exists (select 1 from flipped)
+      for share of s
+    ), back_to_sale as (
+      update sale_shards sh set units_left = sh.units_left + 1
+      from sale_unit u where not u.ended and sh.sale_id = u.sale_id and sh.shard = u.shard
+    ), marked as (
+      update sale_attempts a set returned_to = case when u.ended then 'stock'::sale_return else 'sale'::sale_return end
+      from sale_unit u where a.sale_id = u.sale_id and a.attempt_id = u.attempt_id
     ), returned as (
       update skus set available = skus.available + oi.quantity
       from order_items oi join flipped on flipped.id = oi.order_id
-      where ${options.backOnSale} and skus.sku = oi.sku
+      where ${options.backOnSale} and skus.sku = oi.sku and not exists (select 1 from sale_unit u where not u.ended)
     )
     select count(*)::int as flipped from flipped`);
   return moved!.flipped > 0;
@@ -67,14 +82,18 @@ export async function takeRestockedOffSale(tx: Executor, orderId: string): Promi
 }
 
 /**
- * Every SKU's stock split, with frozen and sold summed from the orders holding them: a
- * query (sku, name, total, available, frozen, sold) to select from, for the invariant
- * checks and reports.
+ * Every SKU's stock split, with frozen and sold summed from the orders holding them, and
+ * `held` the units flash sales took from it that are not in an order: in their shards, or
+ * admitted and waiting for the order. A query (sku, name, total, available, frozen, sold,
+ * held) to select from, for the invariant checks and reports.
  */
 export const skuStock = sql`(
   select s.sku, s.name, s.total, s.available,
          coalesce(sum(oi.quantity) filter (where o.stock_state = 'FROZEN'), 0)::int as frozen,
-         coalesce(sum(oi.quantity) filter (where o.stock_state = 'SOLD'), 0)::int as sold
+         coalesce(sum(oi.quantity) filter (where o.stock_state = 'SOLD'), 0)::int as sold,
+         (coalesce((select sum(sh.units_left) from sale_shards sh join sales sa on sa.id = sh.sale_id where sa.sku = s.sku), 0)
+          + (select count(*) from sale_attempts at join sales sa on sa.id = at.sale_id
+             where sa.sku = s.sku and at.outcome = 'admitted' and at.order_id is null))::int as held
   from skus s
   left join order_items oi on oi.sku = s.sku
   left join orders o on o.id = oi.order_id

@@ -11,6 +11,12 @@ import { metricsTokenSetting } from '@/server/ops/operator-access';
 import { STOREFRONT_SCOPES } from '@/shared/api-token-scopes';
 import { startDemoTraffic } from './demo-traffic';
 import { SettingError, wholeNumberSetting } from './settings';
+import { trustedProxiesSetting, type AddressRange } from '@/server/auth/auth-settings';
+import type { SaleDoor } from '@/server/http/sale-attempts';
+import { createAddressThrottle } from '@/server/sales/address-throttle';
+import { startAttemptFigures } from '@/server/sales/attempt-figures';
+import { createSaleAdmission } from '@/server/sales/decide-attempts';
+import { saleAttemptsPerAddressPerSecond, salePoolSize } from '@/server/sales/sale-settings';
 
 export interface OrderApiOptions {
   db: Database;
@@ -35,10 +41,26 @@ export interface OrderApiOptions {
   routes?: OrderApiRouteOptions;
   /** Demo mode only: registered with the storefront scopes, so tools and journeys that read STOREFRONT_TOKEN can order. */
   demoStorefrontToken?: string;
+  /** Flash-sale door settings; default from the environment (saleDoorSettings). */
+  sales?: SaleDoorSettings;
+}
+
+export interface SaleDoorSettings {
+  /** SALE_POOL_SIZE */
+  poolSize: number;
+  /** SALE_ATTEMPTS_PER_ADDRESS_PER_SECOND (0: off) */
+  attemptsPerAddressPerSecond: number;
+  /** TRUSTED_PROXIES, whose X-Forwarded-For is believed for the client address. */
+  trustedProxies: AddressRange[];
+}
+
+/** The flash-sale door's settings, from the environment; an unusable value stops the start with one line naming it. */
+export function saleDoorSettings(): SaleDoorSettings {
+  return { poolSize: salePoolSize(), attemptsPerAddressPerSecond: saleAttemptsPerAddressPerSecond(), trustedProxies: trustedProxiesSetting() };
 }
 
 /** The order API's settings of its doors, from the environment; an unusable value stops the start with one line naming it. */
-export function orderApiSettings(): Required<OrderApiRouteOptions> {
+export function orderApiSettings(): Required<Omit<OrderApiRouteOptions, 'saleDoor'>> {
   const metricsToken = metricsTokenSetting();
   if (metricsToken !== null && metricsToken.length < 16) throw new SettingError('METRICS_TOKEN', 'METRICS_TOKEN must have at least 16 characters (e.g. `openssl rand -hex 24`), or be unset');
   return {
@@ -77,8 +99,17 @@ export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi>
   if (options.demoStorefrontToken) {
     await registerApiToken(options.db, { token: options.demoStorefrontToken, name: 'STOREFRONT_TOKEN (demo)', scopes: STOREFRONT_SCOPES, actor: 'system:order-api' });
   }
+  const saleSettings = options.sales ?? saleDoorSettings();
+  // The sale's attempts run on a pool of their own, so a sale's burst never queues normal checkout's queries.
+  const saleFigures = startAttemptFigures({ db: options.db, onError: () => {} });
+  const saleDoor: SaleDoor = {
+    admission: createSaleAdmission(options.db, { poolSize: saleSettings.poolSize }),
+    figures: saleFigures,
+    throttle: createAddressThrottle(saleSettings.attemptsPerAddressPerSecond),
+    trustedProxies: saleSettings.trustedProxies,
+  };
   const server = await serveHttp({
-    routes: orderApiRoutes(options.db, options.routes),
+    routes: orderApiRoutes(options.db, { ...options.routes, saleDoor }),
     prefixes: simulators ? { '/api/sim': simulators.handler } : {},
     port: options.port,
     host: options.host,
@@ -100,6 +131,7 @@ export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi>
       traffic?.stop();
       await server.close();
       await latency.stop();
+      await saleFigures.stop();
       if (trafficToken) {
         // An admin may have revoked it already, or the database be gone: stopping goes on either way.
         await revokeApiToken(options.db, { tokenId: trafficToken.id, actor: 'system:demo-traffic' }).catch((error: Error) => console.warn(`demo traffic: its token was not revoked: ${error.message}`));

@@ -5,7 +5,7 @@ import { createPaymentClient } from '@/server/integrations/payment-client';
 import { createSmsClient } from '@/server/integrations/sms-client';
 import { createWmsClient } from '@/server/integrations/wms-client';
 import type { StartPipelineOptions } from '@/server/pipeline';
-import { startOrderApi, type OrderApiSimulatorOptions } from './order-api';
+import { startOrderApi, type OrderApiSimulatorOptions, type SaleDoorSettings } from './order-api';
 import { startWorker } from './worker';
 
 export interface OrderSystemOptions {
@@ -14,7 +14,9 @@ export interface OrderSystemOptions {
   url: string;
   simulators?: Omit<OrderApiSimulatorOptions, 'deliverEveryMs'>;
   pipeline?: Partial<Omit<StartPipelineOptions, 'db' | 'consumers'>>;
-  consumers?: Pick<ConsumerDependencies, 'backoff' | 'refundAttempts'>;
+  consumers?: Pick<ConsumerDependencies, 'backoff' | 'refundAttempts' | 'saleOrdersPerSecond'>;
+  /** The flash-sale door; default from the environment. */
+  sales?: SaleDoorSettings;
   clientTimeoutMs?: number;
   /** Fixed port, e.g. for a benchmark; default a free one. */
   port?: number;
@@ -26,7 +28,7 @@ export interface OrderSystemOptions {
  * this API's simulators. For integration tests, chaos and tools that need the whole system.
  */
 export async function startOrderSystem(options: OrderSystemOptions) {
-  const api = await startOrderApi({ db: options.db, databaseUrl: options.url, port: options.port, simulators: { deliverEveryMs: 50, ...options.simulators } });
+  const api = await startOrderApi({ db: options.db, databaseUrl: options.url, port: options.port, simulators: { deliverEveryMs: 50, ...options.simulators }, sales: options.sales });
   const timeoutMs = options.clientTimeoutMs ?? 2_000;
   const endpoint = (name: IntegrationName) => ({ name, baseUrl: `${api.url}/api/sim/${name}`, timeoutMs });
   const dependencies: ConsumerDependencies = {

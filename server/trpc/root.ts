@@ -13,6 +13,7 @@ import { overviewRouter } from './routers/overview';
 import { queuesRouter } from './routers/queues';
 import { reconciliationRouter } from './routers/reconciliation';
 import { reportsRouter } from './routers/reports';
+import { salesRouter } from './routers/sales';
 import { sessionRouter } from './routers/session';
 import { thirdPartiesRouter } from './routers/third-parties';
 import { usersRouter } from './routers/users';
@@ -33,6 +34,7 @@ export const appRouter = router({
   reconciliation: reconciliationRouter,
   alerts: alertsRouter,
   reports: reportsRouter,
+  sales: salesRouter,
   apiTokens: apiTokensRouter,
 });
 

@@ -1,0 +1,261 @@
+/**
+ * npm run bench:sale [-- --runs 3 --rate 10000 --duration 20 --units 5000 --buyers 200000 --checkout-rate 200]
+ *
+ * A flash sale over HTTP against the documented processes, `npm run order-api` and
+ * `npm run worker`, on a throw-away database (DATABASE_URL's server, else an embedded one
+ * under .data/bench-postgres). One run: normal shopping alone (checkouts and payment
+ * notifications at --checkout-rate each), then a sale of --units armed and started, attempts
+ * at --rate for --duration seconds from --buyers buyers while the same shopping goes on, then
+ * the sale's orders drained. Each run prints decision p50/p99 (the attempts' answer time at
+ * the client), attempts answered vs sent, units oversold (from the database: admitted beyond
+ * the units armed, and sold + reserved + left against armed), the peak rate at which sale
+ * orders were written (per second, from the orders' creation times) against
+ * SALE_ORDERS_PER_SECOND, and checkout and notification p99 without and with the sale.
+ * Generators run in child processes of their own, open-loop (bench/fixed-rate.ts), so a slow
+ * server cannot slow the offered rate down.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { provisionAppRole } from '@/db/app-role';
+import { createDatabase } from '@/db/client';
+import { freePort, startEmbeddedPostgres } from '@/db/embedded';
+import { migrateDatabase } from '@/db/migrate';
+import { serveHttp } from '@/server/http/serve-http';
+import { createSimulators, simulatorDatabase } from '@/server/integrations/simulators';
+import { seedCatalog } from '@/server/orders/seed-catalog';
+import { saleOrdersPerSecond } from '@/server/sales/sale-settings';
+import { issueApiToken } from '@/server/ops/api-tokens';
+import { STOREFRONT_SCOPES } from '@/shared/api-token-scopes';
+import { median, percentile, seedPendingOrders, startCommand } from './bench-processes';
+import { runCheckoutTraffic, type CheckoutTrafficJob, type CheckoutTrafficResult } from './checkout-traffic';
+import { armSaleNow, endSaleNow, saleLedger } from './sale-ledger';
+import { driveSaleAttempts, formatSecond, type SaleAttemptsJob, type SaleAttemptsResult } from './sale-attempts';
+
+type Role = 'attempts' | 'checkout' | 'third-parties';
+const role = process.argv[2] as Role | undefined;
+
+function startChild(childRole: Role, args: string[] = []): Promise<{ child: ChildProcess; url?: string }> {
+  // A session of its own (detached), so that, with autogroup scheduling, it does not share the web tier's CPU share.
+  const child = fork(fileURLToPath(import.meta.url), [childRole, ...args], { execArgv: process.execArgv, detached: true });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve({ child, url: (message as { url?: string }).url }));
+    child.once('exit', (code) => reject(new Error(`${childRole} exited with ${code} before it was ready`)));
+  });
+}
+
+function ask<Result>(child: ChildProcess, job: SaleAttemptsJob | CheckoutTrafficJob): Promise<Result> {
+  return new Promise((resolve) => {
+    const listen = (message: { result?: Result; line?: string }) => {
+      if (message.line !== undefined) return console.log(`  ${message.line}`);
+      child.off('message', listen);
+      resolve(message.result as Result);
+    };
+    child.on('message', listen);
+    child.send(job);
+  });
+}
+
+interface RunReport {
+  run: number;
+  decisionP50: number;
+  decisionP99: number;
+  serverDecisionP99: number | null;
+  sent: number;
+  answered: number;
+  outcomes: Record<string, number>;
+  retriesAnsweredDifferently: number;
+  oversold: number;
+  ledgerDifference: number;
+  buyersOverLimit: number;
+  ordersCreated: number;
+  admitted: number;
+  peakOrdersPerSecond: number;
+  drainSeconds: number;
+  without: CheckoutTrafficResult;
+  with: CheckoutTrafficResult;
+  loadBefore: number;
+  loadAfter: number;
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '1' },
+      rate: { type: 'string', default: '10000' },
+      duration: { type: 'string', default: '20' },
+      units: { type: 'string', default: '5000' },
+      buyers: { type: 'string', default: '200000' },
+      'checkout-rate': { type: 'string', default: '200' },
+    },
+  });
+  const [runs, rate, durationSeconds, units, buyers, checkoutRate] = [values.runs, values.rate, values.duration, values.units, values.buyers, values['checkout-rate']].map(Number) as [number, number, number, number, number, number];
+  if (![runs, rate, units, buyers, checkoutRate].every((value) => Number.isInteger(value) && value > 0) || !(durationSeconds > 0)) {
+    console.error('--runs, --rate, --units, --buyers and --checkout-rate take whole numbers above 0, --duration seconds');
+    process.exit(2);
+  }
+  const orderCap = saleOrdersPerSecond();
+
+  const embedded = process.env.DATABASE_URL ? null : await startEmbeddedPostgres({ dir: path.resolve('.data/bench-postgres'), quiet: true });
+  const serverUrl = process.env.DATABASE_URL ?? embedded!.adminUrl;
+  const databaseName = `bench_sale_${Date.now()}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${databaseName}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${databaseName}`;
+  // Production mode (DEMO=false) refuses to start without webhook secrets of its own; the children inherit these.
+  process.env.PAYMENT_WEBHOOK_SECRET ??= `whsec_${randomBytes(32).toString('base64')}`;
+  process.env.WMS_WEBHOOK_SECRET ??= `whsec_${randomBytes(32).toString('base64')}`;
+  const db = createDatabase(url.toString(), { max: 10, applicationName: 'bench-sale' });
+  const children: ChildProcess[] = [];
+  process.on('exit', () => {
+    for (const child of children) {
+      try {
+        if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void (embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(130)));
+
+  try {
+    await migrateDatabase(db);
+    await seedCatalog(db);
+    const orderApiPort = await freePort();
+    const orderApiUrl = `http://127.0.0.1:${orderApiPort}`;
+    const thirdParties = await startChild('third-parties', [url.toString(), orderApiUrl]);
+    children.push(thirdParties.child);
+    const appDatabaseUrl = await provisionAppRole(serverUrl, { role: 'conveyor_bench', password: randomBytes(24).toString('base64url'), database: databaseName });
+    const common = { DATABASE_URL: appDatabaseUrl, DEMO: 'false', SIMULATORS: 'off', SALE_ORDERS_PER_SECOND: String(orderCap) };
+    // The generators stand in for 200,000 buyers but come from one address: the per-address throttle (0: none) would answer nearly every attempt `throttled`.
+    const orderApi = await startCommand('order-api.ts', { ...common, ORDER_API_PORT: String(orderApiPort), ORDER_API_HOST: '127.0.0.1', SALE_ATTEMPTS_PER_ADDRESS_PER_SECOND: '0' }, (line) =>
+      line.startsWith('{"orderApi"'),
+    );
+    children.push(orderApi);
+    const worker = await startCommand(
+      'worker.ts',
+      {
+        ...common,
+        ORDER_API_URL: orderApiUrl,
+        PAYMENT_PROVIDER_URL: `${thirdParties.url}/api/sim/payment`,
+        WMS_URL: `${thirdParties.url}/api/sim/wms`,
+        SMS_GATEWAY_URL: `${thirdParties.url}/api/sim/sms`,
+        INTEGRATION_TIMEOUT_MS: '5000',
+      },
+      (line) => line.includes('consumer group(s)'),
+    );
+    children.push(worker);
+    const attempts = await startChild('attempts');
+    const checkout = await startChild('checkout');
+    children.push(attempts.child, checkout.child);
+    const token = (await issueApiToken(db, { name: 'npm run bench:sale', scopes: STOREFRONT_SCOPES, actor: 'system:bench-sale' })).token;
+    console.log(`order API (npm run order-api, pid ${orderApi.pid}) at ${orderApiUrl}; worker (npm run worker, pid ${worker.pid}); sale orders capped at ${orderCap}/s`);
+
+    const shopping = async (phase: string): Promise<CheckoutTrafficResult> => {
+      const pendingOrders = await seedPendingOrders(db, phase, Math.round(checkoutRate * durationSeconds));
+      const job: CheckoutTrafficJob = { url: orderApiUrl, token, rate: checkoutRate, durationSeconds, pendingOrders, customerPrefix: `bench-${phase}-` };
+      return ask<CheckoutTrafficResult>(checkout.child, job);
+    };
+
+    const reports: RunReport[] = [];
+    for (let run = 1; run <= runs; run++) {
+      const loadBefore = loadavg()[0]!;
+      console.log(`\nrun ${run}: normal shopping alone, ${checkoutRate} checkouts/s and ${checkoutRate} payment notifications/s for ${durationSeconds} s`);
+      const without = await shopping(`without_${run}`);
+      const { saleId } = await armSaleNow(db, { name: `bench:sale run ${run}`, units, armedBy: 'system:bench-sale' });
+      console.log(`run ${run}: sale ${saleId} live with ${units} units; ${rate} attempts/s from ${buyers} buyers for ${durationSeconds} s, the same shopping beside it`);
+      const job: SaleAttemptsJob = { url: orderApiUrl, saleId, token, rate, durationSeconds, buyers, retryRatio: 0.05, buyerPrefix: `bench-${run}-${randomUUID().slice(0, 6)}-` };
+      const [sale, withSale] = await Promise.all([ask<Omit<SaleAttemptsResult, 'admitted'>>(attempts.child, job), shopping(`with_${run}`)]);
+      const drainStarted = Date.now();
+      let ledger = await saleLedger(db, saleId);
+      while (ledger.awaitingOrder > 0 && Date.now() - drainStarted < 180_000) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        ledger = await saleLedger(db, saleId);
+      }
+      const drainSeconds = (Date.now() - drainStarted) / 1_000;
+      await endSaleNow(db, saleId);
+      const answered = Object.values(sale.answered).reduce((sum, count) => sum + count, 0);
+      const report: RunReport = {
+        run,
+        decisionP50: percentile(sale.latenciesMs, 50),
+        decisionP99: percentile(sale.latenciesMs, 99),
+        serverDecisionP99: ledger.serverDecisionP99Ms,
+        sent: sale.sent,
+        answered,
+        outcomes: sale.answered,
+        retriesAnsweredDifferently: sale.retriesAnsweredDifferently,
+        // Units held by buyers beyond what the sale had to give: zero unless admission oversold.
+        oversold: Math.max(0, ledger.reserved + ledger.sold - (ledger.armed - ledger.returnedToStock)),
+        ledgerDifference: ledger.armed - (ledger.left + ledger.reserved + ledger.sold + ledger.returnedToStock),
+        buyersOverLimit: ledger.buyersOverLimit,
+        ordersCreated: ledger.ordersCreated,
+        admitted: ledger.admitted,
+        peakOrdersPerSecond: ledger.peakOrdersPerSecond,
+        drainSeconds,
+        without,
+        with: withSale,
+        loadBefore,
+        loadAfter: loadavg()[0]!,
+      };
+      reports.push(report);
+      console.log(
+        `run ${run}: decision p50 ${report.decisionP50.toFixed(1)} ms, p99 ${report.decisionP99.toFixed(1)} ms (order API's own p99 ≤ ${report.serverDecisionP99 ?? '—'} ms); answered ${answered}/${sale.sent} ${JSON.stringify(sale.answered)}, no answer ${JSON.stringify(sale.failed)}; ` +
+          `retries answered differently ${report.retriesAnsweredDifferently}; oversold ${report.oversold}, armed − (left + reserved + sold + returned to stock) = ${report.ledgerDifference}, buyers over the limit ${report.buyersOverLimit}; ` +
+          `orders ${report.ordersCreated}/${report.admitted} admitted, peak ${report.peakOrdersPerSecond}/s (cap ${orderCap}), drained ${drainSeconds.toFixed(1)} s after the attempts; ` +
+          `checkout p99 ${without.checkoutP99.toFixed(1)} → ${withSale.checkoutP99.toFixed(1)} ms, notification p99 ${without.notifyP99.toFixed(1)} → ${withSale.notifyP99.toFixed(1)} ms ` +
+          `(errors ${JSON.stringify({ ...without.errors, ...withSale.errors })}); load ${loadBefore.toFixed(2)} → ${report.loadAfter.toFixed(2)}`,
+      );
+    }
+
+    const m = (pick: (report: RunReport) => number) => median(reports.map(pick));
+    const row = (name: string, value: string, target: string) => console.log(`${name.padEnd(48)} | ${value.padStart(22)} | ${target}`);
+    console.log(`\nflash sale: ${units} units, ${buyers} buyers, ${rate} attempts/s for ${durationSeconds} s; medians of ${runs} run(s); load average now ${loadavg().map((value) => value.toFixed(2)).join(' ')} (shared machine)`);
+    row('figure', 'median (each run)', 'target');
+    const each = (pick: (report: RunReport) => number, digits = 1) => `${m(pick).toFixed(digits)} (${reports.map((report) => pick(report).toFixed(digits)).join(' / ')})`;
+    row('decision p50 (ms)', each((report) => report.decisionP50), '');
+    row('decision p99 (ms)', each((report) => report.decisionP99), '≤ 50');
+    row("order API's own decision p99 (ms, bucket bound)", each((report) => report.serverDecisionP99 ?? Number.NaN, 0), '');
+    row('attempts answered / sent', `${m((report) => report.answered)} / ${m((report) => report.sent)}`, 'all');
+    row('units oversold', each((report) => report.oversold, 0), '0');
+    row('armed − (left + reserved + sold + to stock)', each((report) => report.ledgerDifference, 0), '0');
+    row('buyers over their limit', each((report) => report.buyersOverLimit, 0), '0');
+    row('sale orders created / admitted', `${m((report) => report.ordersCreated)} / ${m((report) => report.admitted)}`, 'all');
+    row('peak sale order inserts per second', each((report) => report.peakOrdersPerSecond, 0), `≤ ${orderCap} (SALE_ORDERS_PER_SECOND)`);
+    row('checkout p99 without the sale (ms)', each((report) => report.without.checkoutP99), '');
+    row('checkout p99 with the sale (ms)', each((report) => report.with.checkoutP99), '+ ≤ 5');
+    row('payment notification p99 without (ms)', each((report) => report.without.notifyP99), '');
+    row('payment notification p99 with (ms)', each((report) => report.with.notifyP99), '+ ≤ 5');
+    row('load average before → after', reports.map((report) => `${report.loadBefore.toFixed(2)}→${report.loadAfter.toFixed(2)}`).join(' '), '');
+  } finally {
+    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill('SIGTERM'))))));
+    await admin.unsafe(`drop database if exists ${databaseName} with (force)`);
+    await admin.end();
+    await embedded?.stop();
+  }
+}
+
+// Detached children outlive a parent that crashed unless they leave with it.
+if (role) process.on('disconnect', () => process.exit(1));
+
+if (role === 'attempts') {
+  process.on('message', (job: SaleAttemptsJob) =>
+    void driveSaleAttempts(job, (tally) => process.send!({ line: formatSecond(tally) })).then(({ admitted: _admitted, ...result }) => process.send!({ result })),
+  );
+  process.send!({ ready: true });
+} else if (role === 'checkout') {
+  process.on('message', (job: CheckoutTrafficJob) => void runCheckoutTraffic(job).then((result) => process.send!({ result })));
+  process.send!({ ready: true });
+} else if (role === 'third-parties') {
+  const simulators = createSimulators({ db: simulatorDatabase(process.argv[3]!), wmsDispatchDelayMs: 1_000, merchantOrigins: () => [process.argv[4]!] });
+  const server = await serveHttp({ prefixes: { '/api/sim': simulators.handler } });
+  simulators.start(100);
+  process.send!({ ready: true, url: server.url });
+} else {
+  await main();
+  process.exit(0);
+}
