@@ -24,6 +24,7 @@ export { OUTBOX_CHANNEL } from './channels';
 // Consumers and the running engine.
 export { defineConsumer } from './define-consumer';
 export { startPipeline, type PipelineHandle, type StartPipelineOptions } from './start-pipeline';
+export { POSTGRES_LOG, type PipelineLog } from './pipeline-log';
 export type { DeadLetteredDelivery, PipelineHooks, PipelineMetrics } from './hooks';
 
 // Operator commands.

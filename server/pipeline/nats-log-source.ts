@@ -1,0 +1,226 @@
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { sql } from 'drizzle-orm';
+import type { Executor } from '@/db/client';
+import type { LogSource } from './log-source';
+import type { NatsLog } from './nats-log';
+import type { BatchEvent } from './read-batch';
+
+/** Messages asked for at a time per partition; JetStream tops the buffer up as it drains. */
+const PULL_BATCH = 256;
+
+interface PartitionFeed {
+  partition: number;
+  /** The next offset to take: the committed offset plus the events taken since. */
+  expected: number;
+  messages: ConsumerMessages;
+  buffer: JsMsg[];
+  /** The sequence delivery was started at, until the first message is seen. */
+  startSequence: number | null;
+  /** Delivery is out of step with the committed offset and restarts at the next read. */
+  stale: boolean;
+}
+
+/** The outbox row as the relay published it: every column, as JSON. */
+interface PublishedRow {
+  id: number;
+  topic: string;
+  key: string;
+  type: string;
+  payload: unknown;
+  headers: Record<string, string>;
+  created_at: string;
+}
+
+/**
+ * Reads a group's leased partitions from their durable JetStream consumers (one per group ×
+ * partition, filtered on the partition's subject). The committed offset in PostgreSQL stays the
+ * position: a message is taken only if it is the event at the next offset, found through the
+ * `events` row the relay wrote with it. An event already committed is acked and skipped; one out
+ * of step (a reset, a rolled-back batch, a redelivery, a lost message) restarts delivery at the
+ * stream sequence of the event at the committed offset. Messages are acked only after the batch's
+ * transaction commits, so a crash before that redelivers and one after repeats nothing.
+ */
+export class NatsLogSource implements LogSource {
+  private readonly feeds = new Map<number, PartitionFeed>();
+  private readonly inFlight = new Map<string, JsMsg>();
+
+  constructor(
+    private readonly options: {
+      db: Executor;
+      log: NatsLog;
+      group: string;
+      /** Called when messages arrive, so the runner stops waiting. */
+      wake: () => void;
+      onError: (error: unknown) => void;
+    },
+  ) {}
+
+  async read(input: { group: string; workerId: string; limit: number }): Promise<BatchEvent[]> {
+    const { db } = this.options;
+    const leased = await db.execute<{ partition: number; committed: number; paused: boolean }>(sql`
+      select o.partition, o.committed_offset::float8 as committed, g.paused
+      from consumer_offsets o join consumer_groups g on g."group" = o."group"
+      where o."group" = ${input.group} and o.lease_owner = ${input.workerId} and o.lease_expires_at > now()
+      order by o.partition`);
+    await this.released([...this.feeds.keys()].filter((partition) => !leased.some((row) => row.partition === partition)));
+    if (leased.length === 0 || leased[0]!.paused) return [];
+
+    const committedAt = new Map(leased.map((row) => [row.partition, row.committed]));
+    for (const { partition, committed } of leased) {
+      const feed = this.feeds.get(partition);
+      if (!feed || feed.stale || feed.expected !== committed) await this.position(partition, committed);
+    }
+
+    const taken = this.take(input.limit);
+    if (taken.length === 0) return [];
+    const known = await db.execute<{ id: string; offset: number | null; waiting: boolean; settled: boolean }>(sql`
+      select m.id::text as id, e."offset"::float8 as "offset",
+             e.id is null and exists (select 1 from outbox o where o.id = m.id) as waiting,
+             exists (select 1 from processed_events p where p."group" = ${input.group} and p.event_id = m.id)
+               or exists (select 1 from retries r where r."group" = ${input.group} and r.event_id = m.id) as settled
+      from unnest(${sql.param(taken.map(({ message }) => messageId(message)))}::int8[]) as m(id)
+      left join events e on e.id = m.id`);
+    const byId = new Map(known.map((row) => [row.id, row]));
+
+    const batch: BatchEvent[] = [];
+    const putBack = new Map<number, JsMsg[]>();
+    const stopped = new Set<number>();
+    for (const { feed, message } of taken) {
+      if (stopped.has(feed.partition)) {
+        putBack.get(feed.partition)?.push(message);
+        continue;
+      }
+      const id = messageId(message);
+      const row = byId.get(id)!;
+      const firstAfterStart = feed.startSequence;
+      feed.startSequence = null;
+      if (row.offset === null) {
+        if (row.waiting) {
+          // Published, but the relay's transaction has not committed yet: wait for it in order.
+          stopped.add(feed.partition);
+          putBack.set(feed.partition, [message]);
+        } else {
+          message.ack();
+        }
+        continue;
+      }
+      if (row.offset < feed.expected) {
+        message.ack();
+        continue;
+      }
+      if (row.offset > feed.expected) {
+        if (firstAfterStart !== null && message.seq > firstAfterStart) {
+          this.options.onError(
+            new Error(
+              `${input.group}: the event at offset ${feed.expected} of partition ${feed.partition} is missing from stream ${this.options.log.stream} ` +
+                `(stream sequence ${firstAfterStart}); republish from the outbox since before it was relayed`,
+            ),
+          );
+        }
+        feed.stale = true;
+        stopped.add(feed.partition);
+        continue;
+      }
+      const published = JSON.parse(message.string()) as PublishedRow;
+      batch.push({
+        id,
+        topic: published.topic,
+        key: published.key,
+        type: published.type,
+        payload: published.payload,
+        headers: published.headers,
+        createdAt: new Date(published.created_at),
+        partition: feed.partition,
+        offset: row.offset,
+        committedOffset: committedAt.get(feed.partition)!,
+        settled: row.settled,
+      });
+      this.inFlight.set(id, message);
+      feed.expected++;
+    }
+    for (const [partition, messages] of putBack) {
+      const feed = this.feeds.get(partition);
+      if (feed && !feed.stale) feed.buffer.unshift(...messages);
+    }
+    return batch;
+  }
+
+  committed(batch: BatchEvent[]): void {
+    for (const event of batch) {
+      this.inFlight.get(event.id)?.ack();
+      this.inFlight.delete(event.id);
+    }
+  }
+
+  rolledBack(batch: BatchEvent[]): void {
+    for (const event of batch) {
+      this.inFlight.delete(event.id);
+      const feed = this.feeds.get(event.partition);
+      if (feed) feed.stale = true;
+    }
+  }
+
+  async released(partitions: number[]): Promise<void> {
+    for (const partition of partitions) {
+      const feed = this.feeds.get(partition);
+      if (!feed) continue;
+      this.feeds.delete(partition);
+      await feed.messages.close().catch(() => {});
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.released([...this.feeds.keys()]);
+    this.inFlight.clear();
+  }
+
+  /** Takes buffered messages a position of each partition at a time, so no partition starves. */
+  private take(limit: number): { feed: PartitionFeed; message: JsMsg }[] {
+    const taken: { feed: PartitionFeed; message: JsMsg }[] = [];
+    const feeds = [...this.feeds.values()].filter((feed) => !feed.stale);
+    const counts = new Map<PartitionFeed, number>();
+    for (let position = 0; taken.length < limit; position++) {
+      let any = false;
+      for (const feed of feeds) {
+        const message = feed.buffer[position];
+        if (!message || taken.length >= limit) continue;
+        any = true;
+        taken.push({ feed, message });
+        counts.set(feed, position + 1);
+      }
+      if (!any) break;
+    }
+    for (const [feed, count] of counts) feed.buffer.splice(0, count);
+    return taken;
+  }
+
+  private async position(partition: number, committed: number): Promise<void> {
+    const { db, log, group } = this.options;
+    await this.released([partition]);
+    // The event at the committed offset, else the stream past the partition's last event.
+    const [start] = await db.execute<{ sequence: number }>(sql`
+      select coalesce(
+        (select stream_sequence from events where partition = ${partition} and "offset" >= ${committed} order by "offset" limit 1),
+        (select stream_sequence + 1 from events where partition = ${partition} order by "offset" desc limit 1),
+        1
+      )::float8 as sequence`);
+    const name = await log.positionConsumer(group, partition, start!.sequence);
+    const consumer = await log.js.consumers.get(log.stream, name);
+    const feed: PartitionFeed = { partition, expected: committed, buffer: [], startSequence: start!.sequence, stale: false, messages: null! };
+    feed.messages = await consumer.consume({
+      max_messages: PULL_BATCH,
+      callback: (message) => {
+        feed.buffer.push(message);
+        this.options.wake();
+      },
+    });
+    this.feeds.set(partition, feed);
+  }
+}
+
+/** The relay publishes each event with its id as `Nats-Msg-Id`. */
+function messageId(message: JsMsg): string {
+  const id = message.headers?.get('Nats-Msg-Id');
+  if (!id) throw new Error(`message ${message.seq} of stream ${message.info.stream} carries no Nats-Msg-Id`);
+  return id;
+}
