@@ -7,6 +7,12 @@ import type { BatchEvent } from './read-batch';
 
 /** Messages asked for at a time per partition; JetStream tops the buffer up as it drains. */
 const PULL_BATCH = 256;
+const PULL_EXPIRES_MS = 2_000;
+/**
+ * A partition with events to read that has received nothing for this long restarts delivery: a
+ * consumer whose Raft group was restarted can stop answering pulls without closing them.
+ */
+const STALLED_AFTER_MS = 3 * PULL_EXPIRES_MS;
 
 interface PartitionFeed {
   partition: number;
@@ -18,6 +24,8 @@ interface PartitionFeed {
   startSequence: number | null;
   /** Delivery is out of step with the committed offset and restarts at the next read. */
   stale: boolean;
+  /** When delivery started or last brought a message. */
+  lastMessageAt: number;
 }
 
 /** The outbox row as the relay published it: every column, as JSON. */
@@ -57,18 +65,21 @@ export class NatsLogSource implements LogSource {
 
   async read(input: { group: string; workerId: string; limit: number }): Promise<BatchEvent[]> {
     const { db } = this.options;
-    const leased = await db.execute<{ partition: number; committed: number; paused: boolean }>(sql`
-      select o.partition, o.committed_offset::float8 as committed, g.paused
-      from consumer_offsets o join consumer_groups g on g."group" = o."group"
+    const leased = await db.execute<{ partition: number; committed: number; end: number; paused: boolean }>(sql`
+      select o.partition, o.committed_offset::float8 as committed, p.next_offset::float8 as "end", g.paused
+      from consumer_offsets o
+      join consumer_groups g on g."group" = o."group"
+      join log_partitions p on p.partition = o.partition
       where o."group" = ${input.group} and o.lease_owner = ${input.workerId} and o.lease_expires_at > now()
       order by o.partition`);
     await this.released([...this.feeds.keys()].filter((partition) => !leased.some((row) => row.partition === partition)));
     if (leased.length === 0 || leased[0]!.paused) return [];
 
     const committedAt = new Map(leased.map((row) => [row.partition, row.committed]));
-    for (const { partition, committed } of leased) {
+    for (const { partition, committed, end } of leased) {
       const feed = this.feeds.get(partition);
-      if (!feed || feed.stale || feed.expected !== committed) await this.position(partition, committed);
+      const stalled = feed !== undefined && committed < end && feed.buffer.length === 0 && Date.now() - feed.lastMessageAt > STALLED_AFTER_MS;
+      if (!feed || feed.stale || stalled || feed.expected !== committed) await this.position(partition, committed);
     }
 
     const taken = this.take(input.limit);
@@ -206,13 +217,30 @@ export class NatsLogSource implements LogSource {
       )::float8 as sequence`);
     const name = await log.positionConsumer(group, partition, start!.sequence);
     const consumer = await log.js.consumers.get(log.stream, name);
-    const feed: PartitionFeed = { partition, expected: committed, buffer: [], startSequence: start!.sequence, stale: false, messages: null! };
+    const feed: PartitionFeed = {
+      partition,
+      expected: committed,
+      buffer: [],
+      startSequence: start!.sequence,
+      stale: false,
+      lastMessageAt: Date.now(),
+      messages: null!,
+    };
     feed.messages = await consumer.consume({
       max_messages: PULL_BATCH,
+      // Pull requests last this long and heartbeat at half of it: a request lost with a server
+      // (a leader change, a reconnect) is noticed and renewed within seconds.
+      expires: PULL_EXPIRES_MS,
       callback: (message) => {
+        feed.lastMessageAt = Date.now();
         feed.buffer.push(message);
         this.options.wake();
       },
+    });
+    // A subscription that ends by itself (its consumer gone, the cluster away too long) restarts at the next read.
+    void feed.messages.closed().then(() => {
+      feed.stale = true;
+      this.options.wake();
     });
     this.feeds.set(partition, feed);
   }

@@ -76,15 +76,22 @@ export class NatsServers {
 
   /** The server leading the stream's Raft group, or null while there is none. */
   async streamLeader(stream: string): Promise<string | null> {
-    const connection = await connect({ servers: this.runningUrls(), timeout: 2_000 });
+    return (await this.streamCluster(stream))?.leader ?? null;
+  }
+
+  /** The stream's leader and whether each other replica is current, or null while unanswered. */
+  async streamCluster(stream: string): Promise<{ leader: string | null; replicas: { name: string; current: boolean }[] } | null> {
     try {
-      const jsm = await jetstreamManager(connection, { timeout: 2_000 });
-      const info = await jsm.streams.info(stream);
-      return info.cluster?.leader ?? null;
+      const connection = await connect({ servers: this.runningUrls(), timeout: 2_000, reconnect: false });
+      try {
+        const jsm = await jetstreamManager(connection, { timeout: 2_000 });
+        const { cluster } = await jsm.streams.info(stream);
+        return { leader: cluster?.leader ?? null, replicas: (cluster?.replicas ?? []).map(({ name, current }) => ({ name, current })) };
+      } finally {
+        await connection.close();
+      }
     } catch {
       return null;
-    } finally {
-      await connection.close();
     }
   }
 
