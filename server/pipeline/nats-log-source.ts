@@ -20,8 +20,6 @@ interface PartitionFeed {
   expected: number;
   messages: ConsumerMessages;
   buffer: JsMsg[];
-  /** The sequence delivery was started at, until the first message is seen. */
-  startSequence: number | null;
   /** Delivery is out of step with the committed offset and restarts at the next read. */
   stale: boolean;
   /** When delivery started or last brought a message. */
@@ -44,8 +42,9 @@ interface PublishedRow {
  * partition, filtered on the partition's subject). The committed offset in PostgreSQL stays the
  * position: a message is taken only if it is the event at the next offset, found through the
  * `events` row the relay wrote with it. An event already committed is acked and skipped; one out
- * of step (a reset, a rolled-back batch, a redelivery, a lost message) restarts delivery at the
- * stream sequence of the event at the committed offset. Messages are acked only after the batch's
+ * of step (a reset, a rolled-back batch, a redelivery) restarts delivery at the stream sequence
+ * of the event at the committed offset; if the stream no longer holds that message (a broker
+ * that lost acknowledged writes), the partition waits and says so until it is republished. Messages are acked only after the batch's
  * transaction commits, so a crash before that redelivers and one after repeats nothing.
  */
 export class NatsLogSource implements LogSource {
@@ -89,22 +88,20 @@ export class NatsLogSource implements LogSource {
              e.id is null and exists (select 1 from outbox o where o.id = m.id) as waiting,
              exists (select 1 from processed_events p where p."group" = ${input.group} and p.event_id = m.id)
                or exists (select 1 from retries r where r."group" = ${input.group} and r.event_id = m.id) as settled
-      from unnest(${sql.param(taken.map(({ message }) => messageId(message)))}::int8[]) as m(id)
+      from unnest(${sql.param(taken.map(({ published }) => String(published.id)))}::int8[]) as m(id)
       left join events e on e.id = m.id`);
     const byId = new Map(known.map((row) => [row.id, row]));
 
     const batch: BatchEvent[] = [];
     const putBack = new Map<number, JsMsg[]>();
     const stopped = new Set<number>();
-    for (const { feed, message } of taken) {
+    for (const { feed, message, published } of taken) {
       if (stopped.has(feed.partition)) {
         putBack.get(feed.partition)?.push(message);
         continue;
       }
-      const id = messageId(message);
+      const id = String(published.id);
       const row = byId.get(id)!;
-      const firstAfterStart = feed.startSequence;
-      feed.startSequence = null;
       if (row.offset === null) {
         if (row.waiting) {
           // Published, but the relay's transaction has not committed yet: wait for it in order.
@@ -120,19 +117,10 @@ export class NatsLogSource implements LogSource {
         continue;
       }
       if (row.offset > feed.expected) {
-        if (firstAfterStart !== null && message.seq > firstAfterStart) {
-          this.options.onError(
-            new Error(
-              `${input.group}: the event at offset ${feed.expected} of partition ${feed.partition} is missing from stream ${this.options.log.stream} ` +
-                `(stream sequence ${firstAfterStart}); republish from the outbox since before it was relayed`,
-            ),
-          );
-        }
         feed.stale = true;
         stopped.add(feed.partition);
         continue;
       }
-      const published = JSON.parse(message.string()) as PublishedRow;
       batch.push({
         id,
         topic: published.topic,
@@ -186,8 +174,8 @@ export class NatsLogSource implements LogSource {
   }
 
   /** Takes buffered messages a position of each partition at a time, so no partition starves. */
-  private take(limit: number): { feed: PartitionFeed; message: JsMsg }[] {
-    const taken: { feed: PartitionFeed; message: JsMsg }[] = [];
+  private take(limit: number): { feed: PartitionFeed; message: JsMsg; published: PublishedRow }[] {
+    const taken: { feed: PartitionFeed; message: JsMsg; published: PublishedRow }[] = [];
     const feeds = [...this.feeds.values()].filter((feed) => !feed.stale);
     const counts = new Map<PartitionFeed, number>();
     for (let position = 0; taken.length < limit; position++) {
@@ -196,7 +184,7 @@ export class NatsLogSource implements LogSource {
         const message = feed.buffer[position];
         if (!message || taken.length >= limit) continue;
         any = true;
-        taken.push({ feed, message });
+        taken.push({ feed, message, published: JSON.parse(message.string()) as PublishedRow });
         counts.set(feed, position + 1);
       }
       if (!any) break;
@@ -209,19 +197,30 @@ export class NatsLogSource implements LogSource {
     const { db, log, group } = this.options;
     await this.released([partition]);
     // The event at the committed offset, else the stream past the partition's last event.
-    const [start] = await db.execute<{ sequence: number }>(sql`
+    const [start] = await db.execute<{ sequence: number; expected: number | null }>(sql`
+      with next as (
+        select "offset", stream_sequence from events where partition = ${partition} and "offset" >= ${committed} order by "offset" limit 1
+      )
       select coalesce(
-        (select stream_sequence from events where partition = ${partition} and "offset" >= ${committed} order by "offset" limit 1),
+        (select stream_sequence from next),
         (select stream_sequence + 1 from events where partition = ${partition} order by "offset" desc limit 1),
         1
-      )::float8 as sequence`);
+      )::float8 as sequence,
+      (select "offset" from next)::float8 as expected`);
+    if (start!.expected !== null && !(await log.holds(start!.sequence, partition))) {
+      this.options.onError(
+        new Error(
+          `${group}: the event at offset ${start!.expected} of partition ${partition} is missing from stream ${log.stream} ` +
+            `(stream sequence ${start!.sequence}); republish from the outbox since before it was relayed`,
+        ),
+      );
+    }
     const name = await log.positionConsumer(group, partition, start!.sequence);
     const consumer = await log.js.consumers.get(log.stream, name);
     const feed: PartitionFeed = {
       partition,
       expected: committed,
       buffer: [],
-      startSequence: start!.sequence,
       stale: false,
       lastMessageAt: Date.now(),
       messages: null!,
@@ -244,11 +243,4 @@ export class NatsLogSource implements LogSource {
     });
     this.feeds.set(partition, feed);
   }
-}
-
-/** The relay publishes each event with its id as `Nats-Msg-Id`. */
-function messageId(message: JsMsg): string {
-  const id = message.headers?.get('Nats-Msg-Id');
-  if (!id) throw new Error(`message ${message.seq} of stream ${message.info.stream} carries no Nats-Msg-Id`);
-  return id;
 }

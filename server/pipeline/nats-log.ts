@@ -64,6 +64,17 @@ export class NatsLog {
     return name;
   }
 
+  /** Whether the stream still holds the message at `sequence`, on the partition's subject. */
+  async holds(sequence: number, partition: number): Promise<boolean> {
+    try {
+      const message = await this.jsm.streams.getMessage(this.stream, { seq: sequence });
+      return message?.subject === this.subject(partition);
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
   async close(): Promise<void> {
     await this.connection.drain().catch(() => this.connection.close());
   }

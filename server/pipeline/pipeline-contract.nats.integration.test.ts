@@ -5,11 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@/test/database';
 import { fastPipelineOptions } from '@/test/fast-pipeline';
 import { waitFor } from '@/test/wait-for';
-import { appendEvent } from './append-event';
+import { appendEvent, appendEvents } from './append-event';
 import { defineConsumer } from './define-consumer';
 import type { PipelineLog } from './pipeline-log';
 import { startPipeline } from './start-pipeline';
-import { createEffectsTable } from './test-support/effects';
+import { republishEvents } from './republish-events';
+import { createEffectsTable, effectCounts, recordEffect } from './test-support/effects';
 import { NatsServers } from './test-support/nats-servers';
 import { describePipelineContract } from './test-support/pipeline-contract';
 
@@ -81,6 +82,45 @@ describe('the NATS JetStream log', () => {
       const stream = await jsm.streams.info('CONVEYOR_EVENTS');
       expect(stream.state.last_seq).toBe(first.seq);
       expect(handled).toBe(1);
+    } finally {
+      await pipeline.stop();
+    }
+  });
+
+  it('republishing from the outbox since a time re-feeds events the stream lost and runs nothing twice', async () => {
+    const consumer = defineConsumer({ group: 'lost', types: '*', topics: ['lost'], handler: async (event, { tx, group }) => recordEffect(tx, group, event) });
+    const append = (phase: string) =>
+      db.transaction((tx) => appendEvents(tx, Array.from({ length: 5 }, (_, n) => ({ topic: 'lost', key: `lost-${n}`, type: 'Work', payload: { phase, n } }))));
+    const since = new Date((await db.execute<{ now: string }>(sql`select now()::text as now`))[0]!.now);
+    let pipeline = await startPipeline({ db, log, ...fastPipelineOptions, consumers: [consumer] });
+    await append('handled');
+    await waitFor(async () => (await effectCounts(db, 'lost')).events === 5, { what: 'the first five handled' });
+    await pipeline.stop();
+
+    // Relayed while the group is down, then lost by the broker although it acknowledged them.
+    const relayOnly = await startPipeline({ db, log, ...fastPipelineOptions, consumers: [] });
+    const lostIds = (await append('lost')).map((row) => row.id);
+    const lost = await waitFor(async () => {
+      const rows = await db.execute<{ sequence: number }>(sql`select stream_sequence::float8 as sequence from events where id = any(${sql.param(lostIds)}::int8[])`);
+      return rows.length === 5 ? rows : null;
+    }, { what: 'the next five relayed' });
+    await relayOnly.stop();
+    const jsm = await jetstreamManager(client);
+    for (const { sequence } of lost) await jsm.streams.deleteMessage('CONVEYOR_EVENTS', sequence);
+
+    const errors: string[] = [];
+    pipeline = await startPipeline({ db, log, ...fastPipelineOptions, consumers: [consumer], onError: (error) => errors.push(String(error)) });
+    try {
+      await waitFor(async () => errors.some((error) => /missing from stream CONVEYOR_EVENTS.*republish from the outbox/.test(error)), { what: 'the missing events reported' });
+      expect((await effectCounts(db, 'lost')).events).toBe(5);
+
+      const preview = await republishEvents(db, { since, dryRun: true });
+      expect(preview).toMatchObject({ dryRun: true, count: 10, throughEventId: Number(lostIds.at(-1)) });
+      expect(await republishEvents(db, { since, throughEventId: preview.dryRun ? preview.throughEventId : null })).toEqual({ dryRun: false, republished: 10 });
+      await waitFor(async () => (await effectCounts(db, 'lost')).events === 10, { what: 'the lost five handled after the republish' });
+      expect(await effectCounts(db, 'lost')).toEqual({ events: 10, effects: 10 });
+      const [left] = await db.execute<{ n: number }>(sql`select count(*)::int as n from outbox`);
+      expect(left!.n).toBe(0);
     } finally {
       await pipeline.stop();
     }

@@ -12,11 +12,14 @@ import type { RelayBatchResult } from './relay-batch';
  *
  * A relay that dies after publishing and before committing leaves the rows in the outbox; the
  * next leader publishes them again and the stream's duplicate window answers with the sequence
- * stored the first time, so no event is stored twice.
+ * stored the first time, so no event is stored twice. A row republished by an operator
+ * (republish-events.ts) is already in `events`: it keeps its partition and offset and only its
+ * stream sequence moves to where the stream now holds it. Consumers read the event id from the
+ * row, not from `Nats-Msg-Id`.
  */
 export async function relayBatchToNats(connection: Sql, options: { batchSize: number; partitions: number; log: NatsLog }): Promise<RelayBatchResult> {
   const moved = await connection.begin(async (tx) => {
-    const rows = await tx<{ id: string; partition: number; row: Record<string, unknown> }[]>`
+    const rows = await tx<{ id: string; partition: number; loggedOffset: number | null; row: Record<string, unknown> }[]>`
       with due as (
         select id from outbox
         where deliver_at <= now()
@@ -25,20 +28,23 @@ export async function relayBatchToNats(connection: Sql, options: { batchSize: nu
         for update skip locked
       )
       select o.id::text as id, to_jsonb(o) as "row",
-             ((hashtextextended(o.key, 0) & 9223372036854775807) % ${options.partitions}::int)::int as partition
+             coalesce(e.partition, ((hashtextextended(o.key, 0) & 9223372036854775807) % ${options.partitions}::int)::int) as partition,
+             e."offset"::float8 as "loggedOffset"
       from outbox o join due on due.id = o.id
+      left join events e on e.id = o.id
       order by o.deliver_at, o.id`;
     if (rows.length === 0) return 0;
 
     const counts = new Map<number, number>();
-    for (const row of rows) counts.set(row.partition, (counts.get(row.partition) ?? 0) + 1);
-    const bases = await tx<{ partition: number; base: string }[]>`
+    for (const row of rows) if (row.loggedOffset === null) counts.set(row.partition, (counts.get(row.partition) ?? 0) + 1);
+    const bases = counts.size === 0 ? [] : await tx<{ partition: number; base: string }[]>`
       update log_partitions lp set next_offset = lp.next_offset + c.n
       from unnest(${[...counts.keys()]}::int[], ${[...counts.values()]}::int8[]) as c(partition, n)
       where lp.partition = c.partition
       returning lp.partition, (lp.next_offset - c.n)::text as base`;
     const next = new Map(bases.map((row) => [row.partition, Number(row.base)]));
     const offsets = rows.map((row) => {
+      if (row.loggedOffset !== null) return row.loggedOffset;
       const offset = next.get(row.partition)!;
       next.set(row.partition, offset + 1);
       return offset;
@@ -46,8 +52,15 @@ export async function relayBatchToNats(connection: Sql, options: { batchSize: nu
 
     // All publishes in flight at once, then every PubAck awaited: the rows leave the outbox only
     // once the stream has stored each of them.
+    // A republished row gets a Nats-Msg-Id of its own: under the event id alone, the duplicate
+    // window would answer with the sequence of the very message the broker lost.
+    const republishedAt = Date.now();
     const acks = await Promise.all(
-      rows.map((row) => options.log.js.publish(options.log.subject(row.partition), JSON.stringify(row.row), { msgID: row.id })),
+      rows.map((row) =>
+        options.log.js.publish(options.log.subject(row.partition), JSON.stringify(row.row), {
+          msgID: row.loggedOffset === null ? row.id : `${row.id}:republished:${republishedAt}`,
+        }),
+      ),
     );
 
     await tx`
@@ -61,7 +74,8 @@ export async function relayBatchToNats(connection: Sql, options: { batchSize: nu
       join unnest(
         ${rows.map((row) => row.id)}::int8[], ${rows.map((row) => row.partition)}::int[],
         ${offsets}::int8[], ${acks.map((ack) => ack.seq)}::int8[]
-      ) as p(id, partition, "offset", seq) on p.id = m.id`;
+      ) as p(id, partition, "offset", seq) on p.id = m.id
+      on conflict (id) do update set stream_sequence = excluded.stream_sequence`;
     await tx`select pg_notify(${LOG_CHANNEL}, '')`;
     return rows.length;
   });

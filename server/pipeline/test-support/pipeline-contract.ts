@@ -218,10 +218,11 @@ export function describePipelineContract(logName: string, subject: () => Contrac
           ...Array.from({ length: 5 }, (_, n) => ({ topic: 'reset', key: `k${n}`, type: 'NotSubscribed', payload: {} })),
         ]),
       );
-      await waitFor(async () => deliveries === 12, { what: 'first deliveries' });
+      // Effects commit with the offsets, so the resets below start from where the group really is.
+      await waitFor(async () => (await effectCounts(db(), 'reset')).events === 12, { what: 'first deliveries committed' });
       const [lastRelayed] = await rowsOf<{ at: string }>(sql`select max(logged_at)::text as at from events where topic = 'reset'`);
       await db().transaction((tx) => appendEvents(tx, Array.from({ length: 4 }, (_, n) => ({ topic: 'reset', key: `late${n}`, type: 'Counted', payload: {} }))));
-      await waitFor(async () => deliveries === 16, { what: 'later deliveries' });
+      await waitFor(async () => (await effectCounts(db(), 'reset')).events === 16, { what: 'later deliveries committed' });
 
       const since = new Date(new Date(lastRelayed!.at).getTime() + 1);
       const recent = await resetGroupOffsets(db(), { group: 'reset', to: { time: since }, actor: 'oncall@example.com', dryRun: true });
