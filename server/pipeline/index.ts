@@ -34,6 +34,7 @@ export { giveUpRetries, type GiveUpRetriesResult } from './give-up-retries';
 export { retryNow } from './retry-now';
 export { pauseGroup } from './pause-group';
 export { resumeGroup } from './resume-group';
+export { republishEvents, type RepublishedEventView, type RepublishEventsResult } from './republish-events';
 export { resetGroupOffsets, type OffsetResetTarget, type PartitionOffsetReset, type ResetGroupOffsetsResult } from './reset-group-offsets';
 
 // Read side.

@@ -87,7 +87,7 @@ export class NatsLog {
       storage: StorageType.File,
       num_replicas: replicas,
       // Kept as long as PostgreSQL keeps consumed events: a group moved back by an offset reset reads them here.
-      max_age: retentionDays * 24 * 3_600_000 * NANOS_PER_MS,
+      max_age: Math.round(retentionDays * 24 * 3_600_000) * NANOS_PER_MS,
       duplicate_window: DUPLICATE_WINDOW_MS * NANOS_PER_MS,
     };
     try {

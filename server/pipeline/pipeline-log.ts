@@ -11,6 +11,11 @@ export type PipelineLog =
       servers: string[];
       /** Copies of every message the cluster keeps (1 or 3 in practice); fixed when the stream is created. */
       replicas: number;
+      /**
+       * How long relayed outbox rows (and the stream's messages) are kept once every group has
+       * consumed them: how far back an operator can republish or reset offsets.
+       */
+      outboxRetentionHours?: number;
       /** Stream name (default CONVEYOR_EVENTS); its subjects are `<subjectPrefix>.<partition>`. */
       stream?: string;
       subjectPrefix?: string;

@@ -42,7 +42,7 @@ export interface StartPipelineOptions {
   leaderRetryMs?: number;
   /** Lag sampling for history and the lag gauge (default 5 s). */
   sampleIntervalMs?: number;
-  /** Consumed events older than this are deleted (default EVENT_RETENTION_DAYS, else 7). */
+  /** Consumed events older than this are deleted (default EVENT_RETENTION_DAYS, else 7; on NATS the log's outboxRetentionHours). */
   retentionDays?: number;
   onError?: (error: unknown) => void;
   /** Alerting and metrics of the process running the engine; none by default. */
@@ -65,7 +65,9 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
   const leaseMs = options.leaseMs ?? 15_000;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
   const sampleIntervalMs = options.sampleIntervalMs ?? 5_000;
-  const retentionDays = options.retentionDays ?? Number(process.env.EVENT_RETENTION_DAYS ?? 7);
+  const log = options.log ?? POSTGRES_LOG;
+  const retentionDays =
+    options.retentionDays ?? (log.kind === 'nats' && log.outboxRetentionHours ? log.outboxRetentionHours / 24 : Number(process.env.EVENT_RETENTION_DAYS ?? 7));
   const onError = options.onError ?? ((error: unknown) => console.error(`[pipeline ${workerId}]`, error));
   const metrics = resolveMetrics(options.hooks?.metrics);
   const onDeadLetter = options.hooks?.onDeadLetter;
@@ -74,8 +76,7 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
   const consumers = options.consumers.map(defineConsumer);
   for (const consumer of consumers) await registerConsumerGroup(db, consumer, partitions);
 
-  const settings = options.log ?? POSTGRES_LOG;
-  const nats = settings.kind === 'nats' ? await NatsLog.open(settings, { retentionDays }) : null;
+  const nats = log.kind === 'nats' ? await NatsLog.open(log, { retentionDays }) : null;
   const batchSize = options.relayBatchSize ?? 1_000;
   const relay =
     options.relay === false

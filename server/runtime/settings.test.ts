@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { booleanSetting, pipelineLogSetting, portSetting, SettingError, wholeNumberSetting } from './settings';
 
-const PIPELINE_LOG_VARIABLES = ['PIPELINE_LOG', 'NATS_URL', 'NATS_STREAM_REPLICAS'] as const;
+const PIPELINE_LOG_VARIABLES = ['PIPELINE_LOG', 'NATS_URL', 'NATS_STREAM_REPLICAS', 'OUTBOX_RETENTION_HOURS'] as const;
 const saved = Object.fromEntries(PIPELINE_LOG_VARIABLES.map((variable) => [variable, process.env[variable]]));
 
 afterEach(() => {
@@ -43,7 +43,9 @@ describe('start-up settings', () => {
     expect(() => pipelineLogSetting()).toThrow(/NATS_URL must name the NATS servers when PIPELINE_LOG=nats/);
     process.env.NATS_URL = 'nats://10.0.0.1:4222, nats://10.0.0.2:4222,';
     process.env.NATS_STREAM_REPLICAS = '3';
-    expect(pipelineLogSetting()).toEqual({ kind: 'nats', servers: ['nats://10.0.0.1:4222', 'nats://10.0.0.2:4222'], replicas: 3 });
+    expect(pipelineLogSetting()).toEqual({ kind: 'nats', servers: ['nats://10.0.0.1:4222', 'nats://10.0.0.2:4222'], replicas: 3, outboxRetentionHours: 168 });
+    process.env.OUTBOX_RETENTION_HOURS = '0';
+    expect(() => pipelineLogSetting()).toThrow('OUTBOX_RETENTION_HOURS must be a whole number from 1 to 8760, e.g. 168; got "0"');
     process.env.PIPELINE_LOG = 'kafka';
     expect(() => pipelineLogSetting()).toThrow('PIPELINE_LOG must be postgres or nats; got "kafka"');
   });

@@ -42,8 +42,9 @@ export function booleanSetting(variable: string, fallback: boolean): boolean {
 
 /**
  * PIPELINE_LOG: `postgres` (default, the log is a table) or `nats`, with NATS_URL (comma-separated
- * servers of one cluster) and NATS_STREAM_REPLICAS (copies of each message; default 1, 3 on a
- * three-node cluster). Only the engine looks inside the value.
+ * servers of one cluster), NATS_STREAM_REPLICAS (copies of each message; default 1, 3 on a
+ * three-node cluster) and OUTBOX_RETENTION_HOURS (how long relayed rows stay for republishing,
+ * default a week). Only the engine looks inside the value.
  */
 export function pipelineLogSetting(): PipelineLog {
   const kind = process.env.PIPELINE_LOG || 'postgres';
@@ -53,5 +54,10 @@ export function pipelineLogSetting(): PipelineLog {
   if (servers.length === 0) {
     throw new SettingError('NATS_URL', 'NATS_URL must name the NATS servers when PIPELINE_LOG=nats, e.g. nats://127.0.0.1:4222,nats://127.0.0.1:4223');
   }
-  return { kind: 'nats', servers, replicas: wholeNumberSetting('NATS_STREAM_REPLICAS', 1, { min: 1, max: 5 }) };
+  return {
+    kind: 'nats',
+    servers,
+    replicas: wholeNumberSetting('NATS_STREAM_REPLICAS', 1, { min: 1, max: 5 }),
+    outboxRetentionHours: wholeNumberSetting('OUTBOX_RETENTION_HOURS', 7 * 24, { min: 1, max: 24 * 365 }),
+  };
 }

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { getQueueOverview } from '@/server/ops/queue-overview';
-import { getLagHistory, pauseGroup, resetGroupOffsets, resumeGroup } from '@/server/pipeline';
+import { getLagHistory, pauseGroup, republishEvents, resetGroupOffsets, resumeGroup } from '@/server/pipeline';
+import { republishFromOutbox } from '@/server/ops/republish-from-outbox';
 import { offsetResetNeedsApproval } from '@/server/ops/approval-policies';
 import { mutationInput, oncallProcedure, router, viewerProcedure } from '../init';
 
 const group = z.string().trim().min(1, 'Choose a consumer group').max(200);
+const republishSelection = z.object({ since: z.coerce.date(), throughEventId: z.number().int().positive().optional() });
 const resetTarget = z.object({ group, time: z.coerce.date(), partitions: z.array(z.number().int().min(0)).optional() });
 
 export const queuesRouter = router({
@@ -23,6 +25,32 @@ export const queuesRouter = router({
     .meta({ auditTarget: 'group', needsApproval: offsetResetNeedsApproval })
     .input(mutationInput(resetTarget.shape))
     .mutation(({ ctx, input }) => resetGroupOffsets(ctx.db, { group: input.group, to: { time: input.time }, partitions: input.partitions, actor: ctx.actor.email })),
+
+  /** What a republish from the outbox since a time would put back: the count and the first events. */
+  previewRepublish: viewerProcedure
+    .input(republishSelection)
+    .output(
+      z.object({
+        dryRun: z.literal(true),
+        count: z.number(),
+        throughEventId: z.number().nullable(),
+        sample: z.array(z.object({ id: z.string(), topic: z.string(), key: z.string(), type: z.string(), loggedAt: z.date() })),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const preview = await republishEvents(ctx.db, { ...input, dryRun: true });
+      if (!preview.dryRun) throw new Error('a dry run answered as a real run');
+      return preview;
+    }),
+
+  /** For a broker that lost acknowledged messages; the processed marks make it harmless for events already handled. */
+  republish: oncallProcedure
+    .meta({ auditTarget: 'since' })
+    .input(mutationInput({ ...republishSelection.shape, expectedCount: z.number().int().min(0).optional() }))
+    .output(z.object({ republished: z.number() }))
+    .mutation(({ ctx, input }) =>
+      republishFromOutbox(ctx.db, { since: input.since, throughEventId: input.throughEventId, expectedCount: input.expectedCount, approved: Boolean(ctx.approvedBy) }),
+    ),
 
   pause: oncallProcedure
     .meta({ auditTarget: 'group' })
