@@ -41,6 +41,7 @@ export { resetGroupOffsets, type OffsetResetTarget, type PartitionOffsetReset, t
 export { getLag, type GroupLag, type PartitionLag } from './lag';
 export { getHandledCounts, getLagHistory, getSustainedLag, getThroughputHistory, type LagPoint } from './lag-history';
 export { getThroughput, type GroupThroughput } from './throughput';
+export { getLogState, type LogState, type PartitionConsumerState, type StreamReplica } from './log-state';
 export { listConsumerGroups, type ConsumerGroupState } from './consumer-groups';
 export {
   DEAD_LETTER_STATUSES,

@@ -5,14 +5,19 @@ import { fastPipelineOptions } from '@/test/fast-pipeline';
 import { waitFor } from '@/test/wait-for';
 import { appendEvents } from './append-event';
 import { defineConsumer } from './define-consumer';
+import { getLogState } from './log-state';
+import type { PipelineLog } from './pipeline-log';
 import { startPipeline, type PipelineHandle } from './start-pipeline';
 import { createEffectsTable, effectCounts, recordEffect } from './test-support/effects';
-import { NatsServers } from './test-support/nats-servers';
+import { NatsServers } from '@/test/nats-servers';
 
 const { db } = await createTestDatabase();
 await createEffectsTable(db);
 const cluster = await NatsServers.start(3);
 const STREAM = 'CONVEYOR_EVENTS';
+const log: PipelineLog = { kind: 'nats', servers: cluster.urls, replicas: 3 };
+/** The stream as the Queues screen shows it, or null while the cluster does not answer. */
+const screenState = () => getLogState(log).then((state) => (state.kind === 'nats' ? state : null)).catch(() => null);
 let pipeline: PipelineHandle | null = null;
 let producer: { stop(): Promise<number> } | null = null;
 afterAll(async () => {
@@ -52,12 +57,12 @@ async function flowing(more: number, what: string): Promise<void> {
   await waitFor(async () => (await handledSoFar()) >= from + more, { what, timeoutMs: 30_000, intervalMs: 100 });
 }
 
-/** Every replica of the stream is current again: a restarted server caught up from its store and the leader. */
+/** Every replica of the stream is current again, as the Queues screen shows it: a restarted server caught up from its store and the leader. */
 async function replicasInSync(size: number): Promise<void> {
   await waitFor(
     async () => {
-      const state = await cluster.streamCluster(STREAM);
-      return state?.leader && state.replicas.length === size - 1 && state.replicas.every((replica) => replica.current);
+      const state = await screenState();
+      return state?.leader && state.followers.length === size - 1 && state.followers.every((follower) => follower.current);
     },
     { what: 'every replica of the stream in sync', timeoutMs: 30_000, intervalMs: 200 },
   );
@@ -70,7 +75,7 @@ describe('the NATS log on a three-node R3 cluster under faults', () => {
       () =>
         startPipeline({
           db,
-          log: { kind: 'nats', servers: cluster.urls, replicas: 3 },
+          log,
           ...fastPipelineOptions,
           // Publishes and pulls time out while a leader is elected; the test judges by what gets handled.
           onError: () => {},
@@ -84,9 +89,9 @@ describe('the NATS log on a three-node R3 cluster under faults', () => {
     const leader = await waitFor(() => cluster.streamLeader(STREAM), { what: 'a stream leader' });
     await cluster.kill(leader);
     const newLeader = await waitFor(async () => {
-      const now = await cluster.streamLeader(STREAM);
+      const now = (await screenState())?.leader;
       return now && now !== leader ? now : null;
-    }, { what: 'a new stream leader', timeoutMs: 30_000, intervalMs: 200 });
+    }, { what: 'the Queues screen to show a new stream leader', timeoutMs: 30_000, intervalMs: 200 });
     expect(newLeader).not.toBe(leader);
     await flowing(100, 'events flowing with the old leader dead');
 

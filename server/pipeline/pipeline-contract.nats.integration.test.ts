@@ -11,7 +11,7 @@ import type { PipelineLog } from './pipeline-log';
 import { startPipeline } from './start-pipeline';
 import { republishEvents } from './republish-events';
 import { createEffectsTable, effectCounts, recordEffect } from './test-support/effects';
-import { NatsServers } from './test-support/nats-servers';
+import { NatsServers } from '@/test/nats-servers';
 import { describePipelineContract } from './test-support/pipeline-contract';
 
 const { db, url } = await createTestDatabase();

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { approvals, auditLog } from '@/db/schema';
 import { createUser } from '@/server/auth/create-user';
 import { appendEvents, defineConsumer, startPipeline } from '@/server/pipeline';
-import { NatsServers } from '@/server/pipeline/test-support/nats-servers';
+import { NatsServers } from '@/test/nats-servers';
 import { createTestDatabase } from '@/test/database';
 import { fastPipelineOptions } from '@/test/fast-pipeline';
 import { waitFor } from '@/test/wait-for';
@@ -19,10 +19,12 @@ const pipeline = await startPipeline({
   ...fastPipelineOptions,
   consumers: [defineConsumer({ group: 'republish-test', types: '*', handler: async () => void handled++ })],
 });
-const savedThreshold = process.env.APPROVAL_BULK_THRESHOLD;
+const saved = { APPROVAL_BULK_THRESHOLD: process.env.APPROVAL_BULK_THRESHOLD, PIPELINE_LOG: process.env.PIPELINE_LOG, NATS_URL: process.env.NATS_URL };
 afterAll(async () => {
-  if (savedThreshold === undefined) delete process.env.APPROVAL_BULK_THRESHOLD;
-  else process.env.APPROVAL_BULK_THRESHOLD = savedThreshold;
+  for (const [variable, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[variable];
+    else process.env[variable] = value;
+  }
   await pipeline.stop();
   await servers.stop();
 });
@@ -33,6 +35,19 @@ const viewer = await createUser(db, { email: 'viewer@republish.test', name: 'Vie
 const as = (user: { id: string; email: string; role: 'viewer' | 'support' | 'oncall' | 'admin' }) => createCaller({ db, actor: { id: user.id, email: user.email, role: user.role } });
 const codeOf = (promise: Promise<unknown>) => promise.then(() => 'OK', (error: unknown) => (error instanceof TRPCError ? error.code : String(error)));
 const outboxSize = async () => (await db.execute<{ n: number }>(sql`select count(*)::int as n from outbox`))[0]!.n;
+
+describe('the Queues screen on the NATS log', () => {
+  it('shows the stream, its leader and each partition consumer of the groups, and nothing extra on PostgreSQL', async () => {
+    delete process.env.PIPELINE_LOG;
+    expect(await as(viewer).queues.logState()).toEqual({ kind: 'postgres' });
+    process.env.PIPELINE_LOG = 'nats';
+    process.env.NATS_URL = servers.urls.join(',');
+    const state = await as(viewer).queues.logState();
+    if (state.kind !== 'nats') throw new Error('expected the NATS log');
+    expect(state).toMatchObject({ stream: 'CONVEYOR_EVENTS', replicas: 1, clustered: false, leader: null, followers: [] });
+    expect(state.consumers.map((consumer) => [consumer.consumer, consumer.partition])).toEqual([0, 1, 2, 3].map((partition) => [`republish-test-p${partition}`, partition]));
+  });
+});
 
 describe('republish from the outbox, from the Queues screen', () => {
   it('previews, waits above the threshold for a second person, runs as approved and handles nothing twice', async () => {
