@@ -83,8 +83,8 @@ export class NatsLogSource implements LogSource {
 
     const taken = this.take(input.limit);
     if (taken.length === 0) return [];
-    const known = await db.execute<{ id: string; offset: number | null; waiting: boolean; settled: boolean }>(sql`
-      select m.id::text as id, e."offset"::float8 as "offset",
+    const known = await db.execute<{ id: string; offset: number | null; sequence: number | null; waiting: boolean; settled: boolean }>(sql`
+      select m.id::text as id, e."offset"::float8 as "offset", e.stream_sequence::float8 as sequence,
              e.id is null and exists (select 1 from outbox o where o.id = m.id) as waiting,
              exists (select 1 from processed_events p where p."group" = ${input.group} and p.event_id = m.id)
                or exists (select 1 from retries r where r."group" = ${input.group} and r.event_id = m.id) as settled
@@ -112,7 +112,10 @@ export class NatsLogSource implements LogSource {
         }
         continue;
       }
-      if (row.offset < feed.expected) {
+      // Below the committed offset, or not the copy the log records (one the relay published
+      // again after the duplicate window, one an operator republished over, one a stream kept
+      // from another database): acked, never handled.
+      if (row.offset < feed.expected || row.sequence !== message.seq) {
         message.ack();
         continue;
       }

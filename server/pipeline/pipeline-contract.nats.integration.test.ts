@@ -32,7 +32,7 @@ describePipelineContract('NATS JetStream', () => ({
 }));
 
 describe('the NATS JetStream log', () => {
-  it('carries each event as its whole outbox row under its id, and the group acks it on its partition consumer', async () => {
+  it('carries each event as its whole outbox row under its database and id, and the group acks it on its partition consumer', async () => {
     let handled = 0;
     const pipeline = await startPipeline({
       db,
@@ -48,7 +48,8 @@ describe('the NATS JetStream log', () => {
       const jsm = await jetstreamManager(client);
       const message = await jsm.streams.getMessage('CONVEYOR_EVENTS', { seq: logged!.sequence });
       expect(message!.subject).toBe(`conveyor.events.${logged!.partition}`);
-      expect(message!.header.get('Nats-Msg-Id')).toBe(id);
+      const { database } = (await db.execute<{ database: string }>(sql`select current_database() as database`))[0]!;
+      expect(message!.header.get('Nats-Msg-Id')).toBe(`${database}:${id}`);
       expect(message!.json()).toMatchObject({ id: Number(id), topic: 'carried', key: 'k', type: 'Carried', payload: { amount: 12 }, headers: { source: 'test' } });
       expect(Object.keys(message!.json() as object).sort()).toEqual(['created_at', 'deliver_at', 'headers', 'id', 'key', 'payload', 'topic', 'type']);
       await waitFor(async () => {
@@ -67,7 +68,8 @@ describe('the NATS JetStream log', () => {
       select ((hashtextextended('k', 0) & 9223372036854775807) % (select count(*) from log_partitions))::int as partition`);
     // What the dead relay did: published the row under its id, then never moved it out of the outbox.
     const row = { id: Number(id), topic: 'republished', key: 'k', type: 'Once', payload: {}, headers: {}, created_at: new Date().toISOString() };
-    const first = await jetstream(client).publish(`conveyor.events.${placed!.partition}`, JSON.stringify(row), { msgID: id });
+    const { database } = (await db.execute<{ database: string }>(sql`select current_database() as database`))[0]!;
+    const first = await jetstream(client).publish(`conveyor.events.${placed!.partition}`, JSON.stringify(row), { msgID: `${database}:${id}` });
     const pipeline = await startPipeline({
       db,
       log,

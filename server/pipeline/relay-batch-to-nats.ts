@@ -19,7 +19,7 @@ import type { RelayBatchResult } from './relay-batch';
  */
 export async function relayBatchToNats(connection: Sql, options: { batchSize: number; partitions: number; log: NatsLog }): Promise<RelayBatchResult> {
   const moved = await connection.begin(async (tx) => {
-    const rows = await tx<{ id: string; partition: number; loggedOffset: number | null; row: Record<string, unknown> }[]>`
+    const rows = await tx<{ id: string; database: string; partition: number; loggedOffset: number | null; row: Record<string, unknown> }[]>`
       with due as (
         select id from outbox
         where deliver_at <= now()
@@ -27,7 +27,7 @@ export async function relayBatchToNats(connection: Sql, options: { batchSize: nu
         limit ${options.batchSize}
         for update skip locked
       )
-      select o.id::text as id, to_jsonb(o) as "row",
+      select o.id::text as id, current_database() as database, to_jsonb(o) as "row",
              coalesce(e.partition, ((hashtextextended(o.key, 0) & 9223372036854775807) % ${options.partitions}::int)::int) as partition,
              e."offset"::float8 as "loggedOffset"
       from outbox o join due on due.id = o.id
@@ -58,7 +58,7 @@ export async function relayBatchToNats(connection: Sql, options: { batchSize: nu
     const acks = await Promise.all(
       rows.map((row) =>
         options.log.js.publish(options.log.subject(row.partition), JSON.stringify(row.row), {
-          msgID: row.loggedOffset === null ? row.id : `${row.id}:republished:${republishedAt}`,
+          msgID: row.loggedOffset === null ? `${row.database}:${row.id}` : `${row.database}:${row.id}:republished:${republishedAt}`,
         }),
       ),
     );
