@@ -21,6 +21,7 @@ import { provideDatabase } from '@/db/provide-database';
 import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
 import { appendEvent, appendEvents, type BatchEventHandler, defineConsumer, type EventHandler, startPipeline } from '@/server/pipeline';
 import { withProgress } from '@/server/cli/print-progress';
+import { pipelineLogSetting } from '@/server/runtime/settings';
 import { startAtFixedRate } from './fixed-rate';
 
 const GROUPS = ['points', 'coupons', 'notifications', 'fulfilment', 'analytics'];
@@ -107,6 +108,8 @@ async function startBenchPipeline(db: Database, kind: HandlerKind, onHandled?: (
     db,
     partitions: 16,
     relayBatchSize: 2_000,
+    // PIPELINE_LOG=nats NATS_URL=… measures the NATS JetStream log; the default is PostgreSQL's.
+    log: pipelineLogSetting(),
     consumers,
     onError: (error) => console.error('[pipeline]', error),
     hooks: pipelineOpsHooks,

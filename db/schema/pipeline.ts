@@ -45,7 +45,11 @@ export const logPartitions = pgTable('log_partitions', {
   nextOffset: bigint('next_offset', { mode: 'number' }).notNull().default(0),
 });
 
-/** The partitioned log. `id` is the outbox id, stable for the event's whole life. */
+/**
+ * The partitioned log. `id` is the outbox id, stable for the event's whole life. When the log
+ * runs on NATS JetStream, the stream delivers and these rows are the relayed outbox rows kept for
+ * retries, dead letters, the key trace and republishing.
+ */
 export const events = pgTable(
   'events',
   {
@@ -60,6 +64,12 @@ export const events = pgTable(
     loggedAt: timestamp('logged_at', { withTimezone: true }).notNull().defaultNow(),
     partition: integer('partition').notNull(),
     offset: bigint('offset', { mode: 'number' }).notNull(),
+    /**
+     * Where the event sits in the NATS JetStream stream when the log runs on NATS (null on the
+     * PostgreSQL log): a consumer taking over a partition starts reading at the sequence of the
+     * event at its committed offset.
+     */
+    streamSequence: bigint('stream_sequence', { mode: 'number' }),
   },
   (table) => [
     uniqueIndex('events_partition_offset_idx').on(table.partition, table.offset),

@@ -25,56 +25,6 @@ async function run(consumers: ConsumerDefinition[]) {
 }
 
 describe('consumer groups', () => {
-  it('delivers the events of one key in append order within a group', async () => {
-    const seen: number[] = [];
-    await run([
-      defineConsumer({
-        group: 'ordering',
-        types: ['Step'],
-        topics: ['ordering'],
-        batchSize: 7,
-        handler: async (event) => {
-          seen.push((event.payload as { n: number }).n);
-        },
-      }),
-    ]);
-    for (let n = 0; n < 60; n += 3) {
-      await db.transaction((tx) =>
-        appendEvents(tx, [0, 1, 2].map((i) => ({ topic: 'ordering', key: 'one-key', type: 'Step', payload: { n: n + i } }))),
-      );
-    }
-    await waitFor(async () => seen.length === 60, { what: '60 deliveries' });
-    expect(seen).toEqual(Array.from({ length: 60 }, (_, n) => n));
-  });
-
-  it('a handler that throws on the 2nd of 5 events leaves 1, 3, 4, 5 processed and 2 in retries', async () => {
-    await run([
-      defineConsumer({
-        group: 'second-fails',
-        types: ['Numbered'],
-        topics: ['second-fails'],
-        backoff: { baseMs: 60_000, maxMs: 60_000 },
-        handler: async (event, { tx, group }) => {
-          if ((event.payload as { n: number }).n === 2) throw new TypeError('cannot handle two');
-          await recordEffect(tx, group, event);
-        },
-      }),
-    ]);
-    const ids = await db.transaction((tx) =>
-      appendEvents(tx, [1, 2, 3, 4, 5].map((n) => ({ topic: 'second-fails', key: 'k', type: 'Numbered', payload: { n } }))),
-    );
-    await waitFor(async () => (await effectCounts(db, 'second-fails')).events === 4, { what: '4 effects' });
-    const processed = await db.execute<{ id: string }>(
-      sql`select event_id::text as id from processed_events where "group" = 'second-fails' order by event_id`,
-    );
-    expect(processed.map((row) => row.id)).toEqual([ids[0]!.id, ids[2]!.id, ids[3]!.id, ids[4]!.id]);
-    const retries = await db.execute<{ eventId: string; attempt: number; errorClass: string; lastError: string }>(
-      sql`select event_id::text as "eventId", attempt, error_class as "errorClass", last_error as "lastError" from retries where "group" = 'second-fails'`,
-    );
-    expect(retries).toEqual([{ eventId: ids[1]!.id, attempt: 1, errorClass: 'TypeError', lastError: 'cannot handle two' }]);
-    expect(await effectCounts(db, 'second-fails')).toEqual({ events: 4, effects: 4 });
-  });
-
   it('a failing batch handler falls back to the event handler so only the failing event goes to retries', async () => {
     const batchSizes: number[] = [];
     const handler = async (event: PipelineEvent, { tx, group }: HandlerContext) => {
@@ -102,66 +52,6 @@ describe('consumer groups', () => {
     expect([...retries]).toEqual([{ lastError: 'bad three' }]);
     expect(await effectCounts(db, 'batched')).toEqual({ events: 3, effects: 3 });
     expect(batchSizes.reduce((sum, size) => sum + size, 0)).toBe(4);
-  });
-
-  it('retries back off and dead-letter after maxAttempts with an alert', async () => {
-    const attemptsAt: { attempt: number; at: number }[] = [];
-    await run([
-      defineConsumer({
-        group: 'always-fails',
-        types: '*',
-        topics: ['always-fails'],
-        maxAttempts: 4,
-        backoff: { baseMs: 100, maxMs: 10_000 },
-        handler: async (_event, { attempt }) => {
-          attemptsAt.push({ attempt, at: Date.now() });
-          throw new Error(`boom ${attempt}`);
-        },
-      }),
-    ]);
-    const { id } = await db.transaction((tx) => appendEvent(tx, { topic: 'always-fails', key: 'k', type: 'Anything', payload: {} }));
-    const deadLetters = await waitFor(
-      async () => {
-        const rows = await db.execute<{ eventId: string; attempts: number; errors: { message: string }[]; status: string }>(sql`
-          select event_id::text as "eventId", attempts, errors, status from dead_letters where "group" = 'always-fails'`);
-        return rows.length > 0 ? rows : null;
-      },
-      { what: 'a dead letter' },
-    );
-    const dead = deadLetters[0];
-    expect(dead).toMatchObject({ eventId: id, attempts: 4, status: 'dead' });
-    expect(dead!.errors.map((error) => error.message)).toEqual(['boom 1', 'boom 2', 'boom 3', 'boom 4']);
-    expect(attemptsAt.map((entry) => entry.attempt)).toEqual([1, 2, 3, 4]);
-    // Equal jitter: the wait before attempt n+1 is at least half of base * 2^(n-1).
-    const gaps = attemptsAt.slice(1).map((entry, i) => entry.at - attemptsAt[i]!.at);
-    expect(gaps[0]).toBeGreaterThanOrEqual(50);
-    expect(gaps[1]).toBeGreaterThanOrEqual(100);
-    expect(gaps[2]).toBeGreaterThanOrEqual(200);
-    const retries = await db.execute(sql`select 1 from retries where "group" = 'always-fails'`);
-    expect(retries).toHaveLength(0);
-    const alerts = await db.execute<{ kind: string; status: string; dedupeKey: string }>(
-      sql`select kind, status, dedupe_key as "dedupeKey" from alerts where dedupe_key = 'pipeline.dead_letter:always-fails'`,
-    );
-    expect(alerts).toEqual([{ kind: 'pipeline.dead_letter', status: 'open', dedupeKey: 'pipeline.dead_letter:always-fails' }]);
-  });
-
-  it('does not deliver a delayed event early and delivers it within a second of its time', async () => {
-    let deliveredAt: number | null = null;
-    await run([
-      defineConsumer({
-        group: 'delayed',
-        types: ['Timeout'],
-        topics: ['delayed'],
-        handler: async () => {
-          deliveredAt = Date.now();
-        },
-      }),
-    ]);
-    const deliverAt = new Date(Date.now() + 1_500);
-    await db.transaction((tx) => appendEvent(tx, { topic: 'delayed', key: 'k', type: 'Timeout', payload: {}, deliverAt }));
-    await waitFor(async () => deliveredAt !== null, { what: 'the delayed delivery' });
-    expect(deliveredAt!).toBeGreaterThanOrEqual(deliverAt.getTime());
-    expect(deliveredAt! - deliverAt.getTime()).toBeLessThan(1_000);
   });
 
   it('a group with concurrency 3 runs three handlers at once, each on its own partitions, and keeps every key in order', async () => {

@@ -11,7 +11,8 @@ import { failRetry } from './fail-retry';
 import type { PipelineHooks, PipelineMetrics } from './hooks';
 import { isProcessed, markProcessed } from './mark-processed';
 import { assignedPartitions } from './partition-assignment';
-import { type BatchEvent, readBatch } from './read-batch';
+import type { LogSource } from './log-source';
+import type { BatchEvent } from './read-batch';
 import { releasePartitions } from './release-partitions';
 import { scheduleRetries } from './schedule-retries';
 import type { PipelineEvent } from './types';
@@ -27,6 +28,8 @@ export interface ConsumerRunnerOptions {
   onError: (error: unknown) => void;
   onDeadLetter: PipelineHooks['onDeadLetter'];
   metrics: PipelineMetrics;
+  /** Where the runner reads its batches; given the runner's wake-up, for sources that push. */
+  source: (wake: () => void) => LogSource;
 }
 
 /**
@@ -51,8 +54,11 @@ export class ConsumerRunner {
   private retriesCheckedAt = 0;
   private stopping = false;
   private loop: Promise<void> | null = null;
+  private readonly source: LogSource;
 
-  constructor(private readonly options: ConsumerRunnerOptions) {}
+  constructor(private readonly options: ConsumerRunnerOptions) {
+    this.source = options.source(() => this.signal.wake());
+  }
 
   get group(): string {
     return this.options.consumer.group;
@@ -85,6 +91,7 @@ export class ConsumerRunner {
     this.signal.wake();
     await this.loop;
     const { db, workerId } = this.options;
+    await this.source.close();
     await releasePartitions(db, { group: this.group, workerId, partitions: this.held }).catch(this.options.onError);
     this.held = [];
   }
@@ -112,6 +119,7 @@ export class ConsumerRunner {
     this.rebalanceDue = false;
     const wanted = assignedPartitions(partitions, this.liveWorkers, workerId);
     const surplus = this.held.filter((partition) => !wanted.includes(partition));
+    await this.source.released(surplus);
     await releasePartitions(db, { group: this.group, workerId, partitions: surplus });
     this.held = await claimPartitions(db, { group: this.group, workerId, partitions: wanted, leaseMs });
   }
@@ -123,16 +131,22 @@ export class ConsumerRunner {
 
   /** Returns true when the batch was full, i.e. more is probably waiting. */
   private async handleLogBatch(): Promise<boolean> {
-    const { db, workerId, consumer } = this.options;
-    const batch = await readBatch(db, { group: this.group, workerId, limit: consumer.batchSize });
+    const { workerId, consumer } = this.options;
+    const batch = await this.source.read({ group: this.group, workerId, limit: consumer.batchSize });
     if (batch.length === 0) return false;
     let outcome: { handled: number; failures: number };
     try {
-      outcome = await this.runBatch(batch, null);
+      try {
+        outcome = await this.runBatch(batch, null);
+      } catch (error) {
+        if (!(error instanceof HandlerFailed)) throw error;
+        outcome = await this.runBatch(batch, error);
+      }
     } catch (error) {
-      if (!(error instanceof HandlerFailed)) throw error;
-      outcome = await this.runBatch(batch, error);
+      this.source.rolledBack(batch);
+      throw error;
     }
+    this.source.committed(batch);
     const { metrics } = this.options;
     metrics.eventsHandled(this.group, outcome.handled);
     if (outcome.failures > 0) {

@@ -24,6 +24,7 @@ export { OUTBOX_CHANNEL } from './channels';
 // Consumers and the running engine.
 export { defineConsumer } from './define-consumer';
 export { startPipeline, type PipelineHandle, type StartPipelineOptions } from './start-pipeline';
+export { POSTGRES_LOG, type PipelineLog } from './pipeline-log';
 export type { DeadLetteredDelivery, PipelineHooks, PipelineMetrics } from './hooks';
 
 // Operator commands.
@@ -34,12 +35,14 @@ export { giveUpRetries, type GiveUpRetriesResult } from './give-up-retries';
 export { retryNow } from './retry-now';
 export { pauseGroup } from './pause-group';
 export { resumeGroup } from './resume-group';
+export { republishEvents, type RepublishedEventView, type RepublishEventsResult } from './republish-events';
 export { resetGroupOffsets, type OffsetResetTarget, type PartitionOffsetReset, type ResetGroupOffsetsResult } from './reset-group-offsets';
 
 // Read side.
 export { getLag, type GroupLag, type PartitionLag } from './lag';
 export { getHandledCounts, getLagHistory, getSustainedLag, getThroughputHistory, type LagPoint } from './lag-history';
 export { getThroughput, type GroupThroughput } from './throughput';
+export { getLogState, type LogState, type PartitionConsumerState, type StreamReplica } from './log-state';
 export { listConsumerGroups, type ConsumerGroupState } from './consumer-groups';
 export {
   DEAD_LETTER_STATUSES,

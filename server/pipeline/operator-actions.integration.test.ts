@@ -55,28 +55,6 @@ function flakyConsumer(group: string, state: { failing: boolean }, options: Part
 }
 
 describe('operator actions', () => {
-  it('a replayed dead letter is processed and the original kept', async () => {
-    const state = { failing: true };
-    await run([flakyConsumer('replay', state)]);
-    const { id } = await db.transaction((tx) => appendEvent(tx, { topic: 'replay', key: 'k', type: 'Pushed', payload: {} }));
-    const [dead] = await waitFor(() =>
-      rowsOf<{ id: number }>(sql`select id::int as id from dead_letters where "group" = 'replay'`).then((rows) => (rows.length ? rows : null)),
-    );
-
-    const preview = await replayDeadLetters(db, { filter: { group: 'replay' }, actor: 'oncall@example.com', dryRun: true });
-    expect(preview).toMatchObject({ dryRun: true, count: 1, sample: [{ id: dead!.id, eventId: id }] });
-
-    state.failing = false;
-    const result = await replayDeadLetters(db, { filter: { ids: [dead!.id] }, actor: 'oncall@example.com' });
-    expect(result).toMatchObject({ dryRun: false, replays: [{ deadLetterId: dead!.id }] });
-    await waitFor(async () => (await effectCounts(db, 'replay')).effects === 1, { what: 'the replay to be processed' });
-
-    const letters = await rowsOf(sql`
-      select id::int as id, status, replayed_by as "replayedBy" from dead_letters where "group" = 'replay'`);
-    expect(letters).toEqual([{ id: dead!.id, status: 'replayed', replayedBy: 'oncall@example.com' }]);
-    await waitFor(async () => (await rowsOf(sql`select 1 from retries where "group" = 'replay'`)).length === 0);
-  });
-
   it('replaying an event that died twice (again after an offset reset) delivers it once', async () => {
     const state = { failing: true };
     await run([flakyConsumer('died-twice', state)]);
@@ -96,45 +74,6 @@ describe('operator actions', () => {
     expect(await effectCounts(db, 'died-twice')).toEqual({ events: 1, effects: 1 });
     // Both dead letters' replay ended well: the earlier one did not die again after it.
     expect(await replayProgress(db, [first!.id, second!.id])).toEqual({ total: 2, done: 2, failures: 0 });
-  });
-
-  it('an offset reset redelivers exactly the dry-run count', async () => {
-    let deliveries = 0;
-    const consumer = defineConsumer({
-      group: 'reset',
-      types: ['Counted'],
-      topics: ['reset'],
-      handler: async (event, { tx, group }) => {
-        deliveries++;
-        await recordEffect(tx, group, event);
-      },
-    });
-    await run([consumer]);
-    await db.transaction((tx) =>
-      appendEvents(tx, [
-        ...Array.from({ length: 12 }, (_, n) => ({ topic: 'reset', key: `k${n}`, type: 'Counted', payload: {} })),
-        ...Array.from({ length: 5 }, (_, n) => ({ topic: 'reset', key: `k${n}`, type: 'NotSubscribed', payload: {} })),
-      ]),
-    );
-    await waitFor(async () => deliveries === 12, { what: 'first deliveries' });
-    const lastRelayed = await rowsOf<{ at: string }>(sql`select max(logged_at)::text as at from events where topic = 'reset'`);
-    await db.transaction((tx) =>
-      appendEvents(tx, Array.from({ length: 4 }, (_, n) => ({ topic: 'reset', key: `late${n}`, type: 'Counted', payload: {} }))),
-    );
-    await waitFor(async () => deliveries === 16, { what: 'later deliveries' });
-
-    const since = new Date(new Date(lastRelayed[0]!.at).getTime() + 1);
-    const dryRun = await resetGroupOffsets(db, { group: 'reset', to: { time: since }, actor: 'oncall@example.com', dryRun: true });
-    expect(dryRun.redelivered).toBe(4);
-    const everything = await resetGroupOffsets(db, { group: 'reset', to: { offset: 0 }, actor: 'oncall@example.com', dryRun: true });
-    expect(everything.redelivered).toBe(16);
-
-    deliveries = 0;
-    const applied = await resetGroupOffsets(db, { group: 'reset', to: { offset: 0 }, actor: 'oncall@example.com' });
-    expect(applied.redelivered).toBe(everything.redelivered);
-    await waitFor(async () => deliveries >= everything.redelivered, { what: 'redeliveries' });
-    await waitFor(async () => (await resetGroupOffsets(db, { group: 'reset', to: { offset: 0 }, actor: 'x', dryRun: true })).redelivered === 16);
-    expect(deliveries).toBe(everything.redelivered);
   });
 
   it('retry now runs a waiting retry at once and give up makes it a dead letter with who and why', async () => {

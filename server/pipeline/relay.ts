@@ -2,7 +2,7 @@ import type { Sql } from 'postgres';
 import { openDedicatedSession } from '@/db/dedicated-session';
 import { OUTBOX_CHANNEL } from './channels';
 import type { PipelineMetrics } from './hooks';
-import { relayBatch } from './relay-batch';
+import type { RelayBatchResult } from './relay-batch';
 import { WakeSignal } from './wake-signal';
 
 /** Session advisory lock held by the relay leader for as long as its connection lives. */
@@ -10,8 +10,9 @@ const RELAY_LEADER_LOCK = 72707002;
 
 export interface RelayOptions {
   sql: Sql;
-  partitions: number;
   batchSize: number;
+  /** Moves up to `batchSize` due outbox rows into the log, in the leader's session. */
+  moveBatch: (session: Sql) => Promise<RelayBatchResult>;
   /** Longest sleep when nothing wakes the relay: the fallback when a NOTIFY is missed. */
   pollIntervalMs: number;
   /** While rows keep coming the relay polls this often instead of waiting for a NOTIFY. */
@@ -93,7 +94,7 @@ export class Relay {
       if (!row!.locked || closes !== this.sessionCloses) return this.options.leaderRetryMs;
       this.leaderSession = closes;
     }
-    const { moved, nextDueInMs } = await relayBatch(session, this.options);
+    const { moved, nextDueInMs } = await this.options.moveBatch(session);
     if (moved > 0) {
       this.options.metrics.eventsRelayed(moved);
       this.lastMovedAt = Date.now();

@@ -8,9 +8,15 @@ import { deleteConsumedEvents } from './delete-consumed-events';
 import { ensurePartitions } from './ensure-partitions';
 import { resolveMetrics, type PipelineHooks } from './hooks';
 import { getLag } from './lag';
+import { postgresLogSource } from './log-source';
+import { NatsLog } from './nats-log';
+import { NatsLogSource } from './nats-log-source';
+import { POSTGRES_LOG, type PipelineLog } from './pipeline-log';
 import { forgetWorker, recordHeartbeat } from './record-heartbeat';
 import { registerConsumerGroup } from './register-consumer-group';
 import { Relay } from './relay';
+import { relayBatch } from './relay-batch';
+import { relayBatchToNats } from './relay-batch-to-nats';
 import { RELAY_WAKE_UP_EVERY_MS } from './relay-wake-up';
 import { repeat } from './repeat';
 import { sampleLag } from './sample-lag';
@@ -19,6 +25,8 @@ import type { ConsumerDefinition } from './types';
 export interface StartPipelineOptions {
   db: Database;
   consumers: readonly ConsumerDefinition[];
+  /** Where the log lives (default PostgreSQL). */
+  log?: PipelineLog;
   /** Unique per process; defaults to host:pid:random. */
   workerId?: string;
   /** Partitions of the log, fixed by the first start (default 16). */
@@ -34,7 +42,7 @@ export interface StartPipelineOptions {
   leaderRetryMs?: number;
   /** Lag sampling for history and the lag gauge (default 5 s). */
   sampleIntervalMs?: number;
-  /** Consumed events older than this are deleted (default EVENT_RETENTION_DAYS, else 7). */
+  /** Consumed events older than this are deleted (default EVENT_RETENTION_DAYS, else 7; on NATS the log's outboxRetentionHours). */
   retentionDays?: number;
   onError?: (error: unknown) => void;
   /** Alerting and metrics of the process running the engine; none by default. */
@@ -57,7 +65,9 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
   const leaseMs = options.leaseMs ?? 15_000;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
   const sampleIntervalMs = options.sampleIntervalMs ?? 5_000;
-  const retentionDays = options.retentionDays ?? Number(process.env.EVENT_RETENTION_DAYS ?? 7);
+  const log = options.log ?? POSTGRES_LOG;
+  const retentionDays =
+    options.retentionDays ?? (log.kind === 'nats' && log.outboxRetentionHours ? log.outboxRetentionHours / 24 : Number(process.env.EVENT_RETENTION_DAYS ?? 7));
   const onError = options.onError ?? ((error: unknown) => console.error(`[pipeline ${workerId}]`, error));
   const metrics = resolveMetrics(options.hooks?.metrics);
   const onDeadLetter = options.hooks?.onDeadLetter;
@@ -66,13 +76,17 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
   const consumers = options.consumers.map(defineConsumer);
   for (const consumer of consumers) await registerConsumerGroup(db, consumer, partitions);
 
+  const nats = log.kind === 'nats' ? await NatsLog.open(log, { retentionDays }) : null;
+  const batchSize = options.relayBatchSize ?? 1_000;
   const relay =
     options.relay === false
       ? null
       : new Relay({
           sql: db.$client,
-          partitions,
-          batchSize: options.relayBatchSize ?? 1_000,
+          batchSize,
+          moveBatch: nats
+            ? (session) => relayBatchToNats(session, { batchSize, partitions, log: nats })
+            : (session) => relayBatch(session, { batchSize, partitions }),
           pollIntervalMs,
           leaderRetryMs: options.leaderRetryMs ?? 2_000,
           busyPollMs: 3,
@@ -80,14 +94,30 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
           onError,
           metrics,
         });
-  await relay?.start();
+  try {
+    await relay?.start();
+  } catch (error) {
+    await nats?.close();
+    throw error;
+  }
 
   // A group with concurrency n gets n runners here, each a worker of the group in its own
   // right (`workerId`, then `workerId/2`, ...), so partition assignment shares the
   // partitions among them exactly as among processes.
   const runners = consumers.flatMap((consumer) =>
     Array.from({ length: consumer.concurrency }, (_, index) =>
-      new ConsumerRunner({ db, consumer, workerId: runnerWorkerId(workerId, index), partitions, leaseMs, pollIntervalMs, onError, onDeadLetter, metrics }),
+      new ConsumerRunner({
+        db,
+        consumer,
+        workerId: runnerWorkerId(workerId, index),
+        partitions,
+        leaseMs,
+        pollIntervalMs,
+        onError,
+        onDeadLetter,
+        metrics,
+        source: (wake) => (nats ? new NatsLogSource({ db, log: nats, group: consumer.group, wake, onError }) : postgresLogSource(db)),
+      }),
     ),
   );
   const groups = consumers.map((consumer) => consumer.group);
@@ -112,6 +142,7 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
     // The database went away while starting: leave nothing running, so the caller can start again.
     await listening?.unlisten().catch(() => {});
     await relay?.stop();
+    await nats?.close();
     throw error;
   }
   const wakeUps = listening;
@@ -147,6 +178,7 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
         for (const runnerWorker of [workerId, ...extraRunnerWorkerIds]) await forgetWorker(db, runnerWorker).catch(onError);
         await wakeUps.unlisten().catch(() => {});
         await relay?.stop();
+        await nats?.close();
       })()),
   };
 }

@@ -1,3 +1,5 @@
+import type { PipelineLog } from '@/server/pipeline';
+
 /**
  * Settings read from the environment at start. A value that cannot be used stops the process
  * with one line naming the variable, before anything is started.
@@ -36,4 +38,26 @@ export function booleanSetting(variable: string, fallback: boolean): boolean {
   if (['true', '1', 'on'].includes(raw)) return true;
   if (['false', '0', 'off'].includes(raw)) return false;
   throw new SettingError(variable, `${variable} must be on or off (true/false); got "${raw}"`);
+}
+
+/**
+ * PIPELINE_LOG: `postgres` (default, the log is a table) or `nats`, with NATS_URL (comma-separated
+ * servers of one cluster), NATS_STREAM_REPLICAS (copies of each message; default 1, 3 on a
+ * three-node cluster) and OUTBOX_RETENTION_HOURS (how long relayed rows stay for republishing,
+ * default a week). Only the engine looks inside the value.
+ */
+export function pipelineLogSetting(): PipelineLog {
+  const kind = process.env.PIPELINE_LOG || 'postgres';
+  if (kind === 'postgres') return { kind: 'postgres' };
+  if (kind !== 'nats') throw new SettingError('PIPELINE_LOG', `PIPELINE_LOG must be postgres or nats; got "${kind}"`);
+  const servers = (process.env.NATS_URL ?? '').split(',').map((server) => server.trim()).filter(Boolean);
+  if (servers.length === 0) {
+    throw new SettingError('NATS_URL', 'NATS_URL must name the NATS servers when PIPELINE_LOG=nats, e.g. nats://127.0.0.1:4222,nats://127.0.0.1:4223');
+  }
+  return {
+    kind: 'nats',
+    servers,
+    replicas: wholeNumberSetting('NATS_STREAM_REPLICAS', 1, { min: 1, max: 5 }),
+    outboxRetentionHours: wholeNumberSetting('OUTBOX_RETENTION_HOURS', 7 * 24, { min: 1, max: 24 * 365 }),
+  };
 }

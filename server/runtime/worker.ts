@@ -6,6 +6,7 @@ import { isBuiltInSimulator } from '@/server/integrations/integration-client';
 import { startOpsJobs, type OpsJobsHandle, type OpsJobsOptions } from '@/server/ops/ops-jobs';
 import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
 import { startPipeline, type PipelineHandle, type StartPipelineOptions } from '@/server/pipeline';
+import { pipelineLogSetting } from './settings';
 
 export interface WorkerOptions {
   db: Database;
@@ -31,7 +32,7 @@ export interface Worker {
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const { db } = options;
   const consumers = createOrderConsumers({ ...defaultConsumerDependencies(), ...options.dependencies });
-  const pipeline = await retryWhileDatabaseUnavailable(() => startPipeline({ db, consumers, hooks: pipelineOpsHooks, ...options.pipeline }), { onRetry: options.onRetry });
+  const pipeline = await retryWhileDatabaseUnavailable(() => startPipeline({ db, consumers, hooks: pipelineOpsHooks, log: pipelineLogSetting(), ...options.pipeline }), { onRetry: options.onRetry });
   // The invariants about shipments, payments and refunds compare with the simulators' own records.
   const simulatorChecks = isBuiltInSimulator('payment') && isBuiltInSimulator('wms');
   const opsJobs: OpsJobsHandle | null = options.opsJobs === false ? null : startOpsJobs({ db, simulatorChecks, ...options.opsJobs });

@@ -3,6 +3,7 @@ import { Suspense } from 'react';
 import { PageHeader } from '@/components/page-header';
 import { LoadingRows } from '@/components/query-state';
 import { LagChart } from './_components/lag-chart';
+import { LogPanel } from './_components/log-panel';
 import { QueuesTable } from './_components/queues-table';
 
 export const metadata: Metadata = { title: 'Queues' };
@@ -14,6 +15,7 @@ export default function QueuesPage() {
       <Suspense fallback={<LoadingRows />}>
         <LagChart />
         <QueuesTable />
+        <LogPanel />
       </Suspense>
     </>
   );

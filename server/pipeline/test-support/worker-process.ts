@@ -1,13 +1,15 @@
 /**
  * A pipeline worker in its own process, for the tests that kill processes. Configured by
  * env: DATABASE_URL, WORKER_ID, GROUP (also the topic), RELAY (on|off), HANDLER_DELAY_MS,
- * CRASH_ON_KEY (SIGKILL itself right after writing that event's effect, before commit).
+ * CRASH_ON_KEY (SIGKILL itself right after writing that event's effect, before commit), and the
+ * log as the worker reads it (PIPELINE_LOG, NATS_URL, NATS_STREAM_REPLICAS).
  * Prints `ready` once its pipeline runs; SIGTERM stops it gracefully.
  */
 import { closeDatabase, createDatabase } from '@/db/client';
 import { defineConsumer } from '../define-consumer';
 import { startPipeline } from '../start-pipeline';
 import { recordEffect } from './effects';
+import { pipelineLogSetting } from '@/server/runtime/settings';
 import { fastPipelineOptions } from '@/test/fast-pipeline';
 
 const workerId = process.env.WORKER_ID!;
@@ -19,6 +21,7 @@ const pipeline = await startPipeline({
   db,
   workerId,
   ...fastPipelineOptions,
+  log: pipelineLogSetting(),
   relay: process.env.RELAY !== 'off',
   onError: (error) => console.error(`[${workerId}]`, error),
   consumers: [

@@ -1,0 +1,90 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { PipelineLog } from './pipeline-log';
+
+export type StreamReplica = { name: string; current: boolean; lag: number };
+
+export type PartitionConsumerState = {
+  consumer: string;
+  partition: number | null;
+  /** Messages on the partition's subject not yet delivered. */
+  pending: number;
+  /** Delivered, not yet acked (in a batch being handled, or waiting for redelivery). */
+  ackPending: number;
+  /** Stream sequence up to which every message of the partition is acked. */
+  ackFloor: number;
+  leader: string | null;
+};
+
+export type LogState =
+  | { kind: 'postgres' }
+  | {
+      kind: 'nats';
+      stream: string;
+      messages: number;
+      bytes: number;
+      firstSequence: number;
+      lastSequence: number;
+      replicas: number;
+      /** False on a single server outside any cluster: there is no leader to elect. */
+      clustered: boolean;
+      leader: string | null;
+      /** The stream's other copies and whether each is current with the leader. */
+      followers: StreamReplica[];
+      consumers: PartitionConsumerState[];
+    };
+
+const STREAM = 'CONVEYOR_EVENTS';
+const SUBJECT_PREFIX = 'conveyor.events';
+const REQUEST_TIMEOUT_MS = 2_000;
+
+// One connection per process and cluster, kept open: the Queues screen asks every few seconds.
+const connections = ((globalThis as { conveyorLogStateConnections?: Map<string, Promise<NatsConnection>> }).conveyorLogStateConnections ??= new Map());
+
+/**
+ * What the broker says about the log, for the Queues screen: the stream (messages, leader,
+ * replicas in sync) and each durable consumer's delivery state. Lag (with the age of the oldest
+ * unconsumed event), throughput and history come from PostgreSQL on either log, whose committed
+ * offsets the consumers follow; this adds what only JetStream knows.
+ */
+export async function getLogState(log: PipelineLog): Promise<LogState> {
+  if (log.kind === 'postgres') return { kind: 'postgres' };
+  const stream = log.stream ?? STREAM;
+  const prefix = log.subjectPrefix ?? SUBJECT_PREFIX;
+  const key = log.servers.join(',');
+  let connecting = connections.get(key);
+  if (!connecting) {
+    connecting = connect({ servers: log.servers, name: 'conveyor-console', maxReconnectAttempts: -1, timeout: REQUEST_TIMEOUT_MS });
+    connections.set(key, connecting);
+    connecting.catch(() => connections.delete(key));
+  }
+  const jsm = await jetstreamManager(await connecting, { timeout: REQUEST_TIMEOUT_MS });
+  const info = await jsm.streams.info(stream);
+  const consumers: PartitionConsumerState[] = [];
+  for await (const consumer of jsm.consumers.list(stream)) {
+    const subject = consumer.config.filter_subject ?? '';
+    const partition = subject.startsWith(`${prefix}.`) ? Number(subject.slice(prefix.length + 1)) : null;
+    consumers.push({
+      consumer: consumer.name,
+      partition,
+      pending: consumer.num_pending,
+      ackPending: consumer.num_ack_pending,
+      ackFloor: consumer.ack_floor.stream_seq,
+      leader: consumer.cluster?.leader ?? null,
+    });
+  }
+  consumers.sort((a, b) => a.consumer.localeCompare(b.consumer));
+  return {
+    kind: 'nats',
+    stream,
+    messages: info.state.messages,
+    bytes: info.state.bytes,
+    firstSequence: info.state.first_seq,
+    lastSequence: info.state.last_seq,
+    replicas: info.config.num_replicas,
+    clustered: info.cluster !== undefined,
+    leader: info.cluster?.leader ?? null,
+    followers: (info.cluster?.replicas ?? []).map((replica) => ({ name: replica.name, current: replica.current, lag: replica.lag ?? 0 })),
+    consumers,
+  };
+}

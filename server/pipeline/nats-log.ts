@@ -1,0 +1,104 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { PipelineLog } from './pipeline-log';
+
+type NatsSettings = Extract<PipelineLog, { kind: 'nats' }>;
+
+const NANOS_PER_MS = 1_000_000;
+/** How long a delivered, unacked message waits before JetStream offers it again. */
+const ACK_WAIT_MS = 30_000;
+/** A publish the relay retries within this window is recognised by its Nats-Msg-Id and stored once. */
+const DUPLICATE_WINDOW_MS = 2 * 60_000;
+
+/** The JetStream stream carrying the log, and the durable consumers reading it (one per group × partition). */
+export class NatsLog {
+  private constructor(
+    readonly connection: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly jsm: JetStreamManager,
+    readonly stream: string,
+    private readonly subjectPrefix: string,
+  ) {}
+
+  static async open(settings: NatsSettings, options: { retentionDays: number }): Promise<NatsLog> {
+    const connection = await connect({ servers: settings.servers, name: 'conveyor-pipeline', maxReconnectAttempts: -1 });
+    try {
+      const jsm = await jetstreamManager(connection);
+      const log = new NatsLog(connection, jetstream(connection), jsm, settings.stream ?? 'CONVEYOR_EVENTS', settings.subjectPrefix ?? 'conveyor.events');
+      await log.ensureStream(settings.replicas, options.retentionDays);
+      return log;
+    } catch (error) {
+      await connection.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  subject(partition: number): string {
+    return `${this.subjectPrefix}.${partition}`;
+  }
+
+  /** Durable names allow no dots, wildcards or spaces; group names are free text. */
+  consumerName(group: string, partition: number): string {
+    return `${group.replace(/[^A-Za-z0-9_-]/g, '_')}-p${partition}`;
+  }
+
+  /**
+   * Replaces the group's consumer of one partition by one that starts at `startSequence`: the
+   * position lives in PostgreSQL (the committed offset), so a new lease holder, an offset reset
+   * or a rolled-back batch all restart delivery from there, in stream order.
+   */
+  async positionConsumer(group: string, partition: number, startSequence: number): Promise<string> {
+    const name = this.consumerName(group, partition);
+    await this.jsm.consumers.delete(this.stream, name).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
+    await this.jsm.consumers.add(this.stream, {
+      durable_name: name,
+      filter_subject: this.subject(partition),
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: Math.max(1, startSequence),
+      ack_wait: ACK_WAIT_MS * NANOS_PER_MS,
+      max_ack_pending: 1_000,
+    });
+    return name;
+  }
+
+  /** Whether the stream still holds the message at `sequence`, on the partition's subject. */
+  async holds(sequence: number, partition: number): Promise<boolean> {
+    try {
+      const message = await this.jsm.streams.getMessage(this.stream, { seq: sequence });
+      return message?.subject === this.subject(partition);
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.connection.drain().catch(() => this.connection.close());
+  }
+
+  private async ensureStream(replicas: number, retentionDays: number): Promise<void> {
+    const config = {
+      name: this.stream,
+      subjects: [`${this.subjectPrefix}.*`],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      num_replicas: replicas,
+      // Kept as long as PostgreSQL keeps consumed events: a group moved back by an offset reset reads them here.
+      max_age: Math.round(retentionDays * 24 * 3_600_000) * NANOS_PER_MS,
+      duplicate_window: DUPLICATE_WINDOW_MS * NANOS_PER_MS,
+    };
+    try {
+      await this.jsm.streams.info(this.stream);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await this.jsm.streams.add(config);
+    }
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Error && /not found/i.test(error.message);
+}

@@ -1,0 +1,91 @@
+import { TRPCError } from '@trpc/server';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { approvals, auditLog } from '@/db/schema';
+import { createUser } from '@/server/auth/create-user';
+import { appendEvents, defineConsumer, startPipeline } from '@/server/pipeline';
+import { NatsServers } from '@/test/nats-servers';
+import { createTestDatabase } from '@/test/database';
+import { fastPipelineOptions } from '@/test/fast-pipeline';
+import { waitFor } from '@/test/wait-for';
+import { createCaller } from './root';
+
+const { db } = await createTestDatabase();
+const servers = await NatsServers.start(1);
+let handled = 0;
+const pipeline = await startPipeline({
+  db,
+  log: { kind: 'nats', servers: servers.urls, replicas: 1 },
+  ...fastPipelineOptions,
+  consumers: [defineConsumer({ group: 'republish-test', types: '*', handler: async () => void handled++ })],
+});
+const saved = { APPROVAL_BULK_THRESHOLD: process.env.APPROVAL_BULK_THRESHOLD, PIPELINE_LOG: process.env.PIPELINE_LOG, NATS_URL: process.env.NATS_URL };
+afterAll(async () => {
+  for (const [variable, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[variable];
+    else process.env[variable] = value;
+  }
+  await pipeline.stop();
+  await servers.stop();
+});
+
+const requester = await createUser(db, { email: 'first@republish.test', name: 'First', role: 'oncall', password: 'long-enough-1' });
+const approver = await createUser(db, { email: 'second@republish.test', name: 'Second', role: 'oncall', password: 'long-enough-2' });
+const viewer = await createUser(db, { email: 'viewer@republish.test', name: 'Viewer', role: 'viewer', password: 'long-enough-3' });
+const as = (user: { id: string; email: string; role: 'viewer' | 'support' | 'oncall' | 'admin' }) => createCaller({ db, actor: { id: user.id, email: user.email, role: user.role } });
+const codeOf = (promise: Promise<unknown>) => promise.then(() => 'OK', (error: unknown) => (error instanceof TRPCError ? error.code : String(error)));
+const outboxSize = async () => (await db.execute<{ n: number }>(sql`select count(*)::int as n from outbox`))[0]!.n;
+
+describe('the Queues screen on the NATS log', () => {
+  it('shows the stream, its leader and each partition consumer of the groups, and nothing extra on PostgreSQL', async () => {
+    delete process.env.PIPELINE_LOG;
+    expect(await as(viewer).queues.logState()).toEqual({ kind: 'postgres' });
+    process.env.PIPELINE_LOG = 'nats';
+    process.env.NATS_URL = servers.urls.join(',');
+    const state = await as(viewer).queues.logState();
+    if (state.kind !== 'nats') throw new Error('expected the NATS log');
+    expect(state).toMatchObject({ stream: 'CONVEYOR_EVENTS', replicas: 1, clustered: false, leader: null, followers: [] });
+    expect(state.consumers.map((consumer) => [consumer.consumer, consumer.partition])).toEqual([0, 1, 2, 3].map((partition) => [`republish-test-p${partition}`, partition]));
+  });
+});
+
+describe('republish from the outbox, from the Queues screen', () => {
+  it('previews, waits above the threshold for a second person, runs as approved and handles nothing twice', async () => {
+    const since = new Date(Date.now() - 1_000);
+    await appendEvents(db, [1, 2, 3].map((n) => ({ topic: 'republish', key: `key-${n}`, type: 'Something', payload: { n } })));
+    await waitFor(async () => handled === 3, { what: 'the three events handled' });
+
+    const preview = await as(viewer).queues.previewRepublish({ since });
+    expect(preview).toMatchObject({ dryRun: true, count: 3 });
+    expect(preview.sample.map((event) => event.key)).toEqual(['key-1', 'key-2', 'key-3']);
+
+    expect(await codeOf(as(viewer).queues.republish({ since, reason: 'broker lost writes' }))).toBe('FORBIDDEN');
+    expect(await codeOf(as(requester).queues.republish({ since, reason: '' }))).toBe('BAD_REQUEST');
+    expect(await codeOf(as(requester).queues.republish({ since: new Date(Date.now() + 60_000), reason: 'broker lost writes' }))).toBe('BAD_REQUEST');
+
+    const sequencesOf = async () =>
+      (await db.execute<{ sequence: number }>(sql`select stream_sequence::float8 as sequence from events where topic = 'republish' order by id`)).map((row) => row.sequence);
+    const before = await sequencesOf();
+    process.env.APPROVAL_BULK_THRESHOLD = '2';
+    await expect(as(requester).queues.republish({ since, reason: 'broker lost writes' })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    expect(await outboxSize()).toBe(0);
+    const [waiting] = await db.select().from(approvals).where(eq(approvals.requestedById, requester.id));
+    expect(waiting).toMatchObject({ status: 'pending', action: 'queues.republish' });
+
+    const approved = await as(approver).approvals.approve({ approvalId: waiting!.id, reason: 'the cluster lost its disks' });
+    expect(approved.status).toBe('executed');
+    const ran = await db.select().from(auditLog).where(eq(auditLog.requestId, `approval-${waiting!.id}`));
+    expect(ran[0]).toMatchObject({ actorEmail: 'first@republish.test', outcome: 'ok', action: 'queues.republish' });
+
+    // Published again and consumed, but each event's processed mark stops a second effect.
+    await waitFor(async () => (await outboxSize()) === 0, { what: 'the republished rows relayed' });
+    const after = await sequencesOf();
+    expect(after.every((sequence, index) => sequence > before[index]!)).toBe(true);
+    await waitFor(async () => {
+      const [lag] = await db.execute<{ lag: number }>(sql`
+        select sum(p.next_offset - o.committed_offset)::int as lag from consumer_offsets o join log_partitions p using (partition) where o."group" = 'republish-test'`);
+      return lag!.lag === 0;
+    }, { what: 'the group caught up' });
+    expect(handled).toBe(3);
+  });
+});
