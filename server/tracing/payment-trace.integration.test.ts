@@ -128,3 +128,16 @@ describe('one payment notification is one trace', () => {
     expect(created).toMatchObject({ type: 'OrderCreated', traceId: null });
   });
 });
+
+describe('the console', () => {
+  it("answers each tRPC request in a span named after the procedures it calls", async () => {
+    // The route's process-wide database, read when the module loads.
+    process.env.DATABASE_URL = url;
+    process.env.AUTH_SECRET ??= 'payment-trace-test-auth-secret-0123456789';
+    const { GET } = await import('@/app/api/trpc/[trpc]/route');
+    const response = await GET(new Request('http://127.0.0.1:3000/api/trpc/orders.get,orders.trace?batch=1&input={}'));
+    expect(response.status).toBe(401);
+    const span = spans().find((candidate) => candidate.name === 'tRPC orders.get,orders.trace');
+    expect(span?.attributes).toMatchObject({ 'rpc.system': 'trpc', 'rpc.method': 'orders.get,orders.trace', 'http.response.status_code': 401 });
+  });
+});
