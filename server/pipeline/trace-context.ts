@@ -1,4 +1,4 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, isSpanContextValid, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import type { PipelineEvent } from './types';
 
 /**
@@ -24,10 +24,18 @@ export interface AppendSpan {
 
 /**
  * Starts the append span of events about to be appended under `parent` (by default the
- * active context), or returns null when no span records there: then nothing is stored.
+ * active context). Null when there is no trace there: then nothing is stored. Under a trace
+ * the sampler left out, no span starts but its context is stored, so that the relay and the
+ * deliveries are left out too instead of each starting a trace of its own.
  */
 export function startAppendSpan(events: readonly { topic: string; type: string }[], parent: Context = context.active()): AppendSpan | null {
-  if (!trace.getSpan(parent)?.isRecording()) return null;
+  const parentSpan = trace.getSpan(parent);
+  if (!parentSpan || !isSpanContextValid(parentSpan.spanContext())) return null;
+  if (!parentSpan.isRecording()) {
+    const headers: Record<string, string> = {};
+    propagation.inject(parent, headers);
+    return { headers, end() {} };
+  }
   const topics = [...new Set(events.map((event) => event.topic))];
   const span = tracer.startSpan(
     'outbox append',
@@ -64,10 +72,14 @@ export function appendedContext(headers: Record<string, string>): Context {
   return headers.traceparent ? propagation.extract(ROOT_CONTEXT, headers) : ROOT_CONTEXT;
 }
 
-/** The trace id in an event's `traceparent` header (W3C: version-traceid-parentid-flags), or null. */
+/**
+ * The trace id in an event's `traceparent` header (W3C: version-traceid-parentid-flags) when
+ * the trace was sampled, so that it can be found where traces are exported; else null.
+ */
 export function traceIdOf(traceparent: string | null | undefined): string | null {
-  const traceId = traceparent?.split('-')[1];
-  return traceId && /^[0-9a-f]{32}$/.test(traceId) ? traceId : null;
+  const [, traceId, , flags] = traceparent?.split('-') ?? [];
+  const sampled = flags !== undefined && (Number.parseInt(flags, 16) & 1) === 1;
+  return sampled && traceId && /^[0-9a-f]{32}$/.test(traceId) ? traceId : null;
 }
 
 /** An event the relay moved into the log that carried a trace context. */

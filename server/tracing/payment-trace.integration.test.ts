@@ -1,6 +1,7 @@
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resetSimulatorSettings, updateSimulatorSettings } from '@/server/integrations/simulator-settings';
 import { createOrder } from '@/server/orders/create-order';
 import { createSku, eventually, paymentNotification, postSignedJson } from '@/server/orders/test-fixtures';
 import { traceKey, type TracedEvent } from '@/server/pipeline';
@@ -21,8 +22,15 @@ let system: OrderSystem;
 
 beforeAll(async () => {
   tracing = startTracing('conveyor-order-api', { spanProcessor: new SimpleSpanProcessor(exporter) })!;
-  system = await startOrderSystem({ db, url, simulators: { settingsMaxAgeMs: 0, wmsDispatchDelayMs: 60_000 }, pipeline: fastPipelineOptions });
+  system = await startOrderSystem({
+    db,
+    url,
+    simulators: { settingsMaxAgeMs: 0, wmsDispatchDelayMs: 60_000 },
+    pipeline: fastPipelineOptions,
+    consumers: { backoff: { baseMs: 100, maxMs: 400 } },
+  });
 });
+afterEach(() => resetSimulatorSettings(db));
 afterAll(async () => {
   await system.stop();
   await tracing.shutdown();
@@ -120,6 +128,28 @@ describe('one payment notification is one trace', () => {
       spans().find((span) => span.name === 'relay publish' && span.attributes['messaging.message.id'] === accepted.id),
     );
     expect(parentOf(acceptedRelay)).toBe(idOf(acceptedAppend!));
+  });
+
+  it('keeps a delivery retried after a third-party failure in the trace, with its attempt and the failed call', async () => {
+    await updateSimulatorSettings(db, { simulator: 'sms', failureRate: 1 });
+    const order = await pendingOrder();
+    expect((await postSignedJson(system.notifyUrl, paymentNotification(order.orderId, order.totalCents))).status).toBe(200);
+    const failedCall = await eventually('a failed SMS call', async () =>
+      spans().find((span) => span.attributes['conveyor.integration.name'] === 'sms' && span.attributes['conveyor.integration.outcome'] === 'failed'),
+    );
+    expect(failedCall.attributes['http.response.status_code']).toBeGreaterThanOrEqual(500);
+    await resetSimulatorSettings(db);
+    const paid = await handledByEveryGroup(order.orderId, 'OrderPaid');
+    expect(traceOf(failedCall)).toBe(paid.traceId);
+
+    const notifications = deliveriesOf(paid).filter((span) => span.attributes['messaging.consumer.group.name'] === 'notifications');
+    const failed = notifications.find((span) => idOf(span) === parentOf(failedCall));
+    expect(failed?.status.code, 'the failed delivery is marked as an error').toBe(SpanStatusCode.ERROR);
+    const succeeded = notifications.find((span) => span.status.code !== SpanStatusCode.ERROR);
+    expect(succeeded?.attributes['conveyor.delivery.attempt']).toBeGreaterThanOrEqual(2);
+    for (const delivery of notifications) expect(traceOf(delivery)).toBe(paid.traceId);
+    const sentCall = spans().find((span) => span.kind === SpanKind.CLIENT && parentOf(span) === idOf(succeeded!));
+    expect(sentCall?.attributes['conveyor.integration.outcome']).toBe('ok');
   });
 
   it('stores no trace context with an event appended outside any trace', async () => {

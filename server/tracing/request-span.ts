@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 
 const tracer = trace.getTracer('conveyor-http');
 
@@ -7,7 +7,9 @@ const tracer = trace.getTracer('conveyor-http');
  * Serves one order API request inside its server span, ended when the answer has gone out
  * (or the connection closed first). `serve` names the span's route once it has found it. The
  * order API is reached from the internet, so a caller's `traceparent` is not taken as the
- * parent: each request starts its own trace. With tracing off, `serve` runs as it is.
+ * parent: each request starts its own trace. With tracing off, `serve` runs as it is; a
+ * request the sampler left out still runs in its (unrecorded) context, so that what it
+ * appends is left out downstream too.
  */
 export function traceHttpRequest(incoming: IncomingMessage, outgoing: ServerResponse, serve: (nameRoute: (template: string) => void) => void): void {
   const method = incoming.method ?? 'GET';
@@ -18,15 +20,15 @@ export function traceHttpRequest(incoming: IncomingMessage, outgoing: ServerResp
     { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': queryAt === -1 ? target : target.slice(0, queryAt) } },
     ROOT_CONTEXT,
   );
-  if (!span.isRecording()) return serve(() => {});
-  outgoing.once('close', () => {
-    if (outgoing.writableFinished) endWithStatus(span, outgoing.statusCode);
-    else {
+  if (!isSpanContextValid(span.spanContext())) return serve(() => {});
+  if (span.isRecording()) {
+    outgoing.once('close', () => {
+      if (outgoing.writableFinished) return endWithStatus(span, outgoing.statusCode);
       span.setAttribute('error.type', 'connection_closed');
       span.setStatus({ code: SpanStatusCode.ERROR, message: 'the connection closed before the answer was sent' });
       span.end();
-    }
-  });
+    });
+  }
   context.with(trace.setSpan(ROOT_CONTEXT, span), () =>
     serve((template) => {
       span.updateName(`${method} ${template}`);
