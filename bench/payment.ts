@@ -1,5 +1,5 @@
 /**
- * npm run bench:payment [-- --rates 2000 --duration 5 --runs 5 --designs after,before]
+ * npm run bench:payment [-- --rates 2000 --duration 5 --runs 5 --designs after,before] [--otlp]
  *
  * Payment notification latency at fixed request rates, over HTTP, against the documented
  * processes as a user runs them: `npm run order-api` (the web tier under test) and
@@ -14,7 +14,9 @@
  * --runs times (2 s unrecorded first each time); the report gives every run's figures with the
  * load average, the CPU stolen by the hypervisor and the order API's CPU during the run, and
  * the median per rate. Uses DATABASE_URL's server, else an embedded one under
- * .data/bench-postgres, in a throw-away database.
+ * .data/bench-postgres, in a throw-away database. --otlp turns tracing on in the order API
+ * and the worker (OTEL_EXPORTER_OTLP_ENDPOINT) with a local stand-in collector that receives
+ * every span, to compare the payment path with tracing on and off.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -49,6 +51,7 @@ import {
 } from './bench-processes';
 import { startAtFixedRate } from './fixed-rate';
 import { keepAliveClient } from './keep-alive-client';
+import { startOtlpSink } from './otlp-sink';
 
 interface Job {
   url: string;
@@ -237,6 +240,7 @@ async function main() {
       duration: { type: 'string', default: '5' },
       runs: { type: 'string', default: '5' },
       designs: { type: 'string', default: 'after,before' },
+      otlp: { type: 'boolean', default: false },
     },
   });
   const rates = values.rates.split(',').map(Number);
@@ -290,7 +294,10 @@ async function main() {
 
     // Production mode refuses a superuser connection: the commands connect as a role owning the database.
     const appDatabaseUrl = await provisionAppRole(serverUrl, { role: 'conveyor_bench', password: randomBytes(24).toString('base64url'), database: databaseName });
-    const common = { DATABASE_URL: appDatabaseUrl, DEMO: 'false', SIMULATORS: 'off' };
+    const collector = values.otlp ? await startOtlpSink() : null;
+    if (collector) stops.push(() => void collector.close());
+    const tracing: Record<string, string> = collector ? { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url } : {};
+    const common = { DATABASE_URL: appDatabaseUrl, DEMO: 'false', SIMULATORS: 'off', ...tracing };
     const orderApi = await startCommand(
       'order-api.ts',
       { ...common, ORDER_API_PORT: String(orderApiPort), ORDER_API_HOST: '127.0.0.1', CONVEYOR_APPLICATION_NAME: 'bench-web' },
@@ -318,6 +325,7 @@ async function main() {
     if (embedded) stops.push(backgroundOtherTiersSessions(db, background));
     console.log(`order API (npm run order-api, pid ${orderApi.pid}) at ${orderApiUrl}; worker (npm run worker, pid ${worker.pid})`);
     console.log(`worker tier, third parties${embedded ? ' and their database sessions' : ''} run on the CPU the web tier leaves idle: ${background.mechanism}`);
+    console.log(collector ? `tracing on: the order API and the worker export spans to a stand-in OTLP collector at ${collector.url}` : 'tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT)');
 
     const reports: RunReport[] = [];
     /**
@@ -386,6 +394,10 @@ async function main() {
       );
     }
     await inline?.close();
+    if (collector) {
+      const { requests, bytes } = collector.received();
+      console.log(`the stand-in collector received ${requests} OTLP trace exports (${(bytes / 1024 / 1024).toFixed(1)} MiB) so far`);
+    }
   } finally {
     for (const stop of stops.reverse()) stop();
     // Children first, so none of them sees its connections cut by the database drop.

@@ -13,6 +13,7 @@ import { DEFAULT_REDELIVERY_GIVES_UP_AFTER_MS } from '@/server/integrations/simu
 import { paymentWebhookSecrets, wmsWebhookSecrets } from '@/server/integrations/webhook-signature';
 import { orderApiSettings, saleDoorSettings, startOrderApi } from '@/server/runtime/order-api';
 import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
+import { startTracing } from '@/server/tracing/start-tracing';
 import { checkDatabaseRole, checkWebhookSecrets } from '@/server/runtime/production-checks';
 import { announceRunMode, runMode } from '@/server/runtime/run-mode';
 import { booleanSetting, maxBodyBytesSetting, portSetting, SettingError, wholeNumberSetting } from '@/server/runtime/settings';
@@ -24,6 +25,8 @@ function demoStorefrontTokenSetting(): string | undefined {
 }
 
 await startingProcess('order-api', async () => {
+  // First, so that every request and delivery runs with the SDK in place (when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+  const tracing = startTracing('conveyor-order-api');
   const port = portSetting('ORDER_API_PORT', 3001);
   const host = process.env.ORDER_API_HOST ?? '0.0.0.0';
   const poolSize = wholeNumberSetting('DATABASE_POOL_SIZE', 10, { min: 1 });
@@ -64,6 +67,7 @@ await startingProcess('order-api', async () => {
 
   stopOnSignals(async () => {
     await api.stop();
+    await tracing?.shutdown();
     await closeDatabase(db);
     await database.stop();
   });

@@ -9,6 +9,7 @@ import { databaseUnavailableReason, retryWhileDatabaseUnavailable } from '@/db/d
 import { migrateDatabase } from '@/db/migrate';
 import { provideDatabase } from '@/db/provide-database';
 import { startingProcess, stopOnSignals } from '@/server/runtime/process-lifecycle';
+import { startTracing } from '@/server/tracing/start-tracing';
 import { checkDatabaseRole } from '@/server/runtime/production-checks';
 import { announceRunMode, runMode } from '@/server/runtime/run-mode';
 import { booleanSetting, wholeNumberSetting } from '@/server/runtime/settings';
@@ -17,6 +18,8 @@ import { startWorker } from '@/server/runtime/worker';
 const log = (line: string) => console.log(`[worker] ${line}`);
 
 await startingProcess('worker', async () => {
+  // First, so that every request and delivery runs with the SDK in place (when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+  const tracing = startTracing('conveyor-worker');
   // One connection per consumer runner (fulfilment runs four), plus heartbeats, lag sampling and the relay.
   const poolSize = wholeNumberSetting('DATABASE_POOL_SIZE', 16, { min: 4 });
   const opsJobs = booleanSetting('OPS_JOBS', true);
@@ -40,6 +43,7 @@ await startingProcess('worker', async () => {
   stopOnSignals(async (signal) => {
     log(`${signal}: finishing batches in hand and releasing leases`);
     await worker.stop();
+    await tracing?.shutdown();
     await closeDatabase(db);
     await database.stop();
   });

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { httpRequestDuration } from '@/server/ops/metrics';
+import { traceHttpRequest } from '@/server/tracing/request-span';
 import type { ApiRequest, ApiRoute } from './api-route';
 import { problem, problemFor, type HttpAnswer } from './http-answer';
 import { ORDER_API_SECURITY_HEADERS } from './security-headers';
@@ -57,7 +58,8 @@ function compile(route: ApiRoute): CompiledRoute {
 /**
  * The order API's HTTP server on node:http. Static paths are found in one map lookup (the
  * payment notification is the hot path), paths with parameters by pattern; every answer is
- * timed into `conveyor_http_request_duration_seconds` by route template.
+ * timed into `conveyor_http_request_duration_seconds` by route template, and served in a
+ * server span when tracing is on.
  */
 export async function serveHttp(options: ServeHttpOptions): Promise<ServedHttp> {
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
@@ -86,75 +88,79 @@ export async function serveHttp(options: ServeHttpOptions): Promise<ServedHttp> 
     return { route: null, values: [], allowed };
   }
 
-  const server = createServer((incoming, outgoing) => {
-    const target = incoming.url ?? '/';
-    const queryAt = target.indexOf('?');
-    const path = queryAt === -1 ? target : target.slice(0, queryAt);
-    const method = incoming.method ?? 'GET';
-    for (const [name, value] of Object.entries(ORDER_API_SECURITY_HEADERS)) outgoing.setHeader(name, value);
+  const server = createServer((incoming, outgoing) =>
+    traceHttpRequest(incoming, outgoing, (nameRoute) => {
+      const target = incoming.url ?? '/';
+      const queryAt = target.indexOf('?');
+      const path = queryAt === -1 ? target : target.slice(0, queryAt);
+      const method = incoming.method ?? 'GET';
+      for (const [name, value] of Object.entries(ORDER_API_SECURITY_HEADERS)) outgoing.setHeader(name, value);
 
-    /** Answers what a handler threw: 413 for a body over the limit, a domain error or outage by its kind, else 500. Returns the status. */
-    const fail = (error: unknown): number => {
-      if (outgoing.headersSent) {
-        outgoing.destroy();
+      /** Answers what a handler threw: 413 for a body over the limit, a domain error or outage by its kind, else 500. Returns the status. */
+      const fail = (error: unknown): number => {
+        if (outgoing.headersSent) {
+          outgoing.destroy();
+          return 500;
+        }
+        if (error instanceof BodyTooLarge) {
+          writeAnswer(outgoing, problem(413, 'body_too_large', `The request body is larger than ${error.limit} bytes; send a smaller one.`), { connection: 'close' });
+          incoming.destroy();
+          return 413;
+        }
+        const known = problemFor(error);
+        if (known) {
+          writeAnswer(outgoing, known);
+          return known.status;
+        }
+        console.error(`[order-api] ${method} ${path} failed:`, error);
+        writeAnswer(outgoing, problem(500, 'internal', 'The request failed on our side. Try again; if it keeps failing, the order API log says why.'));
         return 500;
-      }
-      if (error instanceof BodyTooLarge) {
-        writeAnswer(outgoing, problem(413, 'body_too_large', `The request body is larger than ${error.limit} bytes; send a smaller one.`), { connection: 'close' });
-        incoming.destroy();
-        return 413;
-      }
-      const known = problemFor(error);
-      if (known) {
-        writeAnswer(outgoing, known);
-        return known.status;
-      }
-      console.error(`[order-api] ${method} ${path} failed:`, error);
-      writeAnswer(outgoing, problem(500, 'internal', 'The request failed on our side. Try again; if it keeps failing, the order API log says why.'));
-      return 500;
-    };
-
-    const match = findRoute(path, method);
-    if (match.route) {
-      const { route, names } = match.route;
-      const stopTimer = httpRequestDuration().startTimer({ route: route.path, method });
-      const params: Record<string, string> = {};
-      try {
-        names.forEach((name, index) => (params[name] = decodeURIComponent(match.values[index]!)));
-      } catch {
-        stopTimer({ status: '400' });
-        return void writeAnswer(outgoing, problem(400, 'bad_request', `path ${path} is not validly encoded`));
-      }
-      const request: ApiRequest = {
-        method,
-        path,
-        query: new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1)),
-        params,
-        headers: incoming.headers,
-        peerAddress: incoming.socket.remoteAddress ?? null,
-        header: (name) => headerValue(incoming.headers[name]),
-        text: () => readBody(incoming, maxBodyBytes).then((body) => body.toString('utf8')),
       };
-      route
-        .handle(request)
-        .then((answer) => {
-          stopTimer({ status: String(answer.status) });
-          writeAnswer(outgoing, answer);
-        })
-        .catch((error: unknown) => stopTimer({ status: String(fail(error)) }));
-      return;
-    }
-    if (match.allowed.length > 0) {
-      const allowed = [...new Set(match.allowed)].join(', ');
-      return void writeAnswer(outgoing, problem(405, 'method_not_allowed', `${method} is not allowed on ${path}; use ${allowed}.`), { allow: allowed });
-    }
-    const prefix = prefixes.find(([candidate]) => path === candidate || path.startsWith(`${candidate}/`));
-    if (!prefix) return void writeAnswer(outgoing, problem(404, 'not_found', `no route ${method} ${path}`));
-    toRequest(incoming, origin, maxBodyBytes)
-      .then(prefix[1])
-      .then((response) => writeResponse(response, outgoing))
-      .catch((error: unknown) => void fail(error));
-  });
+
+      const match = findRoute(path, method);
+      if (match.route) {
+        const { route, names } = match.route;
+        nameRoute(route.path);
+        const stopTimer = httpRequestDuration().startTimer({ route: route.path, method });
+        const params: Record<string, string> = {};
+        try {
+          names.forEach((name, index) => (params[name] = decodeURIComponent(match.values[index]!)));
+        } catch {
+          stopTimer({ status: '400' });
+          return void writeAnswer(outgoing, problem(400, 'bad_request', `path ${path} is not validly encoded`));
+        }
+        const request: ApiRequest = {
+          method,
+          path,
+          query: new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1)),
+          params,
+          headers: incoming.headers,
+          peerAddress: incoming.socket.remoteAddress ?? null,
+          header: (name) => headerValue(incoming.headers[name]),
+          text: () => readBody(incoming, maxBodyBytes).then((body) => body.toString('utf8')),
+        };
+        route
+          .handle(request)
+          .then((answer) => {
+            stopTimer({ status: String(answer.status) });
+            writeAnswer(outgoing, answer);
+          })
+          .catch((error: unknown) => stopTimer({ status: String(fail(error)) }));
+        return;
+      }
+      if (match.allowed.length > 0) {
+        const allowed = [...new Set(match.allowed)].join(', ');
+        return void writeAnswer(outgoing, problem(405, 'method_not_allowed', `${method} is not allowed on ${path}; use ${allowed}.`), { allow: allowed });
+      }
+      const prefix = prefixes.find(([candidate]) => path === candidate || path.startsWith(`${candidate}/`));
+      if (!prefix) return void writeAnswer(outgoing, problem(404, 'not_found', `no route ${method} ${path}`));
+      nameRoute(`${prefix[0]}/*`);
+      toRequest(incoming, origin, maxBodyBytes)
+        .then(prefix[1])
+        .then((response) => writeResponse(response, outgoing))
+        .catch((error: unknown) => void fail(error));
+  }),
+  );
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
   // Above keepAliveTimeout, as Node requires for the keep-alive timer to be the one that fires.
   server.headersTimeout = server.keepAliveTimeout + 1_000;

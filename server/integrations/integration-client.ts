@@ -1,3 +1,4 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { SIMULATOR_NAMES, type SimulatorName } from '@/shared/simulators';
 
@@ -92,14 +93,62 @@ export function integrationEndpoint(name: IntegrationName): IntegrationEndpoint 
   };
 }
 
-export async function callIntegration<T>(
-  endpoint: IntegrationEndpoint,
-  request: { operation: string; method: 'GET' | 'POST'; path: string; body?: unknown; idempotencyKey?: string; response: z.ZodType<T> },
-): Promise<T> {
+type IntegrationRequest<T> = { operation: string; method: 'GET' | 'POST'; path: string; body?: unknown; idempotencyKey?: string; response: z.ZodType<T> };
+
+const tracer = trace.getTracer('conveyor-integrations');
+
+/**
+ * How a call ended, for its span: `ok`, `refused` (a 4xx retrying will not change), or one
+ * the caller retries with the same idempotency key: `failed` (5xx, 408, 429, an unreadable
+ * answer), `timeout`, `network`.
+ */
+type CallOutcome = 'ok' | 'refused' | 'failed' | 'timeout' | 'network';
+
+function outcomeOf(error: unknown): CallOutcome {
+  if (error instanceof IntegrationTimeoutError) return 'timeout';
+  if (error instanceof IntegrationNetworkError) return 'network';
+  if (error instanceof IntegrationHttpError && error.refused) return 'refused';
+  return 'failed';
+}
+
+/** One call to a third party, in a client span carrying its W3C context to the third party. */
+export function callIntegration<T>(endpoint: IntegrationEndpoint, request: IntegrationRequest<T>): Promise<T> {
+  return tracer.startActiveSpan(
+    `${endpoint.name} ${request.operation}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': request.method,
+        'url.full': `${endpoint.baseUrl}${request.path}`,
+        'conveyor.integration.name': endpoint.name,
+        'conveyor.integration.operation': request.operation,
+        'conveyor.integration.timeout_ms': endpoint.timeoutMs,
+      },
+    },
+    async (span) => {
+      try {
+        const answer = await sendIntegrationRequest(endpoint, request, span);
+        span.setAttribute('conveyor.integration.outcome', 'ok' satisfies CallOutcome);
+        return answer;
+      } catch (error) {
+        const outcome = outcomeOf(error);
+        span.setAttribute('conveyor.integration.outcome', outcome);
+        span.setAttribute('error.type', outcome);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+async function sendIntegrationRequest<T>(endpoint: IntegrationEndpoint, request: IntegrationRequest<T>, span: Span): Promise<T> {
   const { name, timeoutMs } = endpoint;
   const headers: Record<string, string> = { accept: 'application/json' };
   if (request.body !== undefined) headers['content-type'] = 'application/json';
   if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
+  if (span.isRecording()) propagation.inject(context.active(), headers);
 
   let response: Response;
   try {
@@ -114,6 +163,7 @@ export async function callIntegration<T>(
     throw new IntegrationNetworkError(name, request.operation, error);
   }
 
+  span.setAttribute('http.response.status_code', response.status);
   let body: unknown;
   try {
     body = await response.json();

@@ -1,3 +1,4 @@
+import { context, type Context } from '@opentelemetry/api';
 import { fillPlaceholders, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { companionDatabase, type Database, type Executor } from '@/db/client';
@@ -6,7 +7,7 @@ import { createGroupCommit, type GroupCommit } from '@/db/group-commit';
 import type { OrderStatus } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { recordWebhookReceived, wasWebhookReceived } from '@/server/integrations/received-webhooks';
-import { appendEvent, appendEventsFrom, wakeRelayAfterCommit } from '@/server/pipeline';
+import { appendEvent, appendEventsFrom, startAppendSpan, wakeRelayAfterCommit } from '@/server/pipeline';
 import { ORDERS_TOPIC, orderEvent, type LineItem } from './events';
 import { canTransition, ORDER_TRANSITIONS } from './order-state-machine';
 import { startRefund } from './request-refund';
@@ -54,9 +55,12 @@ type LockedOrder = {
  * no-op: exactly one OrderPaid.
  */
 export async function recordPayment(db: Database, report: PaymentReport): Promise<PaymentOutcome> {
-  if (await paymentGroupCommit(db).submit(report)) return { kind: 'paid' };
+  if (await paymentGroupCommit(db).submit({ ...report, submittedIn: context.active() })) return { kind: 'paid' };
   return recordPaymentInTransaction(db, report);
 }
+
+/** A report waiting for the shared statement, with the trace context it was submitted in (its request's). */
+type SubmittedPayment = PaymentReport & { submittedIn: Context };
 
 /**
  * Statements in flight per database before notifications queue for a shared one. Few: on
@@ -69,10 +73,10 @@ export const PAYMENT_STATEMENTS_IN_FLIGHT = 2;
 const PAYMENTS_PER_STATEMENT = 100;
 const DEADLOCK_DETECTED = '40P01';
 
-const groupCommits = new WeakMap<Database, GroupCommit<PaymentReport, boolean>>();
+const groupCommits = new WeakMap<Database, GroupCommit<SubmittedPayment, boolean>>();
 const statementSessions = new WeakMap<Database, Database>();
 
-function paymentGroupCommit(db: Database): GroupCommit<PaymentReport, boolean> {
+function paymentGroupCommit(db: Database): GroupCommit<SubmittedPayment, boolean> {
   let groupCommit = groupCommits.get(db);
   if (!groupCommit) {
     const sessions = paymentStatementSessions(db);
@@ -114,7 +118,7 @@ function statusLiterals(statuses: readonly OrderStatus[]) {
 
 /**
  * The shared payment statement (see `payOrdersInOneStatement`), rendered once: its text never
- * changes, only the four arrays bound to it. Built through drizzle on every call, it was a
+ * changes, only the arrays bound to it. Built through drizzle on every call, it was a
  * fifth of the web tier's allocations at 2,000 payments a second.
  */
 const PAY_ORDERS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQuery(sql`
@@ -124,15 +128,16 @@ const PAY_ORDERS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQuery(
         ${sql.placeholder('orderIds')}::text[],
         ${sql.placeholder('amountsCents')}::int[],
         ${sql.placeholder('paidAts')}::text[],
-        ${sql.placeholder('webhookIds')}::text[]
-      ) as r(payment_id, order_id, amount_cents, paid_at, webhook_id)
+        ${sql.placeholder('webhookIds')}::text[],
+        ${sql.placeholder('headers')}::text[]
+      ) as r(payment_id, order_id, amount_cents, paid_at, webhook_id, headers)
     ), fresh as materialized (
       -- A replayed notification takes the general path, which answers it as already handled.
       -- Materialized, so each report is looked up once, not once per order the join tries.
       select * from reported r
       where r.webhook_id is null or not exists (select 1 from received_webhooks w where w.sender = 'payment' and w.webhook_id = r.webhook_id)
     ), target as (
-      select o.id, r.payment_id, r.amount_cents, r.paid_at from orders o join fresh r on r.order_id = o.id
+      select o.id, r.payment_id, r.amount_cents, r.paid_at, r.headers from orders o join fresh r on r.order_id = o.id
       -- The id list again, for the planner: one primary-key lookup per order. The status is
       -- compared as text so the planner cannot also scan the status index, which lists every
       -- unpaid order: a cost that grows with their number.
@@ -150,7 +155,7 @@ const PAY_ORDERS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQuery(
         stock_state = case when stock_state = 'FROZEN' then 'SOLD'::stock_state else stock_state end
       from payment join target on target.id = payment.order_id
       where orders.id = payment.order_id and orders.id = any(${sql.placeholder('orderIds')}::text[])
-      returning orders.id, orders.user_id, orders.contact_phone, target.payment_id, target.amount_cents, target.paid_at
+      returning orders.id, orders.user_id, orders.contact_phone, target.payment_id, target.amount_cents, target.paid_at, target.headers
     ), received as (
       insert into received_webhooks (sender, webhook_id)
       select 'payment', r.webhook_id from paid join reported r on r.payment_id = paid.payment_id
@@ -167,6 +172,7 @@ const PAY_ORDERS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQuery(
         'items', (select jsonb_agg(jsonb_build_object('sku', i.sku, 'quantity', i.quantity, 'unitPriceCents', i.unit_price_cents) order by i.sku)
                   from order_items i where i.order_id = paid.id),
         'paidAt', paid.paid_at)`,
+      headers: sql`paid.headers::jsonb`,
       from: sql`paid`,
     })})
     select paid.payment_id from paid`);
@@ -183,7 +189,7 @@ const PAY_ORDERS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQuery(
  * the locking read returns a row as the last committed transaction left it, so a copy that
  * waited for another sees it PAID.
  */
-async function payOrdersInOneStatement(sessions: Database, reports: PaymentReport[], db: Database): Promise<boolean[]> {
+async function payOrdersInOneStatement(sessions: Database, reports: SubmittedPayment[], db: Database): Promise<boolean[]> {
   const orderIds = new Set<string>();
   const paymentIds = new Set<string>();
   const inBatch = reports.map((report) => {
@@ -193,6 +199,8 @@ async function payOrdersInOneStatement(sessions: Database, reports: PaymentRepor
     return true;
   });
   const batch = reports.filter((_, index) => inBatch[index]);
+  // Each report's OrderPaid is appended in its own request's trace; null (nothing stored) when that is not traced.
+  const appendSpans = batch.map((report) => startAppendSpan([{ topic: ORDERS_TOPIC, type: 'OrderPaid' }], report.submittedIn));
   let rows: { payment_id: string }[];
   try {
     const parameters = fillPlaceholders(PAY_ORDERS_STATEMENT.params, {
@@ -201,14 +209,18 @@ async function payOrdersInOneStatement(sessions: Database, reports: PaymentRepor
       amountsCents: batch.map((report) => report.amountCents),
       paidAts: batch.map((report) => report.paidAt.toISOString()),
       webhookIds: batch.map((report) => report.webhookId ?? null),
+      headers: appendSpans.map((append) => (append ? JSON.stringify(append.headers) : null)),
     });
     rows = await sessions.$client.unsafe<{ payment_id: string }[]>(PAY_ORDERS_STATEMENT.sql, parameters as never[]);
   } catch (error) {
+    for (const append of appendSpans) append?.end({ error });
     if (hasErrorCode(error, DEADLOCK_DETECTED)) return reports.map(() => false);
     throw error;
   }
   if (rows.length > 0) wakeRelayAfterCommit(db);
   const paid = new Set(rows.map((row) => row.payment_id));
+  // A report this statement did not pay appended nothing here; the general path appends for it if it should.
+  appendSpans.forEach((append, index) => append?.end({ appended: paid.has(batch[index]!.paymentId) ? 1 : 0 }));
   return reports.map((report, index) => inBatch[index]! && paid.has(report.paymentId));
 }
 

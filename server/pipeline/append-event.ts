@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { relayWakeUp } from './relay-wake-up';
+import { startAppendSpan, withTraceHeaders, type AppendSpan } from './trace-context';
 import type { AppendEventInput } from './types';
 
 /**
@@ -11,9 +12,24 @@ import type { AppendEventInput } from './types';
  * ids are drawn at insert time, not at commit. So a producer must lock the aggregate row
  * (e.g. `select ... for update` on the order) before appending, which makes the ids of one
  * key follow the commit order of its transactions.
+ *
+ * Appended while a span records, the events carry the append span's trace context in their
+ * headers (trace-context.ts).
  */
 export async function appendEvents(tx: Executor, inputs: readonly AppendEventInput[]): Promise<{ id: string }[]> {
   if (inputs.length === 0) return [];
+  const append = startAppendSpan(inputs);
+  try {
+    const ids = await insertOutboxRows(tx, inputs, append);
+    append?.end({ appended: ids.length });
+    return ids;
+  } catch (error) {
+    append?.end({ error });
+    throw error;
+  }
+}
+
+async function insertOutboxRows(tx: Executor, inputs: readonly AppendEventInput[], append: AppendSpan | null): Promise<{ id: string }[]> {
   // One statement for rows and wake-up: this is every producer's hot path. Identical
   // notifications within one transaction are folded into one by PostgreSQL.
   const rows = await tx.execute<{ id: string }>(sql`
@@ -25,7 +41,7 @@ export async function appendEvents(tx: Executor, inputs: readonly AppendEventInp
         ${sql.param(inputs.map((input) => input.key))}::text[],
         ${sql.param(inputs.map((input) => input.type))}::text[],
         ${sql.param(inputs.map((input) => JSON.stringify(input.payload ?? null)))}::jsonb[],
-        ${sql.param(inputs.map((input) => JSON.stringify(input.headers ?? {})))}::jsonb[],
+        ${sql.param(inputs.map((input) => JSON.stringify(withTraceHeaders(input.headers, append) ?? {})))}::jsonb[],
         -- as text, '' for none: postgres.js cannot bind a timestamptz[] parameter
         ${sql.param(inputs.map((input) => input.deliverAt?.toISOString() ?? ''))}::text[]
       ) with ordinality as e(topic, key, type, payload, headers, deliver_at, position)

@@ -15,6 +15,7 @@ import type { LogSource } from './log-source';
 import type { BatchEvent } from './read-batch';
 import { releasePartitions } from './release-partitions';
 import { scheduleRetries } from './schedule-retries';
+import { traceBatchDelivery, traceDelivery } from './trace-context';
 import type { PipelineEvent } from './types';
 import { WakeSignal } from './wake-signal';
 
@@ -184,7 +185,7 @@ export class ConsumerRunner {
     const context = { tx, group: this.group, attempt: 1 };
     if (handleBatch) {
       try {
-        if (events.length > 0) await handleBatch(events, context);
+        if (events.length > 0) await traceBatchDelivery(events, context, () => handleBatch(events, context));
       } catch {
         throw new HandlerFailed(null);
       }
@@ -192,7 +193,7 @@ export class ConsumerRunner {
     }
     for (const event of events) {
       try {
-        await handler(event, context);
+        await traceDelivery(event, context, () => handler(event, context));
       } catch (error) {
         throw new HandlerFailed({ eventId: event.id, error: toAttemptError(error, 1) });
       }
@@ -213,7 +214,8 @@ export class ConsumerRunner {
         continue;
       }
       try {
-        await tx.transaction((savepoint) => this.options.consumer.handler(event, { tx: savepoint, group: this.group, attempt: 1 }));
+        const delivery = { group: this.group, attempt: 1 };
+        await tx.transaction((savepoint) => traceDelivery(event, delivery, () => this.options.consumer.handler(event, { tx: savepoint, ...delivery })));
         handled.push(event);
       } catch (error) {
         failures.push({ eventId: event.id, error: toAttemptError(error, 1) });
@@ -260,7 +262,8 @@ export class ConsumerRunner {
         return 'handled' as const;
       }
       try {
-        await tx.transaction((savepoint) => consumer.handler(retry.event, { tx: savepoint, group: this.group, attempt }));
+        const delivery = { group: this.group, attempt };
+        await tx.transaction((savepoint) => traceDelivery(retry.event, delivery, () => consumer.handler(retry.event, { tx: savepoint, ...delivery })));
       } catch (error) {
         const failure = toAttemptError(error, attempt);
         if (attempt >= consumer.maxAttempts) {

@@ -20,6 +20,7 @@ export { appendEvent, appendEvents } from './append-event';
 export { appendEventsFrom } from './append-events-from';
 export { RELAY_WAKE_UP_EVERY_MS, wakeRelayAfterCommit } from './relay-wake-up';
 export { OUTBOX_CHANNEL } from './channels';
+export { startAppendSpan, type AppendSpan } from './trace-context';
 
 // Consumers and the running engine.
 export { defineConsumer } from './define-consumer';

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { parseTimestamps } from '@/db/parse-timestamps';
+import { traceIdOf } from './trace-context';
 
 export type GroupDeliveryState =
   | { state: 'waiting'; reason: 'not yet in the log' | 'not yet consumed' }
@@ -28,6 +29,8 @@ export interface TracedEvent {
   /** Null while the event waits in the outbox (not due yet, or not relayed yet). */
   partition: number | null;
   offset: number | null;
+  /** The OpenTelemetry trace the event was appended in (its `traceparent` header); null when it was appended untraced. */
+  traceId: string | null;
   groups: GroupTrace[];
 }
 
@@ -42,12 +45,14 @@ export async function traceKey(db: Executor, input: { key: string; limit?: numbe
     deliverAt: Date;
     partition: number | null;
     offset: number | null;
+    traceparent: string | null;
   }>(sql`
     select * from (
-      select id::text as id, topic, type, payload, created_at as "createdAt", deliver_at as "deliverAt", partition, "offset"::float8 as "offset"
+      select id::text as id, topic, type, payload, created_at as "createdAt", deliver_at as "deliverAt", partition, "offset"::float8 as "offset",
+             headers->>'traceparent' as traceparent
       from events where key = ${input.key}
       union all
-      select id::text, topic, type, payload, created_at, deliver_at, null, null
+      select id::text, topic, type, payload, created_at, deliver_at, null, null, headers->>'traceparent'
       from outbox where key = ${input.key}
     ) all_events
     order by "createdAt", id::int8
@@ -107,8 +112,9 @@ export async function traceKey(db: Executor, input: { key: string; limit?: numbe
     deadLettersBy.set(key, [...(deadLettersBy.get(key) ?? []), row]);
   }
 
-  return events.map((event) => ({
+  return events.map(({ traceparent, ...event }) => ({
     ...event,
+    traceId: traceIdOf(traceparent),
     groups: groups.map((group) => {
       const key = keyOf(group.group, event.id);
       const letters = deadLettersBy.get(key) ?? [];

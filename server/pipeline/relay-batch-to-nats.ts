@@ -2,6 +2,7 @@ import type { Sql } from 'postgres';
 import { LOG_CHANNEL } from './channels';
 import type { NatsLog } from './nats-log';
 import type { RelayBatchResult } from './relay-batch';
+import type { RelayedTrace } from './trace-context';
 
 /**
  * Moves up to `batchSize` due outbox rows into the NATS stream, in one PostgreSQL transaction:
@@ -18,7 +19,9 @@ import type { RelayBatchResult } from './relay-batch';
  * row, not from `Nats-Msg-Id`.
  */
 export async function relayBatchToNats(connection: Sql, options: { batchSize: number; partitions: number; log: NatsLog }): Promise<RelayBatchResult> {
+  const traced: RelayedTrace[] = [];
   const moved = await connection.begin(async (tx) => {
+    traced.length = 0;
     const rows = await tx<{ id: string; database: string; partition: number; loggedOffset: number | null; row: Record<string, unknown> }[]>`
       with due as (
         select id from outbox
@@ -77,9 +80,14 @@ export async function relayBatchToNats(connection: Sql, options: { batchSize: nu
       ) as p(id, partition, "offset", seq) on p.id = m.id
       on conflict (id) do update set stream_sequence = excluded.stream_sequence`;
     await tx`select pg_notify(${LOG_CHANNEL}, '')`;
+    rows.forEach((row, index) => {
+      const headers = (row.row.headers ?? {}) as Record<string, string | undefined>;
+      if (!headers.traceparent) return;
+      traced.push({ id: row.id, type: String(row.row.type), topic: String(row.row.topic), partition: row.partition, offset: offsets[index]!, traceparent: headers.traceparent, tracestate: headers.tracestate ?? null });
+    });
     return rows.length;
   });
   const [due] = await connection<{ nextDueInMs: number | null }[]>`
     select extract(epoch from min(deliver_at) - now())::float8 * 1000 as "nextDueInMs" from outbox`;
-  return { moved, nextDueInMs: due?.nextDueInMs ?? null };
+  return { moved, nextDueInMs: due?.nextDueInMs ?? null, traced };
 }

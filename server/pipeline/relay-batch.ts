@@ -1,10 +1,13 @@
 import type { Sql } from 'postgres';
 import { LOG_CHANNEL } from './channels';
+import type { RelayedTrace } from './trace-context';
 
 export interface RelayBatchResult {
   moved: number;
   /** Milliseconds until the earliest row left in the outbox is due, by the database clock; null when none is left. */
   nextDueInMs: number | null;
+  /** The moved events that carry a trace context, for the relay's spans. */
+  traced: RelayedTrace[];
 }
 
 /**
@@ -17,7 +20,7 @@ export interface RelayBatchResult {
  * consecutive offsets in (deliverAt, id) order, the order producers of one key appended.
  */
 export async function relayBatch(connection: Sql, options: { batchSize: number; partitions: number }): Promise<RelayBatchResult> {
-  const [row] = await connection<{ moved: number; nextDueInMs: number | null }[]>`
+  const [row] = await connection<{ moved: number; nextDueInMs: number | null; traced: RelayedTrace[] }[]>`
     with due as (
       select id from outbox
       where deliver_at <= now()
@@ -42,7 +45,7 @@ export async function relayBatch(connection: Sql, options: { batchSize: number; 
       insert into events (id, topic, key, type, payload, headers, created_at, deliver_at, partition, "offset")
       select r.id, r.topic, r.key, r.type, r.payload, r.headers, r.created_at, r.deliver_at, r.partition, b.base + r.rank
       from ranked r join bumped b on b.partition = r.partition
-      returning 1
+      returning id, topic, type, headers, partition, "offset"
     ), moved_count as (
       select count(*)::int as n from inserted
     )
@@ -52,7 +55,10 @@ export async function relayBatch(connection: Sql, options: { batchSize: number; 
            -- the statement sees the outbox as it was before the delete, so skip the rows just moved
            (select extract(epoch from o.deliver_at - now())::float8 * 1000
               from outbox o where not exists (select 1 from due where due.id = o.id)
-              order by o.deliver_at limit 1) as "nextDueInMs"
+              order by o.deliver_at limit 1) as "nextDueInMs",
+           (select coalesce(json_agg(json_build_object('id', i.id::text, 'topic', i.topic, 'type', i.type, 'partition', i.partition, 'offset', i."offset",
+                                                       'traceparent', i.headers->>'traceparent', 'tracestate', i.headers->>'tracestate')), '[]')
+              from inserted i where i.headers ? 'traceparent') as traced
     from moved_count`;
-  return { moved: row!.moved, nextDueInMs: row!.nextDueInMs };
+  return { moved: row!.moved, nextDueInMs: row!.nextDueInMs, traced: row!.traced };
 }

@@ -3,6 +3,7 @@ import { openDedicatedSession } from '@/db/dedicated-session';
 import { OUTBOX_CHANNEL } from './channels';
 import type { PipelineMetrics } from './hooks';
 import type { RelayBatchResult } from './relay-batch';
+import { recordRelaySpans } from './trace-context';
 import { WakeSignal } from './wake-signal';
 
 /** Session advisory lock held by the relay leader for as long as its connection lives. */
@@ -94,7 +95,9 @@ export class Relay {
       if (!row!.locked || closes !== this.sessionCloses) return this.options.leaderRetryMs;
       this.leaderSession = closes;
     }
-    const { moved, nextDueInMs } = await this.options.moveBatch(session);
+    const startedAt = Date.now();
+    const { moved, nextDueInMs, traced } = await this.options.moveBatch(session);
+    if (traced.length > 0) recordRelaySpans(traced, startedAt, Date.now());
     if (moved > 0) {
       this.options.metrics.eventsRelayed(moved);
       this.lastMovedAt = Date.now();

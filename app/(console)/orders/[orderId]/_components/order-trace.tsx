@@ -129,6 +129,11 @@ export function OrderTrace({ orderId }: { orderId: string }) {
                     <span className="muted">{formatTime(entry.event.createdAt)}</span>
                   </div>
                   {entry.event.deliverAt.getTime() > Date.now() && <div className="muted">scheduled for {formatTime(entry.event.deliverAt)}</div>}
+                  {entry.event.traceId && (
+                    <div className="muted">
+                      trace <span className="mono" data-testid="event-trace-id" title="OpenTelemetry trace id: search for it in your tracing backend">{entry.event.traceId}</span>
+                    </div>
+                  )}
                   <ul className="trace-groups">
                     {entry.event.groups
                       .filter((group) => group.delivery.state !== 'not subscribed')
