@@ -147,7 +147,7 @@ export function scaleSteps(size: ScaleDatasetSize): ScaleStep[] {
                    case when st in ('SHIPPED', 'REFUNDED') then 'ACME Freight' end,
                    case when st in ('SHIPPED', 'REFUNDED') then 'TRK' || lpad(n::text, 10, '0') end,
                    case when st in ('SHIPPED', 'REFUNDED') then created + interval '40 minutes' end
-            from (select n, ${statusOf('n')} as st, ${createdAt('n')} as created from generate_series(${from}, ${to}) n) o`),
+            from (select n, ${statusOf('n')} as st, ${createdAt('n')} as created from generate_series(${from}::int8, ${to}::int8) n) o`),
         ),
     },
     {
@@ -158,7 +158,7 @@ export function scaleSteps(size: ScaleDatasetSize): ScaleStep[] {
           sql.unsafe(`
             insert into order_items (order_id, sku, quantity, unit_price_cents)
             select ${orderIdSql('n')}, ${skuId('n', 'k')}, ${quantity('n', 'k')}, ${priceOf(skuNumber('n', 'k'))}
-            from generate_series(${from}, ${to}) n, generate_series(0, ${lineCount('n')} - 1) k`),
+            from generate_series(${from}::int8, ${to}::int8) n, generate_series(0, ${lineCount('n')} - 1) k`),
         ),
     },
     {
@@ -261,7 +261,7 @@ export function scaleSteps(size: ScaleDatasetSize): ScaleStep[] {
                    jsonb_build_object('orderId', ${orderIdSql(`(a * 7 % ${orders} + 1)`)}),
                    (case when a % 50 = 0 then 'denied' when a % 97 = 0 then 'error' else 'ok' end)::audit_outcome,
                    case when a % 50 = 0 then 'Your role may not do this' end, 'scale-' || a
-            from generate_series(${from}, ${to}) a`),
+            from generate_series(${from}::int8, ${to}::int8) a`),
         );
       },
     },
@@ -332,7 +332,7 @@ async function failedDeliveries(sql: Sql, report: (done: number) => void, table:
       insert into retries ("group", event_id, attempt, next_attempt_at, last_error, error_class, errors, created_at, updated_at)
       select ${groupOf('f')}, ${eventOf('f')}, 1 + f % 7, now() + (f % 600) * interval '1 second', ${error('f')}, ${errorClass('f')}, ${errors('f', '(1 + f % 7)')},
              now() - (f % 3600) * interval '1 second', now() - (f % 60) * interval '1 second'
-      from generate_series(${from}, ${to}) f
+      from generate_series(${from}::int8, ${to}::int8) f
       on conflict do nothing`);
   } else {
     const monthSeconds = 30 * 24 * 3600;
@@ -344,7 +344,7 @@ async function failedDeliveries(sql: Sql, report: (done: number) => void, table:
              case when st = 'discarded' then 'customer refunded by hand' end
       from (select f, case when f % 10 < 6 then 'dead' when f % 10 < 9 then 'replayed' else 'discarded' end as st,
                    now() - ((${to} - f) * ${monthSeconds} / ${Math.max(1, count)}) * interval '1 second' as dead
-            from generate_series(${from}, ${to}) f) d`);
+            from generate_series(${from}::int8, ${to}::int8) f) d`);
   }
   report(count);
 }

@@ -11,10 +11,9 @@ import { closeDatabase, createDatabase } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
 import { provideDatabase } from '@/db/provide-database';
 import { seedDatabase } from '@/server/runtime/seed-database';
+import { SCALE_DATA_DIR } from './scale-data-dir';
 import { eventLayout, orderIdOf, scaleSteps, type ScaleDatasetSize } from './scale-dataset';
 
-/** The embedded server's data directory when DATABASE_URL is unset: never the demo database's. */
-export const SCALE_DATA_DIR = '.data/scale-postgres';
 
 const { values } = parseArgs({
   options: {
@@ -112,7 +111,8 @@ async function seed() {
   console.log('seed:scale: vacuum analyze (visibility map and planner statistics)…');
   await sql`vacuum analyze`;
   console.log(`seed:scale: vacuum analyze: done in ${seconds(Date.now() - analyzeStarted)}`);
-  const [{ bytes }] = (await sql<{ bytes: string }[]>`select pg_database_size(current_database())::text as bytes`) as [{ bytes: string }];
+  const [databaseSize] = await sql<{ bytes: string }[]>`select pg_database_size(current_database())::text as bytes`;
+  const bytes = databaseSize!.bytes;
   const layout = eventLayout(size);
   console.log(`seed:scale: seeded in ${seconds(Date.now() - started)}; database size ${gb(Number(bytes))} (${Number(bytes).toLocaleString('en-US')} bytes)`);
   console.log(`seed:scale: the order with the longest trace (${layout.heavy + layout.perOrder} events): ${await orderIdOf(sql, layout.heavyOrder)}`);
