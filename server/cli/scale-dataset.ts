@@ -29,7 +29,7 @@ const SKU_COUNT = 200;
 export const HEAVY_ORDER_EVENTS = 2_000;
 const CHUNK = 1_000_000;
 
-/** Event types in the order a normal order emits them; an order emits the first `perOrder`. */
+/** Event types in the order a normal order emits them; an order with more events goes round again (a second refund, a re-shipment). */
 const LIFECYCLE = ['OrderCreated', 'OrderPaid', 'ShipmentAccepted', 'OrderShipped', 'RefundRequested', 'RefundSucceeded', 'OrderPaymentTimeout', 'OrderClosed'];
 /** The heavy order's events after its first ones: a refund asked again and again. */
 const HEAVY_CYCLE = ['RefundRequested', 'RefundFailed'];
@@ -70,7 +70,7 @@ const AUDIT_ACTIONS = [
 /** How the events are laid out: `perOrder` consecutive ids per order, then the heavy order's. */
 export function eventLayout(size: ScaleDatasetSize) {
   const heavy = Math.min(HEAVY_ORDER_EVENTS, Math.floor(size.events / 10));
-  const perOrder = Math.max(1, Math.min(LIFECYCLE.length, Math.floor((size.events - heavy) / size.orders)));
+  const perOrder = Math.max(1, Math.floor((size.events - heavy) / size.orders));
   const ordersWithEvents = Math.min(size.orders, Math.floor((size.events - heavy) / perOrder));
   const normal = ordersWithEvents * perOrder;
   // An order from the middle of the month: old enough that its trace is long, not at the edge of any page.
@@ -189,7 +189,7 @@ export function scaleSteps(size: ScaleDatasetSize): ScaleStep[] {
             insert into events (id, topic, key, type, payload, headers, created_at, deliver_at, logged_at, partition, "offset")
             select id, 'orders', ${orderIdSql('n')}, type, jsonb_build_object('orderId', ${orderIdSql('n')}, 'userId', 'user-' || (n * 104729 % 200000), 'position', pos),
                    '{}'::jsonb, at, at, at + interval '30 milliseconds', n % ${SCALE_PARTITIONS}, ((n - 1) / ${SCALE_PARTITIONS}) * ${perOrder} + pos
-            from (select id, n, pos, (${textArray(LIFECYCLE)})[pos + 1] as type, ${createdAt('n')} + pos * interval '20 minutes' as at
+            from (select id, n, pos, (${textArray(LIFECYCLE)})[pos % ${LIFECYCLE.length} + 1] as type, ${createdAt('n')} + pos * interval '20 minutes' as at
                   from (select id, (id - 1) / ${perOrder} + 1 as n, (id - 1) % ${perOrder} as pos from generate_series(${from}::int8, ${to}::int8) id) ids) e`),
         );
         if (heavy === 0) return;
