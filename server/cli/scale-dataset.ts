@@ -67,15 +67,25 @@ const AUDIT_ACTIONS = [
   'alerts.acknowledge',
 ];
 
-/** How the events are laid out: `perOrder` consecutive ids per order, then the heavy order's. */
+/**
+ * How the events are laid out: consecutive ids per order, the first `longer` orders one event
+ * more than `perOrder` so the total is exactly --events, then the heavy order's.
+ */
 export function eventLayout(size: ScaleDatasetSize) {
   const heavy = Math.min(HEAVY_ORDER_EVENTS, Math.floor(size.events / 10));
-  const perOrder = Math.max(1, Math.floor((size.events - heavy) / size.orders));
-  const ordersWithEvents = Math.min(size.orders, Math.floor((size.events - heavy) / perOrder));
-  const normal = ordersWithEvents * perOrder;
+  const normal = size.events - heavy;
+  const ordersWithEvents = Math.min(size.orders, normal);
+  const perOrder = Math.floor(normal / ordersWithEvents);
+  const longer = normal - perOrder * ordersWithEvents;
   // An order from the middle of the month: old enough that its trace is long, not at the edge of any page.
   const heavyOrder = Math.max(1, Math.floor(ordersWithEvents / 2));
-  return { heavy, perOrder, ordersWithEvents, normal, heavyOrder };
+  return { heavy, perOrder, longer, ordersWithEvents, normal, heavyOrder };
+}
+
+/** The id of order n's event at position pos (SQL expressions), in eventLayout's layout. */
+function eventIdSql(layout: ReturnType<typeof eventLayout>, n: string, pos: string) {
+  const { perOrder, longer } = layout;
+  return `(case when ${n} <= ${longer} then (${n} - 1) * ${perOrder + 1} + ${pos} + 1 else ${longer * (perOrder + 1)} + (${n} - ${longer} - 1) * ${perOrder} + ${pos} + 1 end)`;
 }
 
 /** The id of the n-th seeded order (1-based): uuid-shaped like real ones, and the same in every step. */
@@ -86,7 +96,7 @@ const textArray = (values: string[]) => `array[${values.map((value) => `'${value
 
 export function scaleSteps(size: ScaleDatasetSize): ScaleStep[] {
   const layout = eventLayout(size);
-  const { perOrder, normal, heavy, heavyOrder } = layout;
+  const { perOrder, longer, normal, heavy, heavyOrder } = layout;
   const orders = size.orders;
   const monthMs = 30 * 24 * 3600_000;
   // Orders arrive evenly over 30 days, the newest a few seconds ago; order n is created at createdAt(n).
@@ -183,15 +193,22 @@ export function scaleSteps(size: ScaleDatasetSize): ScaleStep[] {
       name: 'events',
       rows: normal + heavy,
       run: async (sql, report) => {
-        // Order n's events are ids (n-1)*perOrder+1 …, all in partition n % P, at offsets counted per partition.
-        await chunked(report, normal, (from, to) =>
-          sql.unsafe(`
+        // Order n's events are consecutive ids, all in partition n % P; offsets count on from where each partition ends.
+        const longIds = longer * (perOrder + 1);
+        await chunked(report, normal, async (from, to) => {
+          const ends = await sql.unsafe<{ partition: number; next: string }[]>(`
+            select p as partition, coalesce((select max("offset") + 1 from events where partition = p), 0)::text as next from generate_series(0, ${SCALE_PARTITIONS - 1}) p`);
+          await sql.unsafe(`
             insert into events (id, topic, key, type, payload, headers, created_at, deliver_at, logged_at, partition, "offset")
             select id, 'orders', ${orderIdSql('n')}, type, jsonb_build_object('orderId', ${orderIdSql('n')}, 'userId', 'user-' || (n * 104729 % 200000), 'position', pos),
-                   '{}'::jsonb, at, at, at + interval '30 milliseconds', n % ${SCALE_PARTITIONS}, ((n - 1) / ${SCALE_PARTITIONS}) * ${perOrder} + pos
-            from (select id, n, pos, (${textArray(LIFECYCLE)})[pos % ${LIFECYCLE.length} + 1] as type, ${createdAt('n')} + pos * interval '20 minutes' as at
-                  from (select id, (id - 1) / ${perOrder} + 1 as n, (id - 1) % ${perOrder} as pos from generate_series(${from}::int8, ${to}::int8) id) ids) e`),
-        );
+                   '{}'::jsonb, at, at, at + interval '30 milliseconds', part, ends.next + row_number() over (partition by part order by id) - 1
+            from (select id, n, pos, n % ${SCALE_PARTITIONS} as part, (${textArray(LIFECYCLE)})[pos % ${LIFECYCLE.length} + 1] as type, ${createdAt('n')} + pos * interval '20 minutes' as at
+                  from (select id,
+                               case when id <= ${longIds} then (id - 1) / ${perOrder + 1} + 1 else ${longer} + (id - ${longIds} - 1) / ${perOrder} + 1 end as n,
+                               case when id <= ${longIds} then (id - 1) % ${perOrder + 1} else (id - ${longIds} - 1) % ${perOrder} end as pos
+                        from generate_series(${from}::int8, ${to}::int8) id) ids) e
+            join (values ${ends.map((end) => `(${end.partition}, ${end.next}::int8)`).join(', ')}) ends(partition, next) on ends.partition = e.part`);
+        });
         if (heavy === 0) return;
         const [end] = await sql.unsafe<{ next: string }[]>(`select coalesce(max("offset") + 1, 0) as next from events where partition = ${heavyOrder % SCALE_PARTITIONS}`);
         await sql.unsafe(`
@@ -319,7 +336,7 @@ async function failedDeliveries(sql: Sql, report: (done: number) => void, table:
   // Failed deliveries pile up on the recent orders an outage hit, so take the newest orders first.
   const ordersNeeded = Math.ceil((count + skip) / groups.length);
   const firstOrder = Math.max(1, ordersWithEvents - ordersNeeded);
-  const eventOf = (f: string) => `((${firstOrder} + (${f}) / ${groups.length} - 1) * ${perOrder} + ${position} + 1)`;
+  const eventOf = (f: string) => eventIdSql(layout, `(${firstOrder} + (${f}) / ${groups.length})`, String(position));
   const groupOf = (f: string) => `(${textArray(groups)})[(${f}) % ${groups.length} + 1]`;
   const error = (f: string) => `(${textArray(ERRORS.map(([, message]) => message!))})[(${f}) % ${ERRORS.length} + 1]`;
   const errorClass = (f: string) => `(${textArray(ERRORS.map(([kind]) => kind!))})[(${f}) % ${ERRORS.length} + 1]`;
