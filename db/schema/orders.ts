@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { ORDER_STATUSES } from '../../shared/order-status';
+import { ORDER_STATUSES, STUCK_STATUSES } from '../../shared/order-status';
 
 export const orderStatusEnum = pgEnum('order_status', ORDER_STATUSES);
 
@@ -64,6 +64,10 @@ export const orders = pgTable(
     index('orders_status_updated_idx').on(table.status, table.updatedAt),
     index('orders_user_created_idx').on(table.userId, table.createdAt),
     index('orders_created_idx').on(table.createdAt.desc()),
+    // The stuck view walks only orders in a stage that can get stuck, oldest change first.
+    index('orders_stuck_updated_idx')
+      .on(table.updatedAt, table.id)
+      .where(sql.raw(`status in (${STUCK_STATUSES.map((status) => `'${status}'`).join(', ')})`)),
     // Orders paid per minute on the Overview.
     index('orders_paid_idx').on(table.paidAt).where(sql`${table.paidAt} is not null`),
   ],

@@ -1,0 +1,1 @@
+CREATE INDEX "orders_stuck_updated_idx" ON "orders" USING btree ("updated_at","id") WHERE status in ('PENDING_PAYMENT', 'PAID', 'FULFILLING', 'REFUNDING', 'REFUND_FAILED');
