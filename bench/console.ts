@@ -191,9 +191,17 @@ function screenPages(f: Fixtures): [string, string][] {
   ];
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-const median = (values: number[]) => quantile([...values].sort((a, b) => a - b), 0.5);
-const mark = (value: number, target: number) => (value <= target ? '' : '  ✗ over target');
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+function median(values: number[]): number {
+  return quantile([...values].sort((a, b) => a - b), 0.5);
+}
+
+function mark(value: number, target: number): string {
+  return value <= target ? '' : '  ✗ over target';
+}
 
 async function timeQueries(queries: [string, () => Promise<unknown>][]) {
   const results = new Map<string, { p50: number; p95: number }>();

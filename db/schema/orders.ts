@@ -62,8 +62,10 @@ export const orders = pgTable(
   },
   (table) => [
     index('orders_status_updated_idx').on(table.status, table.updatedAt),
-    index('orders_user_created_idx').on(table.userId, table.createdAt),
-    index('orders_created_idx').on(table.createdAt.desc()),
+    // Ascending on the search's whole sort key: read backwards, it is exactly `created_at desc, id desc`
+    // (a DESC NULLS LAST index is not, and sends newest-first pages to a sort of every order).
+    index('orders_user_created_idx').on(table.userId, table.createdAt, table.id),
+    index('orders_created_idx').on(table.createdAt, table.id),
     // The stuck view walks only orders in a stage that can get stuck, oldest change first.
     index('orders_stuck_updated_idx')
       .on(table.updatedAt, table.id)

@@ -10,18 +10,18 @@ export type LagPoint = {
 };
 
 /** A chart has no use for more points per group than this; a longer window is summarised in buckets. */
-const MAX_POINTS_PER_GROUP = 720;
-/** How often the relay samples lag (start-pipeline's sampleIntervalMs default): up to an hour comes back as sampled. */
-const RAW_WINDOW_MS = 60 * 60_000;
+const MAX_POINTS_PER_GROUP = 360;
+/** Up to this window the samples come back as taken (every 5 s by default, start-pipeline's sampleIntervalMs). */
+const RAW_WINDOW_MS = 30 * 60_000;
 
 /**
  * Lag samples since a time (default: the last hour), oldest first, for the queues chart. Over
- * more than an hour, samples are summarised into at most MAX_POINTS_PER_GROUP buckets per group,
+ * more than half an hour, samples are summarised into at most MAX_POINTS_PER_GROUP buckets per group,
  * each keeping its highest lag and oldest age, so a peak never disappears from a day's chart and
  * the answer stays a few hundred points whatever the window.
  */
 export async function getLagHistory(db: Executor, filter: { group?: string; since?: Date } = {}): Promise<LagPoint[]> {
-  const since = filter.since ?? new Date(Date.now() - RAW_WINDOW_MS);
+  const since = filter.since ?? new Date(Date.now() - 60 * 60_000);
   const windowMs = Date.now() - since.getTime();
   const where = sql`sampled_at >= ${since.toISOString()}::timestamptz and (${filter.group ?? null}::text is null or "group" = ${filter.group ?? null})`;
   const rows =
