@@ -61,7 +61,7 @@ export const orders = pgTable(
     shippedAt: timestamp('shipped_at', { withTimezone: true }),
   },
   (table) => [
-    index('orders_status_updated_idx').on(table.status, table.updatedAt),
+    index('orders_status_updated_idx').on(table.status, table.updatedAt, table.id),
     // Ascending on the search's whole sort key: read backwards, it is exactly `created_at desc, id desc`
     // (a DESC NULLS LAST index is not, and sends newest-first pages to a sort of every order).
     index('orders_user_created_idx').on(table.userId, table.createdAt, table.id),
