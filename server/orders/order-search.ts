@@ -100,11 +100,13 @@ export const STUCK_COUNT_CAP = 10_000;
 export async function listStuckOrders(db: Executor, input: { stage?: StuckStage; userId?: string; cursor?: string; limit?: number } = {}) {
   const limit = input.limit ?? 50;
   const stages = input.stage ? stuckStages.filter((stage) => stage.stage === input.stage) : stuckStages;
-  const statuses = sql.param(stages.map((stage) => stage.status));
+  // Every stage: the partial index's predicate alone, so the planner walks it in order and stops at the page's end
+  // (with `status = any(…)` as well it reads every stuck-status order and sorts them). One stage: its status, on orders_status_updated_idx.
+  const inStage = input.stage ? sql`o.status = ${stages[0]!.status}` : sql`o.status in (${sql.raw(STUCK_STATUSES_SQL)})`;
   const pastDeadline = sql.join(stages.map(pastStageDeadline), sql` or `);
   const rows = await db.execute<OrderRow>(sql`
     select ${orderColumns} from orders o
-    where o.status in (${sql.raw(STUCK_STATUSES_SQL)}) and o.status = any(${statuses}::order_status[])
+    where ${inStage}
       and (${input.userId ?? null}::text is null or o.user_id = ${input.userId ?? null})
       and (${input.cursor ?? null}::text is null or (o.updated_at, o.id) > ((select updated_at from orders where id = ${input.cursor ?? null}), ${input.cursor ?? ''}))
       and ((${pastDeadline}) or ${keyHasFailingDelivery(sql`o.id`)})
