@@ -1,3 +1,8 @@
+/** A count the server stopped counting at (capped): "10,000+" says there are at least that many. */
+export function formatCount(count: number, capped = false): string {
+  return `${count.toLocaleString('en-US')}${capped ? '+' : ''}`;
+}
+
 /** Money in the store's currency, from cents. */
 export function formatMoney(cents: number): string {
   return (cents / 100).toFixed(2);

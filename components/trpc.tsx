@@ -1,26 +1,15 @@
 'use client';
 
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState, type ReactNode } from 'react';
 import superjson from 'superjson';
 import type { AppRouter } from '@/server/trpc/root';
+import { makeQueryClient } from './query-client';
 import { BACKGROUND_REQUEST_HEADER, USER_ACTIVITY_WINDOW_MS } from '@/shared/session';
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
-
-function makeQueryClient() {
-  return new QueryClient({
-    defaultOptions: {
-      queries: {
-        staleTime: 2_000,
-        // A 4xx will not fix itself by asking again.
-        retry: (failures, error) => failures < 2 && !/UNAUTHORIZED|FORBIDDEN|NOT_FOUND|BAD_REQUEST/.test(String((error as { data?: { code?: string } }).data?.code)),
-      },
-    },
-  });
-}
 
 let lastUserActivity = Date.now();
 if (typeof window !== 'undefined') {

@@ -2,6 +2,7 @@
 
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useMemo } from 'react';
+import { readUrlFilters } from './url-filters';
 
 /** Filters kept in the URL, so a filtered view can be pasted into a ticket. */
 export function useUrlFilters<Key extends string>(keys: readonly Key[]) {
@@ -9,7 +10,7 @@ export function useUrlFilters<Key extends string>(keys: readonly Key[]) {
   const pathname = usePathname();
   const searchParams = useSearchParams();
   const filters = useMemo(
-    () => Object.fromEntries(keys.map((key) => [key, searchParams.get(key) ?? ''])) as Record<Key, string>,
+    () => readUrlFilters(keys, (key) => searchParams.get(key)),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [searchParams, keys.join()],
   );

@@ -10,3 +10,11 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export function isOrderStatus(value: string): value is OrderStatus {
   return (ORDER_STATUSES as readonly string[]).includes(value);
 }
+
+/**
+ * The statuses an order can get stuck in (the Orders screen's stuck view): an order in one of
+ * them waits on a deadline or on a person. Only these are in the partial index the view walks.
+ */
+export const STUCK_STATUSES = ['PENDING_PAYMENT', 'PAID', 'FULFILLING', 'REFUNDING', 'REFUND_FAILED'] as const satisfies readonly OrderStatus[];
+
+export type StuckStatus = (typeof STUCK_STATUSES)[number];

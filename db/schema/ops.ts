@@ -26,10 +26,12 @@ export const auditLog = pgTable(
     requestId: text('request_id'),
   },
   (table) => [
-    index('audit_log_at_idx').on(table.at.desc(), table.id.desc()),
+    // Ascending, read backwards for the log's `at desc, id desc`: a DESC NULLS LAST index does not
+    // match that order, and the first page of a million rows became a sort of all of them.
+    index('audit_log_at_idx').on(table.at, table.id),
     index('audit_log_actor_idx').on(table.actorEmail, table.at.desc()),
     index('audit_log_action_idx').on(table.action, table.at.desc()),
-    index('audit_log_target_idx').on(table.target, table.at.desc()),
+    index('audit_log_target_idx').on(table.target, table.at, table.id),
     // A failed attempt leaves the set, so the same request may be tried again; a pending or done one may not.
     uniqueIndex('audit_log_request_idx')
       .on(table.actorId, table.requestId)

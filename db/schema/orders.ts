@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { ORDER_STATUSES } from '../../shared/order-status';
+import { ORDER_STATUSES, STUCK_STATUSES } from '../../shared/order-status';
 
 export const orderStatusEnum = pgEnum('order_status', ORDER_STATUSES);
 
@@ -61,9 +61,15 @@ export const orders = pgTable(
     shippedAt: timestamp('shipped_at', { withTimezone: true }),
   },
   (table) => [
-    index('orders_status_updated_idx').on(table.status, table.updatedAt),
-    index('orders_user_created_idx').on(table.userId, table.createdAt),
-    index('orders_created_idx').on(table.createdAt.desc()),
+    index('orders_status_updated_idx').on(table.status, table.updatedAt, table.id),
+    // Ascending on the search's whole sort key: read backwards, it is exactly `created_at desc, id desc`
+    // (a DESC NULLS LAST index is not, and sends newest-first pages to a sort of every order).
+    index('orders_user_created_idx').on(table.userId, table.createdAt, table.id),
+    index('orders_created_idx').on(table.createdAt, table.id),
+    // The stuck view walks only orders in a stage that can get stuck, oldest change first.
+    index('orders_stuck_updated_idx')
+      .on(table.updatedAt, table.id)
+      .where(sql.raw(`status in (${STUCK_STATUSES.map((status) => `'${status}'`).join(', ')})`)),
     // Orders paid per minute on the Overview.
     index('orders_paid_idx').on(table.paidAt).where(sql`${table.paidAt} is not null`),
   ],

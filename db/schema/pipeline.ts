@@ -167,6 +167,9 @@ export const retries = pgTable(
     uniqueIndex('retries_group_event_idx').on(table.group, table.eventId),
     index('retries_due_idx').on(table.group, table.nextAttemptAt),
     index('retries_event_idx').on(table.eventId),
+    // The Overview and Third parties: attempts that failed in the last minutes, and deliveries at a high attempt.
+    index('retries_updated_idx').on(table.updatedAt),
+    index('retries_attempt_idx').on(table.attempt, table.group),
   ],
 );
 
@@ -200,6 +203,10 @@ export const deadLetters = pgTable(
     index('dead_letters_group_idx').on(table.group, table.id),
     index('dead_letters_status_idx').on(table.status, table.id),
     index('dead_letters_event_idx').on(table.eventId),
+    // Dead counts per group on every screen's nav and the Overview, read from the index alone.
+    index('dead_letters_dead_group_idx').on(table.group).where(sql`${table.status} = 'dead'`),
+    // Third parties' error rates: letters that died in the last minutes.
+    index('dead_letters_dead_at_idx').on(table.deadAt),
   ],
 );
 

@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import type { OrderStatus } from '@/db/schema';
+import { STUCK_STATUSES, type StuckStatus } from '@/shared/order-status';
 import { parseTimestamps } from '@/db/parse-timestamps';
-import { keysWithFailingDeliveries, listDeliveries } from '@/server/pipeline';
+import { keyHasFailingDelivery, listDeliveries } from '@/server/pipeline';
 import { ORDERS_TOPIC } from './events';
 
 export interface OrderSearchFilter {
@@ -57,9 +58,15 @@ export const stuckStages = [
   { stage: 'fulfilling, not dispatched', status: 'FULFILLING', label: 'At the warehouse, not dispatched', deadlineMs: 30 * 60_000 },
   { stage: 'refunding too long', status: 'REFUNDING', label: 'Refunding for too long', deadlineMs: 10 * 60_000 },
   { stage: 'refund failed', status: 'REFUND_FAILED', label: 'Refund failed: needs a person', deadlineMs: 0 },
-] as const satisfies readonly { stage: string; status: OrderStatus; label: string; deadlineMs: number }[];
+] as const satisfies readonly { stage: string; status: StuckStatus; label: string; deadlineMs: number }[];
 
 export type StuckStage = (typeof stuckStages)[number]['stage'];
+
+/**
+ * The predicate of the partial index orders_stuck_updated_idx (db/schema/orders.ts) as SQL
+ * literals: the planner uses the index only when the query repeats its predicate.
+ */
+const STUCK_STATUSES_SQL = STUCK_STATUSES.map((status) => `'${status}'`).join(', ');
 
 /**
  * An unpaid order is late once its own payment deadline plus the stage's grace has passed
@@ -80,26 +87,29 @@ export type StuckReason =
 
 export type StuckOrder = OrderRow & { stage: StuckStage; ageMs: number; reasons: StuckReason[] };
 
+/** Counting past-deadline orders stops here: beyond it the console says "10,000+", and an exact figure would cost a scan of every such order. */
+export const STUCK_COUNT_CAP = 10_000;
+
 /**
  * Orders past the deadline of their stage, plus orders in a stage whose delivery is failing
  * right now (a retry or a dead letter keyed by the order), oldest first, with what is known
- * about why. The deadline part is served by orders_status_updated_idx; the failing part
- * starts from the (small) retries and dead_letters tables.
+ * about why. Walks orders_stuck_updated_idx (only orders in a stage that can get stuck, in
+ * updated_at order) and stops at the page's last row: the oldest of those are nearly all past
+ * their deadline, so a page costs about its own rows however many orders there are.
  */
 export async function listStuckOrders(db: Executor, input: { stage?: StuckStage; userId?: string; cursor?: string; limit?: number } = {}) {
   const limit = input.limit ?? 50;
   const stages = input.stage ? stuckStages.filter((stage) => stage.stage === input.stage) : stuckStages;
-  const statuses = sql.param(stages.map((stage) => stage.status));
+  // Every stage: the partial index's predicate alone, so the planner walks it in order and stops at the page's end
+  // (with `status = any(…)` as well it reads every stuck-status order and sorts them). One stage: its status, on orders_status_updated_idx.
+  const inStage = input.stage ? sql`o.status = ${stages[0]!.status}` : sql`o.status in (${sql.raw(STUCK_STATUSES_SQL)})`;
   const pastDeadline = sql.join(stages.map(pastStageDeadline), sql` or `);
   const rows = await db.execute<OrderRow>(sql`
-    with stuck_ids as (
-      select o.id from orders o where ${pastDeadline}
-      union
-      ${keysWithFailingDeliveries({ topic: ORDERS_TOPIC })}
-    )
-    select ${orderColumns} from orders o join stuck_ids s on s.id = o.id
-    where o.status = any(${statuses}::order_status[]) and (${input.userId ?? null}::text is null or o.user_id = ${input.userId ?? null})
+    select ${orderColumns} from orders o
+    where ${inStage}
+      and (${input.userId ?? null}::text is null or o.user_id = ${input.userId ?? null})
       and (${input.cursor ?? null}::text is null or (o.updated_at, o.id) > ((select updated_at from orders where id = ${input.cursor ?? null}), ${input.cursor ?? ''}))
+      and ((${pastDeadline}) or ${keyHasFailingDelivery(sql`o.id`)})
     order by o.updated_at, o.id
     limit ${limit + 1}`);
   const page = parseTimestamps(rows.slice(0, limit), ['createdAt', 'updatedAt', 'paidAt']);
@@ -113,18 +123,19 @@ export async function listStuckOrders(db: Executor, input: { stage?: StuckStage;
   }));
   const last = page[page.length - 1];
   const counts = await db.execute<{ status: OrderStatus; count: number }>(sql`
-    select o.status, count(*)::int as count from orders o
-    where ${sql.join(stuckStages.map(pastStageDeadline), sql` or `)}
-    group by o.status`);
+    ${sql.join(
+      stuckStages.map(
+        (stage) => sql`select ${stage.status}::text as status, (select count(*)::int from (select 1 from orders o where ${pastStageDeadline(stage)} limit ${STUCK_COUNT_CAP + 1}) capped) as count`,
+      ),
+      sql` union all `,
+    )}`);
   return {
     orders,
     nextCursor: rows.length > limit && last ? last.id : null,
-    pastDeadlineByStage: stuckStages.map((stage) => ({
-      stage: stage.stage,
-      label: stage.label,
-      deadlineMs: stage.deadlineMs,
-      count: counts.find((row) => row.status === stage.status)?.count ?? 0,
-    })),
+    pastDeadlineByStage: stuckStages.map((stage) => {
+      const count = counts.find((row) => row.status === stage.status)?.count ?? 0;
+      return { stage: stage.stage, label: stage.label, deadlineMs: stage.deadlineMs, count: Math.min(count, STUCK_COUNT_CAP), capped: count > STUCK_COUNT_CAP };
+    }),
   };
 }
 

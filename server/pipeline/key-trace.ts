@@ -34,7 +34,7 @@ export interface TracedEvent {
   groups: GroupTrace[];
 }
 
-/** Every event with this key (oldest first, up to `limit`) and where each consumer group is with it. */
+/** The newest `limit` events with this key (default 500), oldest first, and where each consumer group is with them. */
 export async function traceKey(db: Executor, input: { key: string; limit?: number }): Promise<TracedEvent[]> {
   const eventRows = await db.execute<{
     id: string;
@@ -55,9 +55,9 @@ export async function traceKey(db: Executor, input: { key: string; limit?: numbe
       select id::text, topic, type, payload, created_at, deliver_at, null, null, headers->>'traceparent'
       from outbox where key = ${input.key}
     ) all_events
-    order by "createdAt", id::int8
+    order by "createdAt" desc, id::int8 desc
     limit ${input.limit ?? 500}`);
-  const events = parseTimestamps(eventRows, ['createdAt', 'deliverAt']);
+  const events = parseTimestamps(eventRows, ['createdAt', 'deliverAt']).reverse();
   if (events.length === 0) return [];
   const eventIds = sql.param(events.map((event) => event.id));
 

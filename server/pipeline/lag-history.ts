@@ -9,14 +9,33 @@ export type LagPoint = {
   oldestUnconsumedAgeMs: number | null;
 };
 
-/** Lag samples since a time (default: the last hour), oldest first, for the queues chart. */
+/** A chart has no use for more points per group than this; a longer window is summarised in buckets. */
+const MAX_POINTS_PER_GROUP = 360;
+/** Up to this window the samples come back as taken (every 5 s by default, start-pipeline's sampleIntervalMs). */
+const RAW_WINDOW_MS = 30 * 60_000;
+
+/**
+ * Lag samples since a time (default: the last hour), oldest first, for the queues chart. Over
+ * more than half an hour, samples are summarised into at most MAX_POINTS_PER_GROUP buckets per group,
+ * each keeping its highest lag and oldest age, so a peak never disappears from a day's chart and
+ * the answer stays a few hundred points whatever the window.
+ */
 export async function getLagHistory(db: Executor, filter: { group?: string; since?: Date } = {}): Promise<LagPoint[]> {
   const since = filter.since ?? new Date(Date.now() - 60 * 60_000);
-  const rows = await db.execute<LagPoint>(sql`
-    select sampled_at as "sampledAt", "group", lag::float8 as lag, oldest_unconsumed_age_ms::float8 as "oldestUnconsumedAgeMs"
-    from lag_samples
-    where sampled_at >= ${since.toISOString()}::timestamptz and (${filter.group ?? null}::text is null or "group" = ${filter.group ?? null})
-    order by sampled_at, "group"`);
+  const windowMs = Date.now() - since.getTime();
+  const where = sql`sampled_at >= ${since.toISOString()}::timestamptz and (${filter.group ?? null}::text is null or "group" = ${filter.group ?? null})`;
+  const rows =
+    windowMs <= RAW_WINDOW_MS
+      ? await db.execute<LagPoint>(sql`
+          select sampled_at as "sampledAt", "group", lag::float8 as lag, oldest_unconsumed_age_ms::float8 as "oldestUnconsumedAgeMs"
+          from lag_samples where ${where}
+          order by sampled_at, "group"`)
+      : await db.execute<LagPoint>(sql`
+          select date_bin(${Math.ceil(windowMs / MAX_POINTS_PER_GROUP)} * interval '1 millisecond', sampled_at, ${since.toISOString()}::timestamptz) as "sampledAt",
+                 "group", max(lag)::float8 as lag, max(oldest_unconsumed_age_ms)::float8 as "oldestUnconsumedAgeMs"
+          from lag_samples where ${where}
+          group by 1, "group"
+          order by 1, "group"`);
   return parseTimestamps(rows, ['sampledAt']);
 }
 

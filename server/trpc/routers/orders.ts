@@ -19,6 +19,8 @@ import { mutationInput, router, supportProcedure, viewerProcedure } from '../ini
 const orderId = z.string().trim().min(1, 'Enter an order id').max(200);
 const stage = z.enum(stuckStages.map((entry) => entry.stage) as [(typeof stuckStages)[number]['stage'], ...(typeof stuckStages)[number]['stage'][]]);
 const compensation = supportProcedure.meta({ auditTarget: 'orderId' });
+/** The order page traces this many of the order's latest events: an order retried for days has thousands, and the page stays fast. */
+const TRACE_EVENTS = 200;
 
 export const ordersRouter = router({
   search: viewerProcedure
@@ -44,11 +46,15 @@ export const ordersRouter = router({
     return { ...details, invariantFindings: await openFindingsOfOrder(ctx.db, input.orderId) };
   }),
 
-  /** The order's events with each consumer group's state, and the console actions about this order. */
+  /** The order's latest events with each consumer group's state, whether older ones were left out, and the console actions about this order. */
   trace: viewerProcedure.input(z.object({ orderId })).query(async ({ ctx, input }) => {
-    const [events, audit] = await Promise.all([traceKey(ctx.db, { key: input.orderId }), listAuditEntries(ctx.db, { target: input.orderId, limit: 100 }, { withInputs: false })]);
+    const [traced, audit] = await Promise.all([
+      traceKey(ctx.db, { key: input.orderId, limit: TRACE_EVENTS + 1 }),
+      listAuditEntries(ctx.db, { target: input.orderId, limit: 100 }, { withInputs: false }),
+    ]);
     return {
-      events,
+      events: traced.slice(-TRACE_EVENTS),
+      earlierEvents: traced.length > TRACE_EVENTS,
       actions: audit.entries.map(({ id, at, actorEmail, actorRole, action, reason, outcome, message }) => ({ id, at, actorEmail, actorRole, action, reason, outcome, message })),
     };
   }),

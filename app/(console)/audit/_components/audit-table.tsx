@@ -4,31 +4,18 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { CursorPager, useCursorStack } from '@/components/cursor-pager';
 import { EmptyState } from '@/components/empty-state';
 import { FilterForm } from '@/components/filter-form';
-import { parseDateInput } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { useTRPC } from '@/components/trpc';
 import { useUrlFilters } from '@/components/use-url-filters';
+import { filterKeys, listInput, outcomes } from './audit-query';
 
-const filterKeys = ['actor', 'action', 'target', 'outcome', 'from', 'to'] as const;
-const outcomes = ['ok', 'denied', 'error', 'pending'] as const;
 
 export function AuditTable() {
   const trpc = useTRPC();
   const [filters, setFilters] = useUrlFilters(filterKeys);
   const pages = useCursorStack<number>();
-  const outcome = (outcomes as readonly string[]).includes(filters.outcome) ? (filters.outcome as (typeof outcomes)[number]) : undefined;
-
   const query = useQuery({
-    ...trpc.audit.list.queryOptions({
-      actor: filters.actor || undefined,
-      action: filters.action || undefined,
-      target: filters.target || undefined,
-      outcome,
-      from: parseDateInput(filters.from),
-      to: parseDateInput(filters.to),
-      cursor: pages.cursor,
-      limit: 50,
-    }),
+    ...trpc.audit.list.queryOptions(listInput(filters, pages.cursor)),
     placeholderData: keepPreviousData,
     refetchInterval: 5_000,
   });

@@ -9,15 +9,13 @@ import { CursorPager, useCursorStack } from '@/components/cursor-pager';
 import { EmptyState } from '@/components/empty-state';
 import { ConsumerGroupOptions } from '@/components/consumer-group-options';
 import { FilterForm } from '@/components/filter-form';
-import { formatTime, groupLabel, parseDateInput } from '@/components/format';
+import { formatTime, groupLabel } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { SelectAllCell, SelectRowCell } from '@/components/row-selection';
 import { useTRPC } from '@/components/trpc';
 import { useUrlFilters } from '@/components/use-url-filters';
+import { filterKeys, listInput, narrowingOf, statuses, statusOf } from './dead-letters-query';
 
-const filterKeys = ['group', 'type', 'error', 'key', 'from', 'to', 'status'] as const;
-const statuses = ['dead', 'replayed', 'discarded'] as const;
-type Status = (typeof statuses)[number];
 
 type Selection = { ids: number[] } | { filter: Record<string, unknown> };
 type Kind = 'replay' | 'discard';
@@ -31,18 +29,10 @@ export function DeadLettersTable() {
   const bulk = useBulkAction<Kind, Selection>({ invalidates: trpc.deadLetters.pathKey() });
   const { selected, setSelected, pending } = bulk;
   const [expanded, setExpanded] = useState<number | null>(null);
-  const status: Status = (statuses as readonly string[]).includes(filters.status) ? (filters.status as Status) : 'dead';
-
-  const filter = {
-    group: filters.group || undefined,
-    eventType: filters.type || undefined,
-    errorText: filters.error || undefined,
-    key: filters.key || undefined,
-    deadAfter: parseDateInput(filters.from),
-    deadBefore: parseDateInput(filters.to),
-  };
+  const status = statusOf(filters);
+  const filter = narrowingOf(filters);
   const query = useQuery({
-    ...trpc.deadLetters.list.queryOptions({ filter: { ...filter, status }, cursor: pages.cursor, limit: 50 }),
+    ...trpc.deadLetters.list.queryOptions(listInput(filters, pages.cursor)),
     placeholderData: keepPreviousData,
     refetchInterval: 5_000,
   });

@@ -13,8 +13,8 @@ import { LoadingRows, QueryError } from '@/components/query-state';
 import { SelectAllCell, SelectRowCell } from '@/components/row-selection';
 import { useTRPC } from '@/components/trpc';
 import { useUrlFilters } from '@/components/use-url-filters';
+import { filterKeys, listInput } from './failed-pushes-query';
 
-const filterKeys = ['group', 'type', 'key'] as const;
 type Selection = { ids: number[] } | { filter: { group: string } };
 type Kind = 'retryNow' | 'giveUp';
 
@@ -27,11 +27,7 @@ export function FailedPushesTable() {
   const { selected, setSelected, pending } = bulk;
 
   const query = useQuery({
-    ...trpc.failedPushes.list.queryOptions({
-      filter: { group: filters.group || undefined, eventType: filters.type || undefined, key: filters.key || undefined },
-      cursor: pages.cursor,
-      limit: 50,
-    }),
+    ...trpc.failedPushes.list.queryOptions(listInput(filters, pages.cursor)),
     placeholderData: keepPreviousData,
     refetchInterval: 3_000,
   });

@@ -7,40 +7,26 @@ import { useCan } from '@/components/actor';
 import { CursorPager, useCursorStack } from '@/components/cursor-pager';
 import { EmptyState } from '@/components/empty-state';
 import { FilterForm } from '@/components/filter-form';
-import { formatMoney, formatTime, parseDateInput } from '@/components/format';
+import { formatMoney, formatTime } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { SelectAllCell, SelectRowCell } from '@/components/row-selection';
 import { useTRPC } from '@/components/trpc';
 import { useUrlFilters } from '@/components/use-url-filters';
-import { isOrderStatus, ORDER_STATUSES } from '@/shared/order-status';
+import { ORDER_STATUSES } from '@/shared/order-status';
 import { BulkCompensation } from './bulk-compensation';
+import { parseIds, searchFilterKeys, searchInput } from './orders-query';
 import { StatusBadge } from './status-badge';
 
-const filterKeys = ['ids', 'user', 'status', 'from', 'to'] as const;
-
-/** Order ids pasted from a ticket or a spreadsheet: separated by spaces, commas, semicolons or lines. */
-function parseIds(text: string): string[] {
-  return [...new Set(text.split(/[\s,;]+/).map((id) => id.trim()).filter(Boolean))].slice(0, 200);
-}
 
 export function OrderSearch() {
   const trpc = useTRPC();
-  const [filters, setFilters] = useUrlFilters(filterKeys);
+  const [filters, setFilters] = useUrlFilters(searchFilterKeys);
   const pages = useCursorStack<string>();
   const canAct = useCan('support');
   const [selected, setSelected] = useState<string[]>([]);
   const ids = parseIds(filters.ids);
-  const status = isOrderStatus(filters.status) ? filters.status : undefined;
   const query = useQuery({
-    ...trpc.orders.search.queryOptions({
-      orderIds: ids.length ? ids : undefined,
-      userId: filters.user || undefined,
-      status,
-      createdFrom: parseDateInput(filters.from),
-      createdTo: parseDateInput(filters.to),
-      cursor: pages.cursor,
-      limit: 50,
-    }),
+    ...trpc.orders.search.queryOptions(searchInput(filters, pages.cursor)),
     placeholderData: keepPreviousData,
     refetchInterval: 5_000,
   });

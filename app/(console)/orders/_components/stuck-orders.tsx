@@ -4,22 +4,21 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { CursorPager, useCursorStack } from '@/components/cursor-pager';
 import { EmptyState } from '@/components/empty-state';
-import { formatDuration, formatMoney, groupLabel } from '@/components/format';
+import { formatCount, formatDuration, formatMoney, groupLabel } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { useTRPC } from '@/components/trpc';
 import { UpdatedAgo } from '@/components/updated-ago';
 import { useUrlFilters } from '@/components/use-url-filters';
+import { stuckFilterKeys, stuckInput } from './orders-query';
 import { StatusBadge } from './status-badge';
 
-const filterKeys = ['stage', 'user'] as const;
-type Stage = 'unpaid past deadline' | 'paid, not at warehouse' | 'fulfilling, not dispatched' | 'refunding too long' | 'refund failed';
 
 export function StuckOrders() {
   const trpc = useTRPC();
-  const [filters, setFilters] = useUrlFilters(filterKeys);
+  const [filters, setFilters] = useUrlFilters(stuckFilterKeys);
   const pages = useCursorStack<string>();
   const query = useQuery({
-    ...trpc.orders.stuck.queryOptions({ stage: (filters.stage || undefined) as Stage | undefined, userId: filters.user || undefined, cursor: pages.cursor, limit: 50 }),
+    ...trpc.orders.stuck.queryOptions(stuckInput(filters, pages.cursor)),
     placeholderData: keepPreviousData,
     refetchInterval: 5_000,
   });
@@ -60,7 +59,7 @@ export function StuckOrders() {
         <div className="stage-counts">
           {pastDeadlineByStage.map((stage) => (
             <span key={stage.stage} className="muted">
-              {stage.label}: <strong>{stage.count}</strong> past {stage.deadlineMs ? formatDuration(stage.deadlineMs) : 'at once'}
+              {stage.label}: <strong>{formatCount(stage.count, stage.capped)}</strong> past {stage.deadlineMs ? formatDuration(stage.deadlineMs) : 'at once'}
             </span>
           ))}
         </div>

@@ -9,15 +9,16 @@ import { LoadingRows, QueryError } from '@/components/query-state';
 import { useTRPC } from '@/components/trpc';
 import { UpdatedAgo } from '@/components/updated-ago';
 import { useUrlFilters } from '@/components/use-url-filters';
+import { lagChartInput, lagChartKeys } from './queues-query';
 
 const colors = ['#2557d6', '#c62828', '#1b7f3b', '#a15c00', '#7c3aed', '#0891b2', '#db2777'];
-const keys = ['chartGroup'] as const;
 
 export function LagChart() {
   const trpc = useTRPC();
-  const [{ chartGroup }, setFilters] = useUrlFilters(keys);
+  const [filters, setFilters] = useUrlFilters(lagChartKeys);
+  const { chartGroup } = filters;
   const query = useQuery({
-    ...trpc.queues.lagHistory.queryOptions({ group: chartGroup || undefined, minutes: 60 }),
+    ...trpc.queues.lagHistory.queryOptions(lagChartInput(filters)),
     placeholderData: keepPreviousData,
     refetchInterval: 5_000,
   });

@@ -7,6 +7,7 @@ import { EmptyState } from '@/components/empty-state';
 import { formatMoney } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { useTRPC } from '@/components/trpc';
+import { DEFAULT_HOURS, THROUGHPUT_MINUTES } from './reports-query';
 import { UpdatedAgo } from '@/components/updated-ago';
 
 const ranges = [
@@ -19,9 +20,9 @@ const hourLabel = (iso: string) => new Date(iso).toLocaleString([], { month: 'nu
 
 export function ReportsView() {
   const trpc = useTRPC();
-  const [hours, setHours] = useState(24);
+  const [hours, setHours] = useState(DEFAULT_HOURS);
   const sales = useQuery({ ...trpc.reports.sales.queryOptions({ hours }), refetchInterval: 30_000 });
-  const throughput = useQuery({ ...trpc.reports.throughput.queryOptions({ minutes: 60 }), refetchInterval: 30_000 });
+  const throughput = useQuery({ ...trpc.reports.throughput.queryOptions({ minutes: THROUGHPUT_MINUTES }), refetchInterval: 30_000 });
 
   const groups = [...new Set((throughput.data ?? []).map((row) => row.group))];
   const perMinute = Object.values(

@@ -7,6 +7,7 @@ import { formatDuration, groupLabel } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { ReasonDialog } from '@/components/reason-dialog';
 import { useTRPC } from '@/components/trpc';
+import { OBSERVED_WINDOW_MINUTES } from './third-parties-query';
 import { UpdatedAgo } from '@/components/updated-ago';
 import type { SimulatorName } from '@/shared/simulators';
 
@@ -27,7 +28,7 @@ export function ThirdPartiesTable() {
   const isAdmin = useCan('admin');
   const [editing, setEditing] = useState<Settings | null>(null);
   const [confirming, setConfirming] = useState(false);
-  const query = useQuery({ ...trpc.thirdParties.overview.queryOptions({ windowMinutes: 5 }), placeholderData: keepPreviousData, refetchInterval: 5_000 });
+  const query = useQuery({ ...trpc.thirdParties.overview.queryOptions({ windowMinutes: OBSERVED_WINDOW_MINUTES }), placeholderData: keepPreviousData, refetchInterval: 5_000 });
   const update = useMutation(
     trpc.thirdParties.updateSimulator.mutationOptions({
       onSuccess: async () => {

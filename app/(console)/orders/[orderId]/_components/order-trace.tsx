@@ -107,44 +107,51 @@ export function OrderTrace({ orderId }: { orderId: string }) {
         ) : query.data.events.length === 0 ? (
           <EmptyState title="No events for this order yet" />
         ) : (
-          <ol className="trace" data-testid="order-trace">
-            {timeline(query.data).map((entry) =>
-              entry.kind === 'action' ? (
-                <li key={`action-${entry.action.id}`} className="trace-action" data-action={entry.action.action}>
-                  <div className="trace-event">
-                    <strong>Operator: {actionLabel(entry.action.action)}</strong> <span className={`badge ${entry.action.outcome}`}>{entry.action.outcome}</span>
-                    <span className="spacer" />
-                    <span className="muted">{formatTime(entry.action.at)}</span>
-                  </div>
-                  <div className="muted">
-                    by {entry.action.actorEmail ?? 'anonymous'}
-                    {entry.action.reason && <> — “{entry.action.reason}”</>}
-                  </div>
-                </li>
-              ) : (
-                <li key={entry.event.id} data-event-type={entry.event.type}>
-                  <div className="trace-event">
-                    <strong>{eventLabels[entry.event.type] ?? entry.event.type}</strong> <span className="mono muted">{entry.event.type}</span>
-                    <span className="spacer" />
-                    <span className="muted">{formatTime(entry.event.createdAt)}</span>
-                  </div>
-                  {entry.event.deliverAt.getTime() > Date.now() && <div className="muted">scheduled for {formatTime(entry.event.deliverAt)}</div>}
-                  {entry.event.traceId && (
-                    <div className="muted">
-                      trace <span className="mono" data-testid="event-trace-id" title="OpenTelemetry trace id: search for it in your tracing backend">{entry.event.traceId}</span>
-                    </div>
-                  )}
-                  <ul className="trace-groups">
-                    {entry.event.groups
-                      .filter((group) => group.delivery.state !== 'not subscribed')
-                      .map((group) => (
-                        <GroupState key={group.group} trace={group} />
-                      ))}
-                  </ul>
-                </li>
-              ),
+          <>
+            {query.data.earlierEvents && (
+              <p className="notice" role="status">
+                Showing the latest {query.data.events.length.toLocaleString('en-US')} events; older ones are left out.
+              </p>
             )}
-          </ol>
+            <ol className="trace" data-testid="order-trace">
+              {timeline(query.data).map((entry) =>
+                entry.kind === 'action' ? (
+                  <li key={`action-${entry.action.id}`} className="trace-action" data-action={entry.action.action}>
+                    <div className="trace-event">
+                      <strong>Operator: {actionLabel(entry.action.action)}</strong> <span className={`badge ${entry.action.outcome}`}>{entry.action.outcome}</span>
+                      <span className="spacer" />
+                      <span className="muted">{formatTime(entry.action.at)}</span>
+                    </div>
+                    <div className="muted">
+                      by {entry.action.actorEmail ?? 'anonymous'}
+                      {entry.action.reason && <> — “{entry.action.reason}”</>}
+                    </div>
+                  </li>
+                ) : (
+                  <li key={entry.event.id} data-event-type={entry.event.type}>
+                    <div className="trace-event">
+                      <strong>{eventLabels[entry.event.type] ?? entry.event.type}</strong> <span className="mono muted">{entry.event.type}</span>
+                      <span className="spacer" />
+                      <span className="muted">{formatTime(entry.event.createdAt)}</span>
+                    </div>
+                    {entry.event.deliverAt.getTime() > Date.now() && <div className="muted">scheduled for {formatTime(entry.event.deliverAt)}</div>}
+                    {entry.event.traceId && (
+                      <div className="muted">
+                        trace <span className="mono" data-testid="event-trace-id" title="OpenTelemetry trace id: search for it in your tracing backend">{entry.event.traceId}</span>
+                      </div>
+                    )}
+                    <ul className="trace-groups">
+                      {entry.event.groups
+                        .filter((group) => group.delivery.state !== 'not subscribed')
+                        .map((group) => (
+                          <GroupState key={group.group} trace={group} />
+                        ))}
+                    </ul>
+                  </li>
+                ),
+              )}
+            </ol>
+          </>
         )}
       </section>
       <section className="panel" aria-label="Operator actions">
