@@ -133,3 +133,21 @@ export function machineCpuTicks(): { total: number; steal: number } {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
 }
+
+/**
+ * Detached children outlive a parent that crashed unless it takes them along: each is its own
+ * process group (detached), which takes along what tsx started for it. An interrupt also stops
+ * the embedded database, which would otherwise hold its directory for the next run.
+ */
+export function stopChildrenOnExit(children: ChildProcess[], stopDatabase: () => Promise<void>) {
+  process.on('exit', () => {
+    for (const child of children) {
+      try {
+        if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stopDatabase().finally(() => process.exit(130)));
+}

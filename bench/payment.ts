@@ -45,6 +45,7 @@ import {
   processTree,
   seedPendingOrders,
   startCommand,
+  stopChildrenOnExit,
   totalLag,
   waitForConsumers,
   type Target,
@@ -269,18 +270,7 @@ async function main() {
   const stops: (() => void)[] = [];
   const background = backgroundTier(`conveyor-bench-${process.pid}`);
   stops.push(() => background.close());
-  // Detached children outlive a parent that crashed unless it takes them along.
-  // Each is its own process group (detached), which takes along what tsx started for it.
-  process.on('exit', () => {
-    for (const child of children) {
-      try {
-        if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void (embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(130)));
+  stopChildrenOnExit(children, () => embedded?.stop() ?? Promise.resolve());
 
   try {
     await migrateDatabase(db);

@@ -31,7 +31,7 @@ import { seedCatalog } from '@/server/orders/seed-catalog';
 import { saleOrdersPerSecond } from '@/server/sales/sale-settings';
 import { issueApiToken } from '@/server/ops/api-tokens';
 import { STOREFRONT_SCOPES } from '@/shared/api-token-scopes';
-import { median, percentile, seedPendingOrders, startCommand } from './bench-processes';
+import { median, percentile, seedPendingOrders, startCommand, stopChildrenOnExit } from './bench-processes';
 import { runCheckoutTraffic, type CheckoutTrafficJob, type CheckoutTrafficResult } from './checkout-traffic';
 import { armSaleNow, endSaleNow, saleLedger } from './sale-ledger';
 import { driveSaleAttempts, formatSecond, type SaleAttemptsJob, type SaleAttemptsResult } from './sale-attempts';
@@ -112,16 +112,7 @@ async function main() {
   process.env.WMS_WEBHOOK_SECRET ??= `whsec_${randomBytes(32).toString('base64')}`;
   const db = createDatabase(url.toString(), { max: 10, applicationName: 'bench-sale' });
   const children: ChildProcess[] = [];
-  process.on('exit', () => {
-    for (const child of children) {
-      try {
-        if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void (embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(130)));
+  stopChildrenOnExit(children, () => embedded?.stop() ?? Promise.resolve());
 
   try {
     await migrateDatabase(db);
