@@ -14,7 +14,7 @@ import { waitFor } from '@/test/wait-for';
 import { armSale } from './arm-sale';
 import { pauseSale, resumeSale } from './pause-sale';
 import { saleUnits } from './sale-figures';
-import { startOrderApiProcess, stopProcess, type ConveyorProcess } from './test-support/processes';
+import { killProcess, startOrderApiProcess, stopProcess, type ConveyorProcess } from './test-support/processes';
 
 const { db, url } = await createTestDatabase({ max: 8 });
 const pipelineDb = createDatabase(url, { max: 8, applicationName: 'conveyor-pipeline' });
@@ -151,8 +151,7 @@ async function run(actions: Action[]) {
         const attempt = fresh(buyer);
         remember(attempt, await post(step.api, sale.id, attempt));
       }));
-      apis[step.api]!.child.kill('SIGKILL');
-      await apis[step.api]!.exited;
+      await killProcess(apis[step.api]!);
       await burst;
       apis[step.api] = await startOrderApiProcess(apiEnv);
     } else if (step.kind === 'wait') {

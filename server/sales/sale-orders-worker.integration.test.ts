@@ -6,7 +6,7 @@ import { createTestDatabase } from '@/test/database';
 import { waitFor } from '@/test/wait-for';
 import { armSale } from './arm-sale';
 import { createSaleAdmission } from './decide-attempts';
-import { startWorkerProcess, stopProcess, type ConveyorProcess } from './test-support/processes';
+import { killProcess, startWorkerProcess, stopProcess, type ConveyorProcess } from './test-support/processes';
 
 const { db, url } = await createTestDatabase({ max: 4 });
 const running: ConveyorProcess[] = [];
@@ -40,8 +40,7 @@ describe('the order-creating worker', () => {
 
     const victim = await worker();
     await waitFor(async () => (await orderCounts(sale.id)).withOrder >= 5, { what: 'the first orders', timeoutMs: 20_000 });
-    victim.child.kill('SIGKILL');
-    await victim.exited;
+    await killProcess(victim);
     const atKill = await orderCounts(sale.id);
     expect(atKill.withOrder).toBeLessThan(40);
 
