@@ -76,7 +76,10 @@ describe('postgres.js on a connection whose backend died', () => {
         pid = (await tx<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!.pid;
         await tx`select pg_sleep(5)`;
       });
-      await waitFor(async () => pid);
+      // In flight: the backend is running the sleep, not merely done with the statement before it.
+      await waitFor(async () => pid !== null && (await killer`select 1 from pg_stat_activity where pid = ${pid} and state = 'active' and query like 'select pg_sleep%'`).length > 0, {
+        what: 'the sleep to run on the backend',
+      });
       await killer`select pg_terminate_backend(${pid})`;
 
       await expect(transaction).rejects.toThrow();
