@@ -15,7 +15,7 @@ import { resetGroupOffsets } from './reset-group-offsets';
 import { resumeGroup } from './resume-group';
 import { retryNow } from './retry-now';
 import { startPipeline, type PipelineHandle } from './start-pipeline';
-import { createEffectsTable, effectCounts, recordEffect } from './test-support/effects';
+import { createEffectsTable, effectCounts, flakyConsumer } from './test-support/effects';
 import { fastPipelineOptions } from '@/test/fast-pipeline';
 import { waitFor } from '@/test/wait-for';
 import type { ConsumerDefinition } from './types';
@@ -39,20 +39,6 @@ async function rowsOf<T extends Record<string, unknown>>(query: ReturnType<typeo
   return [...(await db.execute<T>(query))];
 }
 
-/** A group whose handler fails while `failing` holds, then records an effect. */
-function flakyConsumer(group: string, state: { failing: boolean }, options: Partial<ConsumerDefinition> = {}) {
-  return defineConsumer({
-    group,
-    types: '*',
-    topics: [group],
-    maxAttempts: 1,
-    handler: async (event, { tx }) => {
-      if (state.failing) throw new Error('downstream unavailable');
-      await recordEffect(tx, group, event);
-    },
-    ...options,
-  });
-}
 
 describe('operator actions', () => {
   it('replaying an event that died twice (again after an offset reset) delivers it once', async () => {

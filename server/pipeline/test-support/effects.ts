@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor, Transaction } from '@/db/client';
-import type { PipelineEvent } from '../types';
+import { defineConsumer } from '../define-consumer';
+import type { ConsumerDefinition, PipelineEvent } from '../types';
 
 /**
  * A stand-in for a downstream system's database side effect: one row per handler run,
@@ -28,4 +29,19 @@ export async function effectCounts(db: Executor, group: string): Promise<{ event
   const [row] = await db.execute<{ events: number; effects: number }>(sql`
     select count(distinct event_id)::int as events, count(*)::int as effects from test_effects where "group" = ${group}`);
   return row!;
+}
+
+/** A group on its own topic whose handler fails while `state.failing` holds, else records an effect. */
+export function flakyConsumer(group: string, state: { failing: boolean }, options: Partial<ConsumerDefinition> = {}) {
+  return defineConsumer({
+    group,
+    types: '*',
+    topics: [group],
+    maxAttempts: 1,
+    handler: async (event, { tx }) => {
+      if (state.failing) throw new Error('downstream unavailable');
+      await recordEffect(tx, group, event);
+    },
+    ...options,
+  });
 }

@@ -11,7 +11,7 @@ import { replayDeadLetters } from '../replay-dead-letters';
 import { resetGroupOffsets } from '../reset-group-offsets';
 import { startPipeline, type PipelineHandle } from '../start-pipeline';
 import type { ConsumerDefinition } from '../types';
-import { effectCounts, recordEffect } from './effects';
+import { effectCounts, flakyConsumer, recordEffect } from './effects';
 import { spawnWorker, stopWorker, type WorkerProcess } from './spawn-worker';
 
 export interface ContractSubject {
@@ -70,20 +70,6 @@ export function describePipelineContract(logName: string, subject: () => Contrac
       where l.locktype = 'advisory' and l.objid = 72707002 and l.granted and a.datname = current_database()`);
     return rows[0]?.name ?? null;
   }
-
-  /** Records the effect; fails while `state.failing` holds. */
-  const flaky = (group: string, state: { failing: boolean }, options: Partial<ConsumerDefinition> = {}) =>
-    defineConsumer({
-      group,
-      types: '*',
-      topics: [group],
-      maxAttempts: 1,
-      handler: async (event, { tx }) => {
-        if (state.failing) throw new Error('downstream unavailable');
-        await recordEffect(tx, group, event);
-      },
-      ...options,
-    });
 
   describe(`the pipeline on the ${logName} log`, () => {
     it('a rolled-back transaction leaves no event, and a committed one after it is delivered', async () => {
@@ -183,7 +169,7 @@ export function describePipelineContract(logName: string, subject: () => Contrac
 
     it('a replayed dead letter is processed and the original kept', async () => {
       const state = { failing: true };
-      await run([flaky('replay', state)]);
+      await run([flakyConsumer('replay', state)]);
       const { id } = await db().transaction((tx) => appendEvent(tx, { topic: 'replay', key: 'k', type: 'Pushed', payload: {} }));
       const [dead] = await waitFor(() =>
         rowsOf<{ id: number }>(sql`select id::int as id from dead_letters where "group" = 'replay'`).then((rows) => (rows.length ? rows : null)),
