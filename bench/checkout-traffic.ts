@@ -28,7 +28,7 @@ export interface CheckoutTrafficResult {
  * Normal shopping beside a sale: checkouts (POST /api/orders) and the payment provider's
  * signed notifications for unpaid orders, each open-loop at `rate`, timed by the client.
  */
-export async function runCheckoutTraffic(job: CheckoutTrafficJob): Promise<CheckoutTrafficResult> {
+export async function runCheckoutTraffic(job: CheckoutTrafficJob, onSecond?: (line: string) => void): Promise<CheckoutTrafficResult> {
   const client = keepAliveClient(job.url, { timeoutMs: 30_000, maxConnections: 200 });
   const total = Math.min(job.pendingOrders.length, Math.round(job.rate * job.durationSeconds));
   const secrets = paymentWebhookSecrets();
@@ -45,11 +45,17 @@ export async function runCheckoutTraffic(job: CheckoutTrafficJob): Promise<Check
   const errors: Record<string, number> = {};
   let checkoutOk = 0;
   let notifyOk = 0;
-  const timed = async (request: Buffer, expected: number, into: number[], name: string) => {
+  // Per second of sending: each request's time, so a stall shows when it began, not only in the p99.
+  const started = performance.now();
+  const bySecond: { checkout: number[]; notify: number[] }[] = [];
+  const timed = async (request: Buffer, expected: number, into: number[], name: 'checkout' | 'notify') => {
     const sentAt = performance.now();
+    const second = Math.floor((sentAt - started) / 1_000);
     try {
       const status = await client.send(request);
-      into.push(performance.now() - sentAt);
+      const ms = performance.now() - sentAt;
+      into.push(ms);
+      ((bySecond[second] ??= { checkout: [], notify: [] })[name]).push(ms);
       if (status === expected) return true;
       errors[`${name} http ${status}`] = (errors[`${name} http ${status}`] ?? 0) + 1;
     } catch (error) {
@@ -66,6 +72,12 @@ export async function runCheckoutTraffic(job: CheckoutTrafficJob): Promise<Check
       if (await timed(notifications[index]!, 200, notifyMs, 'notify')) notifyOk++;
     }),
   ]);
+  if (onSecond) {
+    const p99 = (values: number[] = []) => (values.length ? percentile([...values].sort((a, b) => a - b), 99).toFixed(0) : '—');
+    bySecond.forEach((tally, second) =>
+      onSecond(`[${String(second + 1).padStart(3)}s] checkout ${String(tally?.checkout.length ?? 0).padStart(4)} answered, p99 ${p99(tally?.checkout)} ms; notification ${String(tally?.notify.length ?? 0).padStart(4)}, p99 ${p99(tally?.notify)} ms (by second sent)`),
+    );
+  }
   checkoutMs.sort((a, b) => a - b);
   notifyMs.sort((a, b) => a - b);
   return { checkoutP99: percentile(checkoutMs, 99), notifyP99: percentile(notifyMs, 99), checkoutOk, notifyOk, sent: total, errors };

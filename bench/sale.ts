@@ -239,7 +239,7 @@ if (role === 'attempts') {
   );
   process.send!({ ready: true });
 } else if (role === 'checkout') {
-  process.on('message', (job: CheckoutTrafficJob) => void runCheckoutTraffic(job).then((result) => process.send!({ result })));
+  process.on('message', (job: CheckoutTrafficJob) => void runCheckoutTraffic(job, (line) => process.send!({ line })).then((result) => process.send!({ result })));
   process.send!({ ready: true });
 } else if (role === 'third-parties') {
   const simulators = createSimulators({ db: simulatorDatabase(process.argv[3]!), wmsDispatchDelayMs: 1_000, merchantOrigins: () => [process.argv[4]!] });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Executor } from '@/db/client';
+import type { Database } from '@/db/client';
 import type { ApiTokenAuthenticator } from '@/server/ops/api-tokens';
 import { createOrder } from '@/server/orders/create-order';
 import { requestRefund } from '@/server/orders/request-refund';
@@ -52,7 +52,7 @@ const refundRequestBody = z.object({ userId: customerId, reason: z.string().min(
  * order (stock frozen, payment timeout scheduled), ask for a refund. Each needs a token with its
  * scope, checked before the body is read.
  */
-export function storefrontRoutes(db: Executor, tokens: ApiTokenAuthenticator, limits: StorefrontLimits = DEFAULT_STOREFRONT_LIMITS): ApiRoute[] {
+export function storefrontRoutes(db: Database, tokens: ApiTokenAuthenticator, limits: StorefrontLimits = DEFAULT_STOREFRONT_LIMITS): ApiRoute[] {
   const orderBody = orderRequestBody(limits);
   return [
     {

@@ -63,6 +63,30 @@ describe('create order', () => {
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(5);
     expect(await stockOf(db, sku)).toEqual({ available: 0, frozen: 5, sold: 0 });
   });
+
+  it('orders racing over the same two SKUs are all or nothing: no deadlock, no unit frozen without its order', async () => {
+    const shirts = await createSku(db, { stock: 6 });
+    const mugs = await createSku(db, { stock: 4 });
+    // Lines in both orders, and some orders asking for more mugs than will be left: each must
+    // freeze both SKUs or neither, whatever the interleaving.
+    const results = await Promise.allSettled(
+      Array.from({ length: 16 }, (_, index) =>
+        createOrder(db, {
+          userId: `user-race-${index}`,
+          items: index % 2 === 0 ? [{ sku: shirts, quantity: 1 }, { sku: mugs, quantity: 1 + (index % 4 === 0 ? 1 : 0) }] : [{ sku: mugs, quantity: 1 }, { sku: shirts, quantity: 1 }],
+        }),
+      ),
+    );
+    const refused = results.filter((result) => result.status === 'rejected');
+    for (const result of refused) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(InsufficientStockError);
+    const shirtsStock = await stockOf(db, shirts);
+    const mugsStock = await stockOf(db, mugs);
+    expect(shirtsStock.available + shirtsStock.frozen).toBe(6);
+    expect(mugsStock.available + mugsStock.frozen).toBe(4);
+    expect(mugsStock.available).toBeGreaterThanOrEqual(0);
+    // Every placed order froze one shirt: the shirts frozen are the orders placed.
+    expect(shirtsStock.frozen).toBe(results.length - refused.length);
+  });
 });
 
 describe('cancel and timeout', () => {

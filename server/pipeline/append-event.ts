@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { relayWakeUp } from './relay-wake-up';
 import { startAppendSpan, withTraceHeaders, type AppendSpan } from './trace-context';
@@ -33,7 +33,16 @@ async function insertOutboxRows(tx: Executor, inputs: readonly AppendEventInput[
   // One statement for rows and wake-up: this is every producer's hot path. Identical
   // notifications within one transaction are folded into one by PostgreSQL.
   const rows = await tx.execute<{ id: string }>(sql`
-    with appended as (
+    with appended as (${outboxInsert(inputs, append, sql`true`)})
+    select id::text as id, ${relayWakeUp()} from appended order by appended.id`);
+  // Ids are drawn in input order, so ascending ids line up with the inputs. `appended.id`, the
+  // number: a bare `order by id` sorts the text output column, putting 10 before 9.
+  return rows.map((row) => ({ id: row.id }));
+}
+
+/** The outbox rows of `inputs`, in input order, inserted only if `when` (a boolean SQL expression) holds. */
+function outboxInsert(inputs: readonly AppendEventInput[], append: AppendSpan | null, when: SQL): SQL {
+  return sql`
       insert into outbox (topic, key, type, payload, headers, deliver_at)
       select e.topic, e.key, e.type, e.payload, e.headers, coalesce(nullif(e.deliver_at, '')::timestamptz, clock_timestamp())
       from unnest(
@@ -45,13 +54,22 @@ async function insertOutboxRows(tx: Executor, inputs: readonly AppendEventInput[
         -- as text, '' for none: postgres.js cannot bind a timestamptz[] parameter
         ${sql.param(inputs.map((input) => input.deliverAt?.toISOString() ?? ''))}::text[]
       ) with ordinality as e(topic, key, type, payload, headers, deliver_at, position)
+      where ${when}
       order by e.position
-      returning id
-    )
-    select id::text as id, ${relayWakeUp()} from appended order by appended.id`);
-  // Ids are drawn in input order, so ascending ids line up with the inputs. `appended.id`, the
-  // number: a bare `order by id` sorts the text output column, putting 10 before 9.
-  return rows.map((row) => ({ id: row.id }));
+      returning id`;
+}
+
+/**
+ * `appendEvents` as a data-modifying CTE of a producer's own statement, for a hot path that
+ * decides and appends in one statement (its own transaction, so that no row it locks waits
+ * for a client round trip): the events are appended only if `when` holds, a boolean SQL
+ * expression over the statement's other CTEs. The caller ends `append` (from
+ * `startAppendSpan`) once the statement has answered, and calls `wakeRelayAfterCommit` if it
+ * appended. Per-key order as for `appendEvents`: the statement must lock, or insert, the row
+ * of each key it appends for.
+ */
+export function appendEventsInStatement(inputs: readonly AppendEventInput[], options: { when: SQL; append: AppendSpan | null }): SQL {
+  return outboxInsert(inputs, options.append, options.when);
 }
 
 export async function appendEvent(tx: Executor, input: AppendEventInput): Promise<{ id: string }> {

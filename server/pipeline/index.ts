@@ -16,7 +16,7 @@ export type {
 } from './types';
 
 // Appending, inside the caller's transaction or statement.
-export { appendEvent, appendEvents } from './append-event';
+export { appendEvent, appendEvents, appendEventsInStatement } from './append-event';
 export { appendEventsFrom } from './append-events-from';
 export { RELAY_WAKE_UP_EVERY_MS, wakeRelayAfterCommit } from './relay-wake-up';
 export { OUTBOX_CHANNEL } from './channels';
