@@ -1,6 +1,9 @@
 /**
- * npm run bench:sale [-- --runs 3 --rate 10000 --duration 20 --units 5000 --buyers 200000 --checkout-rate 200]
+ * npm run bench:sale [-- --runs 3 --rate 10000 --duration 20 --units 5000 --buyers 200000 --checkout-rate 200] [--one-order-api]
  *
+ * The attempts go to an order API serving only flash sales (ORDER_API_SERVES=sales), the
+ * shopping to another serving the rest, as docs/scale-out.md deploys a sale; --one-order-api
+ * serves both from one process, to see what that costs normal checkout.
  * A flash sale over HTTP against the documented processes, `npm run order-api` and
  * `npm run worker`, on a throw-away database (DATABASE_URL's server, else an embedded one
  * under .data/bench-postgres). One run: normal shopping alone (checkouts and payment
@@ -37,6 +40,9 @@ import { armSaleNow, endSaleNow, saleLedger } from './sale-ledger';
 import { driveSaleAttempts, formatSecond, type SaleAttemptsJob, type SaleAttemptsResult } from './sale-attempts';
 
 type Role = 'attempts' | 'checkout' | 'third-parties';
+
+/** Seconds of normal shopping before the first run, not recorded (see `shopping`). */
+const WARM_UP_SECONDS = 3;
 const role = process.argv[2] as Role | undefined;
 
 function startChild(childRole: Role, args: string[] = []): Promise<{ child: ChildProcess; url?: string }> {
@@ -91,8 +97,10 @@ async function main() {
       units: { type: 'string', default: '5000' },
       buyers: { type: 'string', default: '200000' },
       'checkout-rate': { type: 'string', default: '200' },
+      'one-order-api': { type: 'boolean', default: false },
     },
   });
+  const oneOrderApi = values['one-order-api'];
   const [runs, rate, durationSeconds, units, buyers, checkoutRate] = [values.runs, values.rate, values.duration, values.units, values.buyers, values['checkout-rate']].map(Number) as [number, number, number, number, number, number];
   if (![runs, rate, units, buyers, checkoutRate].every((value) => Number.isInteger(value) && value > 0) || !(durationSeconds > 0)) {
     console.error('--runs, --rate, --units, --buyers and --checkout-rate take whole numbers above 0, --duration seconds');
@@ -117,6 +125,7 @@ async function main() {
   try {
     await migrateDatabase(db);
     await seedCatalog(db);
+    // The shop's order API listens on this port; the third parties call it back there.
     const orderApiPort = await freePort();
     const orderApiUrl = `http://127.0.0.1:${orderApiPort}`;
     const thirdParties = await startChild('third-parties', [url.toString(), orderApiUrl]);
@@ -124,10 +133,15 @@ async function main() {
     const appDatabaseUrl = await provisionAppRole(serverUrl, { role: 'conveyor_bench', password: randomBytes(24).toString('base64url'), database: databaseName });
     const common = { DATABASE_URL: appDatabaseUrl, DEMO: 'false', SIMULATORS: 'off', SALE_ORDERS_PER_SECOND: String(orderCap) };
     // The generators stand in for 200,000 buyers but come from one address: the per-address throttle (0: none) would answer nearly every attempt `throttled`.
-    const orderApi = await startCommand('order-api.ts', { ...common, ORDER_API_PORT: String(orderApiPort), ORDER_API_HOST: '127.0.0.1', SALE_ATTEMPTS_PER_ADDRESS_PER_SECOND: '0' }, (line) =>
-      line.startsWith('{"orderApi"'),
-    );
-    children.push(orderApi);
+    const startOrderApiServing = async (serves: string | null, port: number) => {
+      const env = { ...common, ORDER_API_PORT: String(port), ORDER_API_HOST: '127.0.0.1', SALE_ATTEMPTS_PER_ADDRESS_PER_SECOND: '0', ...(serves && { ORDER_API_SERVES: serves }) };
+      children.push(await startCommand('order-api.ts', env, (line) => line.startsWith('{"orderApi"')));
+      return { url: `http://127.0.0.1:${port}`, pid: children.at(-1)!.pid };
+    };
+    // As deployed for a sale (docs/scale-out.md): the attempts reach order-API processes of
+    // their own, the shop and the callbacks another; --one-order-api serves everything from one.
+    const shop = await startOrderApiServing(oneOrderApi ? null : 'storefront,payments,warehouse,feed', orderApiPort);
+    const saleDoor = oneOrderApi ? shop : await startOrderApiServing('sales', await freePort());
     const worker = await startCommand(
       'worker.ts',
       {
@@ -145,13 +159,22 @@ async function main() {
     const checkout = await startChild('checkout');
     children.push(attempts.child, checkout.child);
     const token = (await issueApiToken(db, { name: 'npm run bench:sale', scopes: STOREFRONT_SCOPES, actor: 'system:bench-sale' })).token;
-    console.log(`order API (npm run order-api, pid ${orderApi.pid}) at ${orderApiUrl}; worker (npm run worker, pid ${worker.pid}); sale orders capped at ${orderCap}/s`);
+    console.log(
+      oneOrderApi
+        ? `one order API for everything (npm run order-api, pid ${shop.pid}) at ${shop.url}; `
+        : `order API for the shop and callbacks (pid ${shop.pid}) at ${shop.url}, order API for sale attempts (ORDER_API_SERVES=sales, pid ${saleDoor.pid}) at ${saleDoor.url}; `,
+    );
+    console.log(`worker (npm run worker, pid ${worker.pid}); sale orders capped at ${orderCap}/s`);
 
-    const shopping = async (phase: string): Promise<CheckoutTrafficResult> => {
-      const pendingOrders = await seedPendingOrders(db, phase, Math.round(checkoutRate * durationSeconds));
-      const job: CheckoutTrafficJob = { url: orderApiUrl, token, rate: checkoutRate, durationSeconds, pendingOrders, customerPrefix: `bench-${phase}-` };
+    const shopping = async (phase: string, seconds = durationSeconds): Promise<CheckoutTrafficResult> => {
+      const pendingOrders = await seedPendingOrders(db, phase, Math.round(checkoutRate * seconds));
+      const job: CheckoutTrafficJob = { url: orderApiUrl, token, rate: checkoutRate, durationSeconds: seconds, pendingOrders, customerPrefix: `bench-${phase}-` };
       return ask<CheckoutTrafficResult>(checkout.child, job);
     };
+    // The first seconds of a fresh order API (connections opened, code compiled, plans cached)
+    // are slower than the rest; unrecorded, as in bench:payment, so "without the sale" is steady state.
+    console.log(`warming up: ${WARM_UP_SECONDS} s of normal shopping, not recorded`);
+    await shopping('warm_up', WARM_UP_SECONDS);
 
     const reports: RunReport[] = [];
     for (let run = 1; run <= runs; run++) {
@@ -160,7 +183,7 @@ async function main() {
       const without = await shopping(`without_${run}`);
       const { saleId } = await armSaleNow(db, { name: `bench:sale run ${run}`, units, armedBy: 'system:bench-sale' });
       console.log(`run ${run}: sale ${saleId} live with ${units} units; ${rate} attempts/s from ${buyers} buyers for ${durationSeconds} s, the same shopping beside it`);
-      const job: SaleAttemptsJob = { url: orderApiUrl, saleId, token, rate, durationSeconds, buyers, retryRatio: 0.05, buyerPrefix: `bench-${run}-${randomUUID().slice(0, 6)}-` };
+      const job: SaleAttemptsJob = { url: saleDoor.url, saleId, token, rate, durationSeconds, buyers, retryRatio: 0.05, buyerPrefix: `bench-${run}-${randomUUID().slice(0, 6)}-` };
       const [sale, withSale] = await Promise.all([ask<Omit<SaleAttemptsResult, 'admitted'>>(attempts.child, job), shopping(`with_${run}`)]);
       const drainStarted = Date.now();
       let ledger = await saleLedger(db, saleId);

@@ -1,5 +1,5 @@
 import { closeDatabase, type Database } from '@/db/client';
-import { DEFAULT_API_TOKEN_CACHE_MS, orderApiRoutes, type OrderApiRouteOptions } from '@/server/http/order-api-routes';
+import { DEFAULT_API_TOKEN_CACHE_MS, ORDER_API_SURFACES, orderApiRoutes, type OrderApiRouteOptions, type OrderApiSurface } from '@/server/http/order-api-routes';
 import { serveHttp } from '@/server/http/serve-http';
 import { simulatedIntegrations } from '@/server/integrations/integration-client';
 import { startLatencyRecorder } from '@/server/ops/latency-minutes';
@@ -71,7 +71,20 @@ export function orderApiSettings(): Required<Omit<OrderApiRouteOptions, 'saleDoo
       maxPaymentTimeoutMs: wholeNumberSetting('STOREFRONT_MAX_PAYMENT_TIMEOUT_MS', DEFAULT_STOREFRONT_LIMITS.maxPaymentTimeoutMs, { min: 1_000 }),
     },
     metricsToken,
+    serves: servesSetting(),
   };
+}
+
+/** ORDER_API_SERVES: the surfaces this process serves, comma-separated (default all of them). */
+function servesSetting(): OrderApiSurface[] {
+  const raw = process.env.ORDER_API_SERVES?.trim();
+  if (!raw) return [...ORDER_API_SURFACES];
+  const named = raw.split(',').map((part) => part.trim()).filter(Boolean);
+  const unknown = named.filter((part) => !(ORDER_API_SURFACES as readonly string[]).includes(part));
+  if (unknown.length > 0 || named.length === 0) {
+    throw new SettingError('ORDER_API_SERVES', `ORDER_API_SERVES lists what this order API serves, from ${ORDER_API_SURFACES.join(', ')} (comma-separated; unset: all); got "${raw}"`);
+  }
+  return [...new Set(named)] as OrderApiSurface[];
 }
 
 export type OrderApiSimulatorOptions = Omit<SimulatorOptions, 'db' | 'merchantOrigins'> & { deliverEveryMs?: number };
@@ -99,15 +112,18 @@ export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi>
   if (options.demoStorefrontToken) {
     await registerApiToken(options.db, { token: options.demoStorefrontToken, name: 'STOREFRONT_TOKEN (demo)', scopes: STOREFRONT_SCOPES, actor: 'system:order-api' });
   }
+  const servesSales = (options.routes?.serves ?? ORDER_API_SURFACES).includes('sales');
   const saleSettings = options.sales ?? saleDoorSettings();
   // The sale's attempts run on a pool of their own, so a sale's burst never queues normal checkout's queries.
-  const saleFigures = startAttemptFigures({ db: options.db, onError: () => {} });
-  const saleDoor: SaleDoor = {
-    admission: createSaleAdmission(options.db, { poolSize: saleSettings.poolSize }),
-    figures: saleFigures,
-    throttle: createAddressThrottle(saleSettings.attemptsPerAddressPerSecond),
-    trustedProxies: saleSettings.trustedProxies,
-  };
+  const saleFigures = servesSales ? startAttemptFigures({ db: options.db, onError: () => {} }) : null;
+  const saleDoor: SaleDoor | undefined = saleFigures
+    ? {
+        admission: createSaleAdmission(options.db, { poolSize: saleSettings.poolSize }),
+        figures: saleFigures,
+        throttle: createAddressThrottle(saleSettings.attemptsPerAddressPerSecond),
+        trustedProxies: saleSettings.trustedProxies,
+      }
+    : undefined;
   const server = await serveHttp({
     routes: orderApiRoutes(options.db, { ...options.routes, saleDoor }),
     prefixes: simulators ? { '/api/sim': simulators.handler } : {},
@@ -131,7 +147,7 @@ export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi>
       traffic?.stop();
       await server.close();
       await latency.stop();
-      await saleFigures.stop();
+      await saleFigures?.stop();
       if (trafficToken) {
         // An admin may have revoked it already, or the database be gone: stopping goes on either way.
         await revokeApiToken(options.db, { tokenId: trafficToken.id, actor: 'system:demo-traffic' }).catch((error: Error) => console.warn(`demo traffic: its token was not revoked: ${error.message}`));
