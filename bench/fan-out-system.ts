@@ -1,7 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { RunDatabase } from './bench-databases';
-import type { FanOutRun } from './fan-out';
 
 /** One row of the `bench:pipeline` table: a system doing the five-group fan-out. */
 export interface FanOutSystem {
@@ -9,12 +8,20 @@ export interface FanOutSystem {
   id: string;
   /** The table's row label. */
   name: string;
-  /** How it is set up, printed under the table. */
+  /** How it is set up, printed above the table. */
   setup: string;
-  /** Appends `events` in batches of APPEND_BATCH as fast as they are taken, timed until every row is written. */
-  throughput(database: RunDatabase, events: number): Promise<FanOutRun>;
-  /** Offers `rate` events/s for `total` events from a producer process of its own, then waits until every row is written. */
-  latency(database: RunDatabase, rate: number, total: number): Promise<void>;
+  /** Starts it on a run's fresh database: once this resolves, its workers take events. */
+  start(database: RunDatabase): Promise<RunningFanOut>;
+}
+
+export interface RunningFanOut {
+  /** Appends (enqueues) events number `first` … `first + count − 1` in one transaction or call. */
+  append(first: number, count: number): Promise<void>;
+  /** Resolves once events 0 … `events − 1` have each been handled by every group, their rows committed. */
+  untilHandled(events: number, label: string): Promise<void>;
+  /** The process that appends at a fixed rate in the latency run (fan-out-child.ts role and its settings; `rate` and `total` are added). */
+  producer: { role: string; settings: Record<string, unknown> };
+  stop(): Promise<void>;
 }
 
 const childEntry = path.resolve(import.meta.dirname, 'fan-out-child.ts');

@@ -4,6 +4,7 @@
  * (group, event number, append→handled latency) to PostgreSQL.
  */
 import postgres from 'postgres';
+import { withProgress } from '@/server/cli/print-progress';
 
 export const GROUPS = ['points', 'coupons', 'notifications', 'fulfilment', 'analytics'] as const;
 
@@ -17,20 +18,12 @@ export const APPEND_BATCH = 500;
  */
 export const EFFECTS_TABLE = 'create table bench_effects ("group" text not null, event int not null, latency_ms double precision not null)';
 
-export interface FanOutRun {
-  events: number;
-  /** Milliseconds from the first append to the last delivery's row being committed. */
-  elapsedMs: number;
-}
-
 export interface Latency {
   p50: number;
   p99: number;
   max: number;
   deliveries: number;
 }
-
-export const deliveriesPerSecond = (run: FanOutRun) => (run.events * GROUPS.length) / (run.elapsedMs / 1_000);
 
 export async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs = 600_000, intervalMs = 10): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -43,17 +36,12 @@ export async function waitUntil(probe: () => Promise<boolean>, what: string, tim
 /** Polls the row count (every 50 ms, a light query beside the run) until every delivery has written its row. */
 export async function untilEveryRowWritten(databaseUrl: string, events: number, label: string): Promise<void> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const rows = async () => (await sql<{ rows: number }[]>`select count(*)::int as rows from bench_effects`)[0]!.rows;
+  const expected = events * GROUPS.length;
   try {
-    const expected = events * GROUPS.length;
-    await waitUntil(
-      async () => {
-        const [row] = await sql<{ rows: number }[]>`select count(*)::int as rows from bench_effects`;
-        return row!.rows >= expected;
-      },
-      `${label}: ${expected.toLocaleString('en')} rows`,
-      600_000,
-      50,
-    );
+    await withProgress(label, () => waitUntil(async () => (await rows()) >= expected, `${label}: ${expected.toLocaleString('en')} rows`, 600_000, 50), {
+      report: async () => `${(await rows()).toLocaleString('en')} of ${expected.toLocaleString('en')} rows`,
+    });
   } finally {
     await sql.end();
   }

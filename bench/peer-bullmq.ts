@@ -17,9 +17,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Queue, Worker } from 'bullmq';
-import type { RunDatabase } from './bench-databases';
-import { APPEND_BATCH, GROUPS, untilEveryRowWritten } from './fan-out';
-import { exited, type FanOutSystem, forkBenchChild, startWorkerProcesses } from './fan-out-system';
+import { GROUPS, untilEveryRowWritten } from './fan-out';
+import { type FanOutSystem, startWorkerProcesses } from './fan-out-system';
 import { startAtFixedRate } from './fixed-rate';
 import { openPeerPool } from './peer-pg-pool';
 
@@ -79,39 +78,36 @@ export async function produceBullmqJobs({ prefix, rate, total }: BullmqSettings 
 
 let runs = 0;
 
-async function withWorkers<T>(database: RunDatabase, run: (settings: BullmqSettings, queue: Queue) => Promise<T>): Promise<T> {
-  const settings = { url: database.url, prefix: `bench-pipeline-${process.pid}-${runs++}` };
-  const queue = openQueue(settings.prefix);
-  try {
-    await queue.obliterate({ force: true });
-    const workers = await startWorkerProcesses('bullmq-worker', WORKERS, settings);
-    try {
-      return await run(settings, queue);
-    } finally {
-      await workers.stop();
-    }
-  } finally {
-    await queue.obliterate({ force: true });
-    await queue.close();
-  }
-}
-
 export const bullmqSystem: FanOutSystem = {
   id: 'bullmq',
   name: 'BullMQ 6 (Redis)',
-  setup: `${WORKERS} worker processes × concurrency ${CONCURRENCY}, pg pool ${POOL_SIZE} each, one queue, addBulk of ${APPEND_BATCH * GROUPS.length} jobs, removeOnComplete, no event listeners, events stream maxLen 100; Redis at ${REDIS_URL}`,
-  throughput: (database, events) =>
-    withWorkers(database, async (_settings, queue) => {
-      const started = performance.now();
-      for (let sent = 0; sent < events; sent += APPEND_BATCH) {
-        await queue.addBulk(Array.from({ length: Math.min(APPEND_BATCH, events - sent) }, (_, n) => deliveriesOf(sent + n)).flat());
-      }
-      await untilEveryRowWritten(database.url, events, 'BullMQ: throughput');
-      return { events, elapsedMs: performance.now() - started };
-    }),
-  latency: (database, rate, total) =>
-    withWorkers(database, async (settings) => {
-      await exited(forkBenchChild('bullmq-producer', { ...settings, rate, total }), 'the producer');
-      await untilEveryRowWritten(database.url, total, 'BullMQ: latency run, draining');
-    }),
+  setup: `${WORKERS} worker processes × concurrency ${CONCURRENCY}, pg pool ${POOL_SIZE} each, one queue, a batch's jobs in one addBulk call, removeOnComplete, no event listeners, events stream maxLen 100; Redis at ${REDIS_URL}`,
+  async start(database) {
+    const settings: BullmqSettings = { url: database.url, prefix: `bench-pipeline-${process.pid}-${runs++}` };
+    const queue = openQueue(settings.prefix);
+    const cleanUp = async () => {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    };
+    let workers: Awaited<ReturnType<typeof startWorkerProcesses>>;
+    try {
+      await queue.obliterate({ force: true });
+      workers = await startWorkerProcesses('bullmq-worker', WORKERS, settings);
+    } catch (error) {
+      await cleanUp();
+      throw error;
+    }
+    return {
+      append: (first, count) => queue.addBulk(Array.from({ length: count }, (_, n) => deliveriesOf(first + n)).flat()).then(() => {}),
+      untilHandled: (events, label) => untilEveryRowWritten(database.url, events, `BullMQ: ${label}`),
+      producer: { role: 'bullmq-producer', settings: { ...settings } },
+      async stop() {
+        try {
+          await workers.stop();
+        } finally {
+          await cleanUp();
+        }
+      },
+    };
+  },
 };

@@ -9,9 +9,8 @@ import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
 import { appendEvent, appendEvents, type BatchEventHandler, defineConsumer, type EventHandler, type PipelineEvent, type PipelineLog, startPipeline } from '@/server/pipeline';
 import { withProgress } from '@/server/cli/print-progress';
 import { NatsServers } from '@/test/nats-servers';
-import type { RunDatabase } from './bench-databases';
-import { APPEND_BATCH, type FanOutRun, GROUPS, waitUntil } from './fan-out';
-import { exited, type FanOutSystem, forkBenchChild } from './fan-out-system';
+import { GROUPS, waitUntil } from './fan-out';
+import type { FanOutSystem } from './fan-out-system';
 import { startAtFixedRate } from './fixed-rate';
 
 const POOL_SIZE = 20;
@@ -80,7 +79,10 @@ function untilDrained(db: Database, events: number, label: string) {
 
 const orderPaid = (n: number) => ({ topic: 'orders', key: `order-${n % 5_000}`, type: 'OrderPaid', payload: { n } satisfies OrderPaidPayload });
 
-/** Run by the latency run's producer process: one event per transaction on a fixed schedule, as the order API appends them. */
+/**
+ * The latency run's producer, in a process of its own as the order API is (in the measured one it
+ * would take the event loop the pipeline runs on): one event per transaction on a fixed schedule.
+ */
 export async function produceConveyorEvents({ url, rate, total }: { url: string; rate: number; total: number }): Promise<void> {
   const producer = createDatabase(url, { max: POOL_SIZE, applicationName: 'bench-producer' });
   try {
@@ -92,38 +94,33 @@ export async function produceConveyorEvents({ url, rate, total }: { url: string;
 
 export function conveyorSystem(id: string, name: string, choice: LogChoice, shape: HandlerShape): FanOutSystem {
   const where = choice.kind === 'postgres' ? 'the PostgreSQL log' : `the NATS log, stream R${choice.replicas} on ${choice.replicas === 1 ? 'one server' : 'a three-node cluster'}`;
-  async function withPipeline<T>(database: RunDatabase, run: (db: Database) => Promise<T>): Promise<T> {
-    const opened = await openLog(choice);
-    const db = createDatabase(database.url, { max: POOL_SIZE, applicationName: 'bench' });
-    try {
-      const pipeline = await startBenchPipeline(db, shape, opened.log);
-      const result = await run(db);
-      await pipeline.stop();
-      return result;
-    } finally {
-      await closeDatabase(db);
-      await opened.stop();
-    }
-  }
   return {
     id,
     name,
     setup: `${where}, ${PARTITIONS} partitions, one worker process, ${shape === 'batch' ? 'a batch handler (one multi-row insert per batch)' : 'a handler per event (one insert each)'}, batches of 500, pool ${POOL_SIZE}`,
-    throughput: (database, events) =>
-      withPipeline(database, async (db): Promise<FanOutRun> => {
-        const started = performance.now();
-        for (let sent = 0; sent < events; sent += APPEND_BATCH) {
-          const batch = Array.from({ length: Math.min(APPEND_BATCH, events - sent) }, (_, n) => orderPaid(sent + n));
-          await db.transaction((tx) => appendEvents(tx, batch));
-        }
-        await untilDrained(db, events, `${name}: throughput`);
-        return { events, elapsedMs: performance.now() - started };
-      }),
-    latency: (database, rate, total) =>
-      withPipeline(database, async (db) => {
-        // The producer has a process of its own, as the order API does: in this one it would take the event loop the pipeline is measured on.
-        await exited(forkBenchChild('conveyor-producer', { url: database.url, rate, total }), 'the producer');
-        await untilDrained(db, total, `${name}: latency run, draining`);
-      }),
+    async start(database) {
+      const opened = await openLog(choice);
+      const db = createDatabase(database.url, { max: POOL_SIZE, applicationName: 'bench' });
+      try {
+        const pipeline = await startBenchPipeline(db, shape, opened.log);
+        return {
+          append: (first, count) => db.transaction((tx) => appendEvents(tx, Array.from({ length: count }, (_, n) => orderPaid(first + n)))).then(() => {}),
+          untilHandled: (events, label) => untilDrained(db, events, `${name}: ${label}`),
+          producer: { role: 'conveyor-producer', settings: { url: database.url } },
+          async stop() {
+            try {
+              await pipeline.stop();
+            } finally {
+              await closeDatabase(db);
+              await opened.stop();
+            }
+          },
+        };
+      } catch (error) {
+        await closeDatabase(db);
+        await opened.stop();
+        throw error;
+      }
+    },
   };
 }

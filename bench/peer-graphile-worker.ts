@@ -13,9 +13,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Logger, makeWorkerUtils, run as runGraphileWorker } from 'graphile-worker';
-import type { RunDatabase } from './bench-databases';
-import { APPEND_BATCH, GROUPS, untilEveryRowWritten } from './fan-out';
-import { exited, type FanOutSystem, forkBenchChild, startWorkerProcesses } from './fan-out-system';
+import { GROUPS, untilEveryRowWritten } from './fan-out';
+import { type FanOutSystem, startWorkerProcesses } from './fan-out-system';
 import { startAtFixedRate } from './fixed-rate';
 import { openPeerPool } from './peer-pg-pool';
 
@@ -68,38 +67,26 @@ export async function produceGraphileJobs({ url, rate, total }: { url: string; r
   }
 }
 
-async function withWorkers<T>(database: RunDatabase, run: () => Promise<T>): Promise<T> {
-  const workers = await startWorkerProcesses('graphile-worker', WORKERS, { url: database.url });
-  try {
-    return await run();
-  } finally {
-    await workers.stop();
-  }
-}
-
 export const graphileWorkerSystem: FanOutSystem = {
   id: 'graphile-worker',
   name: 'graphile-worker 0.17',
-  setup: `${WORKERS} worker processes × concurrentJobs ${CONCURRENT_JOBS}, pool ${POOL_SIZE} each, localQueue.size 500, completeJobBatchDelay 0, failJobBatchDelay 0; one job per group per event, added ${APPEND_BATCH * GROUPS.length} per addJobs call`,
-  throughput: (database, events) =>
-    withWorkers(database, async () => {
-      const pgPool = await openPeerPool(database.url, 2);
-      const utils = await makeWorkerUtils({ pgPool, logger: silent });
-      try {
-        const started = performance.now();
-        for (let sent = 0; sent < events; sent += APPEND_BATCH) {
-          await utils.addJobs(Array.from({ length: Math.min(APPEND_BATCH, events - sent) }, (_, n) => deliveriesOf(sent + n)).flat());
+  setup: `${WORKERS} worker processes × concurrentJobs ${CONCURRENT_JOBS}, pool ${POOL_SIZE} each, localQueue.size 500, completeJobBatchDelay 0, failJobBatchDelay 0; one job per group per event, a batch's jobs in one addJobs call`,
+  async start(database) {
+    const workers = await startWorkerProcesses('graphile-worker', WORKERS, { url: database.url });
+    const pgPool = await openPeerPool(database.url, 2);
+    const utils = await makeWorkerUtils({ pgPool, logger: silent });
+    return {
+      append: (first, count) => utils.addJobs(Array.from({ length: count }, (_, n) => deliveriesOf(first + n)).flat()).then(() => {}),
+      untilHandled: (events, label) => untilEveryRowWritten(database.url, events, `graphile-worker: ${label}`),
+      producer: { role: 'graphile-producer', settings: { url: database.url } },
+      async stop() {
+        try {
+          await workers.stop();
+        } finally {
+          await utils.release();
+          await pgPool.end();
         }
-        await untilEveryRowWritten(database.url, events, 'graphile-worker: throughput');
-        return { events, elapsedMs: performance.now() - started };
-      } finally {
-        await utils.release();
-        await pgPool.end();
-      }
-    }),
-  latency: (database, rate, total) =>
-    withWorkers(database, async () => {
-      await exited(forkBenchChild('graphile-producer', { url: database.url, rate, total }), 'the producer');
-      await untilEveryRowWritten(database.url, total, 'graphile-worker: latency run, draining');
-    }),
+      },
+    };
+  },
 };

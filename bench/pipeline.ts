@@ -17,14 +17,15 @@ import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { median } from './bench-processes';
 import { openBenchDatabases } from './bench-databases';
-import { checkEffects, deliveriesPerSecond, GROUPS, type Latency, latencyFromEffects } from './fan-out';
-import type { FanOutSystem } from './fan-out-system';
+import { APPEND_BATCH, checkEffects, GROUPS, type Latency, latencyFromEffects } from './fan-out';
+import { exited, type FanOutSystem, forkBenchChild } from './fan-out-system';
 import { bullmqSystem } from './peer-bullmq';
 import { conveyorSystem } from './peer-conveyor';
 import { graphileWorkerSystem } from './peer-graphile-worker';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const WARM_UP_EVENTS = APPEND_BATCH;
 const LATENCY_RATE = 1_000;
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const ONLY = process.env.BENCH_ONLY;
@@ -65,35 +66,64 @@ try {
   // Taking turns, so a machine whose load drifts during the benchmark weighs on every system alike.
   for (let run = 1; run <= REPEATS; run++) {
     for (const system of ONLY === 'latency' ? [] : systems) {
-      const database = await databases.fresh();
-      try {
-        const measured = await system.throughput(database, EVENTS);
-        await checkEffects(database.url, EVENTS, system.name);
-        const rate = deliveriesPerSecond(measured);
-        results.get(system.id)!.throughput.push({ deliveriesPerSecond: rate, loadAverage: load() });
-        console.log(`  ${system.name} throughput run ${run}/${REPEATS}: ${Math.round(rate).toLocaleString('en')} deliveries/s (load ${load().join(', ')})`);
-      } finally {
-        await database.drop();
-      }
+      const rate = await throughputRun(system);
+      results.get(system.id)!.throughput.push({ deliveriesPerSecond: rate, loadAverage: load() });
+      console.log(`  ${system.name} throughput run ${run}/${REPEATS}: ${Math.round(rate).toLocaleString('en')} deliveries/s (load ${load().join(', ')})`);
     }
     for (const system of ONLY === 'throughput' ? [] : systems) {
-      const database = await databases.fresh();
-      const total = LATENCY_RATE * LATENCY_SECONDS;
-      try {
-        await system.latency(database, LATENCY_RATE, total);
-        await checkEffects(database.url, total, system.name);
-        // The first second is left out: JIT and connection warm-up.
-        const latency = await latencyFromEffects(database.url, LATENCY_RATE);
-        results.get(system.id)!.latency.push({ ...latency, loadAverage: load() });
-        console.log(`  ${system.name} latency run ${run}/${REPEATS}: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms (load ${load().join(', ')})`);
-      } finally {
-        await database.drop();
-      }
+      const latency = await latencyRun(system);
+      results.get(system.id)!.latency.push({ ...latency, loadAverage: load() });
+      console.log(`  ${system.name} latency run ${run}/${REPEATS}: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms (load ${load().join(', ')})`);
     }
   }
   report();
 } finally {
   await databases.close();
+}
+
+/**
+ * Deliveries/s from the first timed append to the last row. One batch first, handled before the
+ * clock starts, warms every system up alike (JIT, connections; on NATS, the consumers).
+ */
+async function throughputRun(system: FanOutSystem): Promise<number> {
+  const database = await databases.fresh();
+  try {
+    const running = await system.start(database);
+    let elapsedMs: number;
+    try {
+      await running.append(0, WARM_UP_EVENTS);
+      await running.untilHandled(WARM_UP_EVENTS, 'warm-up');
+      const started = performance.now();
+      for (let sent = 0; sent < EVENTS; sent += APPEND_BATCH) await running.append(WARM_UP_EVENTS + sent, Math.min(APPEND_BATCH, EVENTS - sent));
+      await running.untilHandled(WARM_UP_EVENTS + EVENTS, 'throughput');
+      elapsedMs = performance.now() - started;
+    } finally {
+      await running.stop();
+    }
+    await checkEffects(database.url, WARM_UP_EVENTS + EVENTS, system.name);
+    return (EVENTS * GROUPS.length) / (elapsedMs / 1_000);
+  } finally {
+    await database.drop();
+  }
+}
+
+/** Append→handled at a fixed rate from a producer process; the first second (warm-up) is left out. */
+async function latencyRun(system: FanOutSystem): Promise<Latency> {
+  const database = await databases.fresh();
+  const total = LATENCY_RATE * LATENCY_SECONDS;
+  try {
+    const running = await system.start(database);
+    try {
+      await exited(forkBenchChild(running.producer.role, { ...running.producer.settings, rate: LATENCY_RATE, total }), `${system.name}'s producer`);
+      await running.untilHandled(total, 'latency run, draining');
+    } finally {
+      await running.stop();
+    }
+    await checkEffects(database.url, total, system.name);
+    return await latencyFromEffects(database.url, LATENCY_RATE);
+  } finally {
+    await database.drop();
+  }
 }
 
 function report() {
