@@ -24,7 +24,8 @@ import { openPeerPool } from './peer-pg-pool';
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const WORKERS = Number(process.env.BENCH_PEER_WORKERS ?? availableParallelism());
-const CONCURRENCY = 50;
+/** The guide's example for I/O-bound jobs; `BENCH_BULLMQ_CONCURRENCY` tries others. */
+const CONCURRENCY = Number(process.env.BENCH_BULLMQ_CONCURRENCY ?? 50);
 /** Connections per worker process for the handler's insert; below the concurrency, so 2 processes stay within a shared server's connection limit. */
 const POOL_SIZE = 25;
 const QUEUE = 'deliveries';

@@ -10,12 +10,13 @@
  *
  * BENCH_EVENTS (20,000) events per throughput run; BENCH_REPEATS (3); BENCH_LATENCY_SECONDS
  * (10); BENCH_SYSTEMS: a comma-separated subset of the ids below; BENCH_ONLY=throughput or
- * latency; BENCH_PEER_WORKERS: the peers' worker processes (default one per core).
+ * latency; BENCH_PEER_WORKERS: the peers' worker processes (default one per core);
+ * BENCH_BULLMQ_CONCURRENCY (50); BENCH_REDIS_URL (redis://127.0.0.1:6379).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
-import { median } from './bench-processes';
+import { median, stopChildrenOnExit } from './bench-processes';
 import { openBenchDatabases } from './bench-databases';
 import { APPEND_BATCH, checkEffects, GROUPS, type Latency, latencyFromEffects } from './fan-out';
 import { exited, type FanOutSystem, forkBenchChild } from './fan-out-system';
@@ -57,6 +58,8 @@ interface SystemResult {
 const results = new Map<string, SystemResult>(systems.map((system) => [system.id, { throughput: [], latency: [] }]));
 const loadAtStart = load();
 const databases = await openBenchDatabases();
+// An interrupt still stops an embedded PostgreSQL, which would otherwise hold its directory for the next run.
+stopChildrenOnExit([], () => databases.close());
 try {
   console.log(
     `Pipeline benchmark: ${GROUPS.length} groups, row-writing handlers; ${EVENTS.toLocaleString('en')} events per throughput run, ` +
