@@ -5,13 +5,13 @@
  *   recommended setup; a process each so they use every core), one per core by default
  *   (`BENCH_PEER_WORKERS`), each with `concurrency: 50`, the guide's example for I/O-bound
  *   jobs (the handler waits on PostgreSQL);
- * - jobs enqueued with `addBulk` (one round trip and one script per batch);
+ * - jobs enqueued with `addBulk` (a batch's adds in one round trip);
  * - `removeOnComplete: true`, so the completed set never grows and finishing a job costs no
  *   bookkeeping for later;
  * - no `QueueEvents` listener and no per-job worker events, and the events stream capped
  *   short (`streams.events.maxLen`), since nothing reads it.
- * One queue carries every group's jobs (the group in the job's data): a queue per group would
- * add blocking connections and polls per worker and make nothing faster. Every run has a key
+ * One queue carries every group's jobs (the group in the job's data), as graphile-worker's one
+ * task does: a queue per group would only add blocking connections and polls per worker. Every run has a key
  * prefix of its own, obliterated afterwards. The handler writes the delivery's row to the
  * run's PostgreSQL database, as every system here does.
  */
