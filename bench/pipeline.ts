@@ -1,327 +1,183 @@
 /**
- * Pipeline benchmark: end-to-end throughput (append → handled by all 5 groups) with a
- * no-op and a row-writing handler, append-to-handled latency at a fixed 1,000 events/s,
- * and the same fan-out on graphile-worker (one job per group per event) on the same
- * server in the same run. Each run gets a fresh database cloned from a migrated template.
- * Prints a table; writes JSON to bench/results/. Usage: npm run bench:pipeline
- * (BENCH_ONLY=latency runs and prints the latency run alone, for quick comparisons).
+ * `npm run bench:pipeline`: the same five-group fan-out with a row-writing handler on our
+ * PostgreSQL log, our NATS log (R1 and R3), graphile-worker and BullMQ, each at its best
+ * documented setup (see each bench/peer-*.ts). Per system and run: deliveries/s with events
+ * appended in batches as fast as they are taken, and append→handled p50/p99 at a fixed
+ * 1,000 events/s from a producer process. Every run gets a fresh database (and fresh NATS
+ * servers or Redis keys) and is checked row by row: a system that lost or repeated a delivery
+ * fails the benchmark. Prints one table of medians with the load average and writes JSON to
+ * bench/results/.
+ *
+ * BENCH_EVENTS (20,000) events per throughput run; BENCH_REPEATS (3); BENCH_LATENCY_SECONDS
+ * (10); BENCH_SYSTEMS: a comma-separated subset of the ids below; BENCH_ONLY=throughput or
+ * latency; BENCH_PEER_WORKERS: the peers' worker processes (default one per core);
+ * BENCH_BULLMQ_CONCURRENCY (50); BENCH_REDIS_URL (redis://127.0.0.1:6379).
  */
-import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { sql } from 'drizzle-orm';
-import { Logger, makeWorkerUtils, run as runGraphileWorker, runMigrations as migrateGraphileWorker } from 'graphile-worker';
-import pg from 'pg';
-import postgres from 'postgres';
-import { closeDatabase, createDatabase, type Database } from '@/db/client';
-import { migrateDatabase } from '@/db/migrate';
-import { provideDatabase } from '@/db/provide-database';
-import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
-import { appendEvent, appendEvents, type BatchEventHandler, defineConsumer, type EventHandler, startPipeline } from '@/server/pipeline';
-import { withProgress } from '@/server/cli/print-progress';
-import { pipelineLogSetting } from '@/server/runtime/settings';
-import { startAtFixedRate } from './fixed-rate';
+import { median, stopChildrenOnExit } from './bench-processes';
+import { openBenchDatabases } from './bench-databases';
+import { APPEND_BATCH, checkEffects, GROUPS, type Latency, latencyFromEffects } from './fan-out';
+import { exited, type FanOutSystem, forkBenchChild } from './fan-out-system';
+import { bullmqSystem } from './peer-bullmq';
+import { conveyorSystem } from './peer-conveyor';
+import { graphileWorkerSystem } from './peer-graphile-worker';
 
-const GROUPS = ['points', 'coupons', 'notifications', 'fulfilment', 'analytics'];
-const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
-/** The per-event row-writing handler is round-trip bound, like graphile-worker: same size runs. */
-const PER_EVENT_ROW_EVENTS = Number(process.env.BENCH_PER_EVENT_EVENTS ?? 4_000);
-const GRAPHILE_EVENTS = Number(process.env.BENCH_GRAPHILE_EVENTS ?? 4_000);
-const APPEND_BATCH = 500;
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const WARM_UP_EVENTS = APPEND_BATCH;
 const LATENCY_RATE = 1_000;
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-const POOL_SIZE = 20;
+const ONLY = process.env.BENCH_ONLY;
+const TARGETS = { deliveriesPerSecond: 20_000, overFastestPeer: 2, p99Ms: 30 };
 
-/** noop: does nothing; row: one insert per event; row-batch: the same rows, one multi-row insert per batch. */
-type HandlerKind = 'noop' | 'row' | 'row-batch';
+const ours: FanOutSystem[] = [
+  conveyorSystem('postgres', 'Conveyor, PostgreSQL log', { kind: 'postgres' }, 'batch'),
+  conveyorSystem('postgres-per-event', 'Conveyor, PostgreSQL log, handler per event', { kind: 'postgres' }, 'per-event'),
+  conveyorSystem('nats-r1', 'Conveyor, NATS log R1', { kind: 'nats', replicas: 1 }, 'batch'),
+  conveyorSystem('nats-r3', 'Conveyor, NATS log R3', { kind: 'nats', replicas: 3 }, 'batch'),
+];
+const peers: FanOutSystem[] = [graphileWorkerSystem, bullmqSystem];
+/** Our logs held to the targets: the product's handlers for bulk work use `handleBatch`. */
+const heldToTargets = new Set(['postgres', 'nats-r1', 'nats-r3']);
 
-if (process.argv[2] === 'producer') {
-  await produceAtFixedRate(process.argv[3]!, Number(process.argv[4]), Number(process.argv[5]));
-  process.exit(0);
+const chosen = process.env.BENCH_SYSTEMS?.split(',').map((id) => id.trim()).filter(Boolean);
+const everySystem = [...ours, ...peers];
+const unknown = chosen?.filter((id) => !everySystem.some((system) => system.id === id)) ?? [];
+if (unknown.length > 0) throw new Error(`BENCH_SYSTEMS names unknown systems: ${unknown.join(', ')} (known: ${everySystem.map((system) => system.id).join(', ')})`);
+const systems = chosen ? everySystem.filter((system) => chosen.includes(system.id)) : everySystem;
+
+const load = () => loadavg().map((value) => Number(value.toFixed(2)));
+
+interface SystemResult {
+  throughput: { deliveriesPerSecond: number; loadAverage: number[] }[];
+  latency: (Latency & { loadAverage: number[] })[];
 }
 
-const provided = await provideDatabase({ quiet: true });
-const serverUrl = withDatabase(provided.adminUrl ?? provided.url, 'postgres');
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-const template = `bench_template_${process.pid}`;
-let runs = 0;
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `bench_${process.pid}_${runs++}`;
-  await admin.unsafe(`create database ${name} template ${template}`);
-  return { url: withDatabase(serverUrl, name), drop: () => admin.unsafe(`drop database if exists ${name} with (force)`).then(() => {}) };
-}
-
-async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error('benchmark run timed out');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
-}
-
-/** What a downstream system's handler does: nothing, or write one row keyed by the event. */
-function pipelineHandler(kind: 'noop' | 'row', onHandled?: (createdAt: Date) => void): EventHandler {
-  return async (event, { tx, group }) => {
-    if (kind === 'row') await tx.execute(sql`insert into bench_effects ("group", event_id) values (${group}, ${event.id}::int8)`);
-    onHandled?.(event.createdAt);
-  };
-}
-
-function pipelineBatchHandler(onHandled?: (createdAt: Date) => void): BatchEventHandler {
-  return async (events, { tx, group }) => {
-    await tx.execute(sql`
-      insert into bench_effects ("group", event_id) select ${group}, unnest(${sql.param(events.map((event) => event.id))}::int8[])`);
-    for (const event of events) onHandled?.(event.createdAt);
-  };
-}
-
-async function startBenchPipeline(db: Database, kind: HandlerKind, onHandled?: (createdAt: Date) => void) {
-  await db.execute(sql`create table bench_effects ("group" text not null, event_id bigint not null)`);
-  const consumers = GROUPS.map((group) =>
-    defineConsumer({
-      group,
-      types: '*',
-      batchSize: 500,
-      handler: pipelineHandler(kind === 'noop' ? 'noop' : 'row', onHandled),
-      handleBatch: kind === 'row-batch' ? pipelineBatchHandler(onHandled) : undefined,
-    }),
+const results = new Map<string, SystemResult>(systems.map((system) => [system.id, { throughput: [], latency: [] }]));
+const loadAtStart = load();
+const databases = await openBenchDatabases();
+// An interrupt still stops an embedded PostgreSQL, which would otherwise hold its directory for the next run.
+stopChildrenOnExit([], () => databases.close());
+try {
+  console.log(
+    `Pipeline benchmark: ${GROUPS.length} groups, row-writing handlers; ${EVENTS.toLocaleString('en')} events per throughput run, ` +
+      `${LATENCY_RATE.toLocaleString('en')} events/s for ${LATENCY_SECONDS} s per latency run; ${REPEATS} runs of each, the systems taking turns; load average ${loadAtStart.join(', ')}`,
   );
-  const pipeline = await startPipeline({
-    db,
-    partitions: 16,
-    relayBatchSize: 2_000,
-    // PIPELINE_LOG=nats NATS_URL=… measures the NATS JetStream log; the default is PostgreSQL's.
-    log: pipelineLogSetting(),
-    consumers,
-    onError: (error) => console.error('[pipeline]', error),
-    hooks: pipelineOpsHooks,
-  });
-  await waitUntil(async () => {
-    const [row] = await db.execute<{ free: number }>(sql`select count(*)::int as free from consumer_offsets where lease_owner is null`);
-    return row!.free === 0;
-  });
-  return pipeline;
-}
-
-async function consumedDeliveries(db: Database): Promise<number> {
-  const [row] = await db.execute<{ consumed: number }>(sql`select coalesce(sum(committed_offset), 0)::int as consumed from consumer_offsets`);
-  return row!.consumed;
-}
-
-async function pipelineDrained(db: Database, events: number): Promise<boolean> {
-  return (await consumedDeliveries(db)) >= events * GROUPS.length;
-}
-
-/** Waits for every group to consume `events`, saying every few seconds how far they are. */
-function untilDrained(db: Database, events: number, label: string) {
-  return withProgress(label, () => waitUntil(() => pipelineDrained(db, events)), {
-    report: async () => `${(await consumedDeliveries(db)).toLocaleString()} of ${(events * GROUPS.length).toLocaleString()} deliveries`,
-  });
-}
-
-async function pipelineThroughput(kind: HandlerKind, events: number): Promise<number> {
-  const database = await freshDatabase();
-  const db = createDatabase(database.url, { max: POOL_SIZE, applicationName: 'bench' });
-  try {
-    const pipeline = await startBenchPipeline(db, kind);
-    const started = performance.now();
-    for (let sent = 0; sent < events; sent += APPEND_BATCH) {
-      await db.transaction((tx) =>
-        appendEvents(
-          tx,
-          Array.from({ length: APPEND_BATCH }, (_, n) => ({ topic: 'orders', key: `order-${(sent + n) % 5_000}`, type: 'OrderPaid', payload: { n: sent + n } })),
-        ),
-      );
+  for (const system of systems) console.log(`  ${system.name}: ${system.setup}`);
+  // Taking turns, so a machine whose load drifts during the benchmark weighs on every system alike.
+  for (let run = 1; run <= REPEATS; run++) {
+    for (const system of ONLY === 'latency' ? [] : systems) {
+      const rate = await throughputRun(system);
+      results.get(system.id)!.throughput.push({ deliveriesPerSecond: rate, loadAverage: load() });
+      console.log(`  ${system.name} throughput run ${run}/${REPEATS}: ${Math.round(rate).toLocaleString('en')} deliveries/s (load ${load().join(', ')})`);
     }
-    await untilDrained(db, events, `throughput (${kind} handlers)`);
-    const seconds = (performance.now() - started) / 1000;
-    await pipeline.stop();
-    return (events * GROUPS.length) / seconds;
-  } finally {
-    await closeDatabase(db);
-    await database.drop();
+    for (const system of ONLY === 'throughput' ? [] : systems) {
+      const latency = await latencyRun(system);
+      results.get(system.id)!.latency.push({ ...latency, loadAverage: load() });
+      console.log(`  ${system.name} latency run ${run}/${REPEATS}: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms (load ${load().join(', ')})`);
+    }
   }
-}
-
-/** The producer side of the latency run: one event per transaction on a fixed schedule. */
-async function produceAtFixedRate(url: string, rate: number, total: number): Promise<void> {
-  const producer = createDatabase(url, { max: POOL_SIZE, applicationName: 'bench-producer' });
-  await startAtFixedRate(rate, total, (n) => producer.transaction((tx) => appendEvent(tx, { topic: 'orders', key: `order-${n}`, type: 'OrderPaid', payload: { n } })));
-  await closeDatabase(producer);
+  report();
+} finally {
+  await databases.close();
 }
 
 /**
- * Latency is handler time minus the event's commit-side creation time. The producer runs in
- * a process of its own, as the order API does: in this one it would take the event loop
- * the pipeline is measured on.
+ * Deliveries/s from the first timed append to the last row. One batch first, handled before the
+ * clock starts, warms every system up alike (JIT, connections; on NATS, the consumers).
  */
-async function pipelineLatency(): Promise<{ p50: number; p99: number; max: number; deliveries: number }> {
-  const database = await freshDatabase();
-  const db = createDatabase(database.url, { max: POOL_SIZE, applicationName: 'bench' });
-  const latencies: number[] = [];
-  const total = LATENCY_RATE * LATENCY_SECONDS;
-  const warmUp = LATENCY_RATE; // the first second: JIT and connection warm-up
+async function throughputRun(system: FanOutSystem): Promise<number> {
+  const database = await databases.fresh();
   try {
-    const pipeline = await startBenchPipeline(db, 'row-batch', (createdAt) => latencies.push(Date.now() - createdAt.getTime()));
-    const producer = fork(fileURLToPath(import.meta.url), ['producer', database.url, String(LATENCY_RATE), String(total)], { execArgv: process.execArgv });
-    const exitCode = await new Promise<number | null>((resolve) => producer.once('exit', resolve));
-    if (exitCode !== 0) throw new Error(`the producer exited with ${exitCode}`);
-    await untilDrained(db, total, 'latency run, draining');
-    await pipeline.stop();
-    const measured = latencies.slice(warmUp * GROUPS.length).sort((a, b) => a - b);
-    return { p50: percentile(measured, 50), p99: percentile(measured, 99), max: measured[measured.length - 1]!, deliveries: measured.length };
-  } finally {
-    await closeDatabase(db);
-    await database.drop();
-  }
-}
-
-async function graphileThroughput(kind: 'noop' | 'row'): Promise<number> {
-  const database = await freshDatabase();
-  const logger = new Logger(() => () => {});
-  const pgPool = new pg.Pool({ connectionString: database.url, max: POOL_SIZE });
-  // Dropping the run's database terminates idle pool connections; that is expected here.
-  pgPool.on('error', () => {});
-  pgPool.on('connect', (client) => client.on('error', () => {}));
-  const options = { pgPool, logger };
-  try {
-    await migrateGraphileWorker(options);
-    const utils = await makeWorkerUtils(options);
-    await utils.withPgClient((client) => client.query('create table bench_effects ("group" text not null, event_id bigint not null)'));
-    const runner = await runGraphileWorker({
-      ...options,
-      concurrency: 10,
-      noHandleSignals: true,
-      taskList: {
-        deliver: async (payload, helpers) => {
-          const { group, eventId } = payload as { group: string; eventId: number };
-          if (kind === 'row') {
-            await helpers.withPgClient((client) => client.query('insert into bench_effects ("group", event_id) values ($1, $2)', [group, eventId]));
-          }
-        },
-      },
-    });
-    const started = performance.now();
-    for (let sent = 0; sent < GRAPHILE_EVENTS; sent += APPEND_BATCH) {
-      const jobs = Array.from({ length: APPEND_BATCH }, (_, n) =>
-        GROUPS.map((group) => ({ identifier: 'deliver', payload: { group, eventId: sent + n } })),
-      ).flat();
-      await utils.addJobs(jobs);
+    const running = await system.start(database);
+    let elapsedMs: number;
+    try {
+      await running.append(0, WARM_UP_EVENTS);
+      await running.untilHandled(WARM_UP_EVENTS, 'warm-up');
+      const started = performance.now();
+      for (let sent = 0; sent < EVENTS; sent += APPEND_BATCH) await running.append(WARM_UP_EVENTS + sent, Math.min(APPEND_BATCH, EVENTS - sent));
+      await running.untilHandled(WARM_UP_EVENTS + EVENTS, 'throughput');
+      elapsedMs = performance.now() - started;
+    } finally {
+      await running.stop();
     }
-    await waitUntil(async () => {
-      const { rows } = await utils.withPgClient((client) => client.query<{ n: number }>('select count(*)::int as n from graphile_worker.jobs'));
-      return rows[0]!.n === 0;
-    });
-    const seconds = (performance.now() - started) / 1000;
-    await runner.stop();
-    await utils.release();
-    return (GRAPHILE_EVENTS * GROUPS.length) / seconds;
+    await checkEffects(database.url, WARM_UP_EVENTS + EVENTS, system.name);
+    return (EVENTS * GROUPS.length) / (elapsedMs / 1_000);
   } finally {
-    await pgPool.end();
     await database.drop();
   }
 }
 
-async function repeat(label: string, measure: () => Promise<number>): Promise<number[]> {
-  const results: number[] = [];
-  for (let i = 0; i < REPEATS; i++) {
-    results.push(await measure());
-    console.log(`  ${label} run ${i + 1}/${REPEATS}: ${Math.round(results[i]!).toLocaleString('en')} deliveries/s`);
+/** Append→handled at a fixed rate from a producer process; the first second (warm-up) is left out. */
+async function latencyRun(system: FanOutSystem): Promise<Latency> {
+  const database = await databases.fresh();
+  const total = LATENCY_RATE * LATENCY_SECONDS;
+  try {
+    const running = await system.start(database);
+    try {
+      await exited(forkBenchChild(running.producer.role, { ...running.producer.settings, rate: LATENCY_RATE, total }), `${system.name}'s producer`);
+      await running.untilHandled(total, 'latency run, draining');
+    } finally {
+      await running.stop();
+    }
+    await checkEffects(database.url, total, system.name);
+    return await latencyFromEffects(database.url, LATENCY_RATE);
+  } finally {
+    await database.drop();
   }
-  return results;
 }
 
-const loadAtStart = loadavg().map((load) => Number(load.toFixed(2)));
-try {
-  await admin.unsafe(`drop database if exists ${template}`);
-  await admin.unsafe(`create database ${template}`);
-  const templateDb = createDatabase(withDatabase(serverUrl, template), { max: 2 });
-  await migrateDatabase(templateDb);
-  await closeDatabase(templateDb);
-
-  console.log(`Pipeline benchmark: ${GROUPS.length} groups; events per run: ${THROUGHPUT_EVENTS.toLocaleString('en')} (pipeline no-op, batch), ` +
-    `${PER_EVENT_ROW_EVENTS.toLocaleString('en')} (pipeline per-event), ${GRAPHILE_EVENTS.toLocaleString('en')} (graphile-worker); ${REPEATS} runs each, medians below`);
-  if (process.env.BENCH_ONLY === 'latency') {
-    const latency = await pipelineLatency();
-    console.log(`latency at ${LATENCY_RATE} events/s: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms (${latency.deliveries.toLocaleString('en')} deliveries)`);
-  } else {
-    await fullRun();
+function report() {
+  const medianRate = (id: string) => median(results.get(id)!.throughput.map((run) => run.deliveriesPerSecond));
+  const peerRates = peers.filter((peer) => (results.get(peer.id)?.throughput.length ?? 0) > 0).map((peer) => medianRate(peer.id));
+  const fastestPeer = peerRates.length > 0 ? Math.max(...peerRates) : Number.NaN;
+  const rate = (value: number) => (Number.isFinite(value) ? `${Math.round(value).toLocaleString('en')}/s` : '—');
+  const ms = (values: number[]) => (values.length > 0 ? `${median(values)} ms` : '—');
+  const table: Record<string, Record<string, string>> = {};
+  for (const system of systems) {
+    const { throughput, latency } = results.get(system.id)!;
+    const deliveries = throughput.length > 0 ? medianRate(system.id) : Number.NaN;
+    table[system.name] = {
+      'deliveries/s': rate(deliveries),
+      'each run': throughput.map((run) => Math.round(run.deliveriesPerSecond).toLocaleString('en')).join(' · ') || '—',
+      '× fastest peer': Number.isFinite(fastestPeer) && Number.isFinite(deliveries) ? `${(deliveries / fastestPeer).toFixed(1)}×` : '—',
+      [`p50 @${LATENCY_RATE}/s`]: ms(latency.map((run) => run.p50)),
+      [`p99 @${LATENCY_RATE}/s`]: ms(latency.map((run) => run.p99)),
+      'max': ms(latency.map((run) => run.max)),
+    };
   }
-} finally {
-  await admin.unsafe(`drop database if exists ${template}`);
-  await admin.end();
-  await provided.stop();
-}
-
-async function fullRun() {
-  const pipelineNoop = await repeat('pipeline no-op', () => pipelineThroughput('noop', THROUGHPUT_EVENTS));
-  const pipelineRow = await repeat('pipeline row-writing (handler per event)', () => pipelineThroughput('row', PER_EVENT_ROW_EVENTS));
-  const pipelineRowBatch = await repeat('pipeline row-writing (batch handler)', () => pipelineThroughput('row-batch', THROUGHPUT_EVENTS));
-  const graphileNoop = await repeat('graphile-worker no-op', () => graphileThroughput('noop'));
-  const graphileRow = await repeat('graphile-worker row-writing', () => graphileThroughput('row'));
-  console.log(`  latency run: ${LATENCY_RATE} events/s for ${LATENCY_SECONDS} s`);
-  const latency = await pipelineLatency();
-
-  const result = {
-    at: new Date().toISOString(),
-    groups: GROUPS.length,
-    repeats: REPEATS,
-    deliveriesPerSecond: {
-      pipelineNoop: median(pipelineNoop),
-      pipelineRow: median(pipelineRow),
-      pipelineRowBatch: median(pipelineRowBatch),
-      graphileNoop: median(graphileNoop),
-      graphileRow: median(graphileRow),
-    },
-    runs: { pipelineNoop, pipelineRow, pipelineRowBatch, graphileNoop, graphileRow },
-    ratioRow: median(pipelineRow) / median(graphileRow),
-    ratioRowBatch: median(pipelineRowBatch) / median(graphileRow),
-    ratioNoop: median(pipelineNoop) / median(graphileNoop),
-    latencyMs: { rate: LATENCY_RATE, seconds: LATENCY_SECONDS, ...latency },
-    targets: { rowDeliveriesPerSecond: 20_000, ratio: 2, p99Ms: 30 },
-    // The machine is shared: a load average far above the core count makes every figure noisy.
-    loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((load) => Number(load.toFixed(2))) },
-  };
-  const rate = (value: number) => `${Math.round(value).toLocaleString('en')}/s`;
-  console.table({
-    'no-op handler': { pipeline: rate(result.deliveriesPerSecond.pipelineNoop), 'graphile-worker': rate(result.deliveriesPerSecond.graphileNoop), ratio: `${result.ratioNoop.toFixed(1)}×` },
-    'row-writing, handler per event': { pipeline: rate(result.deliveriesPerSecond.pipelineRow), 'graphile-worker': rate(result.deliveriesPerSecond.graphileRow), ratio: `${result.ratioRow.toFixed(1)}×` },
-    'row-writing, batch handler': { pipeline: rate(result.deliveriesPerSecond.pipelineRowBatch), 'graphile-worker': rate(result.deliveriesPerSecond.graphileRow), ratio: `${result.ratioRowBatch.toFixed(1)}×` },
-  });
-  console.table({
-    [`latency at ${LATENCY_RATE} events/s (row-writing batch handler, ${latency.deliveries.toLocaleString('en')} deliveries)`]: {
-      p50: `${latency.p50} ms`,
-      p99: `${latency.p99} ms`,
-      max: `${latency.max} ms`,
-    },
-  });
+  console.table(table);
+  const loadAtEnd = load();
+  console.log(`medians of ${REPEATS} runs; load average (1, 5, 15 min) at start ${loadAtStart.join(', ')}, at end ${loadAtEnd.join(', ')} on ${availableParallelism()} cores`);
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  const best = Math.max(result.deliveriesPerSecond.pipelineRow, result.deliveriesPerSecond.pipelineRowBatch);
-  console.log(`targets: ≥ 20,000 row-writing deliveries/s ${verdict(best >= 20_000)}; ` +
-    `≥ 2× graphile-worker ${verdict(best / result.deliveriesPerSecond.graphileRow >= 2)}; p99 ≤ 30 ms ${verdict(latency.p99 <= 30)}`);
+  for (const system of systems.filter((candidate) => heldToTargets.has(candidate.id))) {
+    const { throughput, latency } = results.get(system.id)!;
+    const checks: string[] = [];
+    if (throughput.length > 0) {
+      checks.push(`≥ ${TARGETS.deliveriesPerSecond.toLocaleString('en')} deliveries/s ${verdict(medianRate(system.id) >= TARGETS.deliveriesPerSecond)}`);
+      if (Number.isFinite(fastestPeer)) checks.push(`≥ ${TARGETS.overFastestPeer}× the fastest peer ${verdict(medianRate(system.id) >= TARGETS.overFastestPeer * fastestPeer)}`);
+    }
+    if (latency.length > 0) checks.push(`p99 ≤ ${TARGETS.p99Ms} ms ${verdict(median(latency.map((run) => run.p99)) <= TARGETS.p99Ms)}`);
+    console.log(`targets, ${system.name}: ${checks.join('; ')}`);
+  }
 
+  const at = new Date().toISOString();
   const dir = path.resolve('bench/results');
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `pipeline-${result.at.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`load average (1, 5, 15 min) at start ${loadAtStart.join(', ')}, at end ${result.loadAverage.atEnd.join(', ')}`);
+  const file = path.join(dir, `pipeline-${at.replace(/[:.]/g, '-')}.json`);
+  const record = {
+    at,
+    groups: GROUPS.length,
+    events: EVENTS,
+    repeats: REPEATS,
+    latency: { rate: LATENCY_RATE, seconds: LATENCY_SECONDS },
+    targets: TARGETS,
+    // The machine is shared: a load average far above the core count makes every figure noisy.
+    loadAverage: { atStart: loadAtStart, atEnd: loadAtEnd, cores: availableParallelism() },
+    systems: systems.map((system) => ({ id: system.id, name: system.name, setup: system.setup, ...results.get(system.id)! })),
+  };
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
   console.log(`written ${path.relative(process.cwd(), file)}`);
 }
