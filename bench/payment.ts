@@ -1,5 +1,5 @@
 /**
- * npm run bench:payment [-- --rates 2000 --duration 5 --runs 5 --designs after,before] [--otlp]
+ * npm run bench:payment [-- --rates 2000 --duration 5 --runs 5 --designs after,before] [--otlp] [--worker-sessions background|foreground]
  *
  * Payment notification latency at fixed request rates, over HTTP, against the documented
  * processes as a user runs them: `npm run order-api` (the web tier under test) and
@@ -9,7 +9,9 @@
  *
  * The worker and a `third-parties` child (the simulators and the slow services of the
  * "before" design), with their database sessions, run on the CPU the web tier leaves idle, as
- * on machines of their own (background-tier.ts); a `generator` child fires signed
+ * on machines of their own (background-tier.ts; --worker-sessions foreground leaves the
+ * worker's database sessions at the web tier's priority, as on one shared database server);
+ * a `generator` child fires signed
  * notifications open-loop, so a slow server cannot slow the offered rate down. Each rate runs
  * --runs times (2 s unrecorded first each time); the report gives every run's figures with the
  * load average, the CPU stolen by the hypervisor and the order API's CPU during the run, and
@@ -242,10 +244,18 @@ async function main() {
       runs: { type: 'string', default: '5' },
       designs: { type: 'string', default: 'after,before' },
       otlp: { type: 'boolean', default: false },
+      'worker-sessions': { type: 'string', default: 'background' },
     },
   });
   const rates = values.rates.split(',').map(Number);
   const designs = values.designs.split(',');
+  // background: the worker tier's database sessions, like the worker, use only idle CPU (other
+  // machines); foreground: they share the database's CPU with the web tier's, as on one server.
+  const workerSessions = values['worker-sessions'];
+  if (workerSessions !== 'background' && workerSessions !== 'foreground') {
+    console.error('--worker-sessions takes background or foreground');
+    process.exit(2);
+  }
   const durationSeconds = Number(values.duration);
   const runs = Number(values.runs);
   if (rates.some((rate) => !Number.isInteger(rate) || rate < 1) || !(durationSeconds > 0) || !Number.isInteger(runs) || runs < 1) {
@@ -312,9 +322,10 @@ async function main() {
     const inline = designs.includes('before') ? await serveInlineDesign(db, thirdParties.url!) : null;
     const generator = await startChild('generator');
     children.push(generator.child);
-    if (embedded) stops.push(backgroundOtherTiersSessions(db, background));
+    const sessionsInBackground = embedded !== null && workerSessions === 'background';
+    if (sessionsInBackground) stops.push(backgroundOtherTiersSessions(db, background));
     console.log(`order API (npm run order-api, pid ${orderApi.pid}) at ${orderApiUrl}; worker (npm run worker, pid ${worker.pid})`);
-    console.log(`worker tier, third parties${embedded ? ' and their database sessions' : ''} run on the CPU the web tier leaves idle: ${background.mechanism}`);
+    console.log(`worker tier, third parties${sessionsInBackground ? ' and their database sessions' : ''} run on the CPU the web tier leaves idle: ${background.mechanism}`);
     console.log(collector ? `tracing on: the order API and the worker export spans to a stand-in OTLP collector at ${collector.url}` : 'tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT)');
 
     const reports: RunReport[] = [];
