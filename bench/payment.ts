@@ -26,6 +26,7 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { provisionAppRole } from '@/db/app-role';
 import { createDatabase, type Database } from '@/db/client';
@@ -187,6 +188,19 @@ function runInGenerator(generator: ChildProcess, job: Job): Promise<JobResult> {
   });
 }
 
+/**
+ * Checkpoints begun and WAL written so far on the server. A checkpoint in a run makes every
+ * page's first change after it write the whole page to the WAL, so one shows in the tail.
+ */
+async function databaseActivity(db: Database): Promise<{ checkpoints: number; walBytes: number }> {
+  const [version] = await db.execute<{ number: number }>(sql`select current_setting('server_version_num')::int as number`);
+  // PostgreSQL 17 moved the checkpoint counts from pg_stat_bgwriter to pg_stat_checkpointer.
+  const checkpoints = version!.number >= 170_000 ? sql`(select num_timed + num_requested from pg_stat_checkpointer)` : sql`(select checkpoints_timed + checkpoints_req from pg_stat_bgwriter)`;
+  const [row] = await db.execute<{ checkpoints: string; wal_bytes: string }>(sql`
+    select ${checkpoints}::text as checkpoints, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text as wal_bytes`);
+  return { checkpoints: Number(row!.checkpoints), walBytes: Number(row!.wal_bytes) };
+}
+
 /** Cumulative bucket counts of the order API's notification latency histogram, by upper bound in seconds. */
 async function notifyHistogram(orderApiUrl: string): Promise<Map<number, number>> {
   // The order API inherits METRICS_TOKEN from this process; with one set, /api/metrics needs it.
@@ -234,6 +248,8 @@ interface RunReport {
   serverP99: number;
   lagBefore: number;
   lagAfter: number;
+  checkpoints: number;
+  walMegabytes: number;
 }
 
 async function main() {
@@ -345,9 +361,11 @@ async function main() {
       const cpuBefore = machineCpuTicks();
       const webCpuBefore = cpuSecondsOf(orderApi.pid!);
       const histogramBefore = await notifyHistogram(orderApiUrl);
+      const databaseBefore = await databaseActivity(db);
       const result = await runInGenerator(generator.child, { url: notifyUrl, rate, durationSeconds, targets });
       const cpuAfter = machineCpuTicks();
       const histogramAfter = await notifyHistogram(orderApiUrl);
+      const databaseAfter = await databaseActivity(db);
       const webCpu = cpuSecondsOf(orderApi.pid!) - webCpuBefore;
       const sorted = [...result.latenciesMs].sort((a, b) => a - b);
       const report: RunReport = {
@@ -366,12 +384,15 @@ async function main() {
         serverP99: design === 'after' ? histogramQuantileMs(histogramBefore, histogramAfter, 0.99) : Number.NaN,
         lagBefore,
         lagAfter: await totalLag(db),
+        checkpoints: databaseAfter.checkpoints - databaseBefore.checkpoints,
+        walMegabytes: (databaseAfter.walBytes - databaseBefore.walBytes) / 1024 / 1024,
       };
       reports.push(report);
       console.log(
         `${design.padEnd(6)} ${String(rate).padStart(5)} req/s run ${run}: ok ${report.ok}/${report.sent}, p50 ${report.p50.toFixed(1)} ms, p99 ${report.p99.toFixed(1)} ms, ` +
           `max ${report.max.toFixed(1)} ms, order API's own p99 ≈ ${report.serverP99.toFixed(1)} ms, errors ${JSON.stringify(report.errors)}; load ${report.load1.toFixed(2)}, steal ${report.stealPercent.toFixed(1)}%, ` +
-          `order API CPU ${report.webCpuPercent.toFixed(0)}%, consumer lag ${report.lagBefore} before, ${report.lagAfter} after`,
+          `order API CPU ${report.webCpuPercent.toFixed(0)}%, consumer lag ${report.lagBefore} before, ${report.lagAfter} after; ` +
+          `database: ${report.checkpoints} checkpoint(s) began, ${report.walMegabytes.toFixed(0)} MB of WAL written`,
       );
     };
 
