@@ -87,8 +87,16 @@ export async function waitForConsumers(db: Database, timeoutMs: number): Promise
  * Starts one of the product's commands (server/cli/<script>) exactly as `npm run` does, and
  * resolves once a line of its output says it is ready.
  */
-export function startCommand(script: string, env: Record<string, string>, isReady: (line: string) => boolean): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [tsx, `server/cli/${script}`], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+/**
+ * Starts one of the documented commands (`npm run <script>`) as package.json defines it,
+ * flags included, so the benchmark measures what a user runs; without npm in between, so the
+ * process measured is the command's own.
+ */
+export function startCommand(script: 'order-api' | 'worker', env: Record<string, string>, isReady: (line: string) => boolean): Promise<ChildProcess> {
+  const command = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts[script];
+  const words = command?.split(/\s+/) ?? [];
+  if (words[0] !== 'tsx') throw new Error(`package.json's "${script}" script is not a tsx command: ${command}`);
+  const child = spawn(process.execPath, [tsx, ...words.slice(1)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   return new Promise((resolve, reject) => {
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -97,7 +105,7 @@ export function startCommand(script: string, env: Record<string, string>, isRead
       buffered = lines.pop()!;
       if (lines.some(isReady)) resolve(child);
     });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
+    child.once('exit', (code) => reject(new Error(`npm run ${script} exited with ${code} before it was ready`)));
   });
 }
 

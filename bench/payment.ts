@@ -315,13 +315,13 @@ async function main() {
     const tracing: Record<string, string> = collector ? { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url } : {};
     const common = { DATABASE_URL: appDatabaseUrl, DEMO: 'false', SIMULATORS: 'off', ...tracing };
     const orderApi = await startCommand(
-      'order-api.ts',
+      'order-api',
       { ...common, ORDER_API_PORT: String(orderApiPort), ORDER_API_HOST: '127.0.0.1', CONVEYOR_APPLICATION_NAME: 'bench-web' },
       (line) => line.startsWith('{"orderApi"'),
     );
     children.push(orderApi);
     const worker = await startCommand(
-      'worker.ts',
+      'worker',
       {
         ...common,
         ORDER_API_URL: orderApiUrl,

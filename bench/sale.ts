@@ -135,7 +135,7 @@ async function main() {
     // The generators stand in for 200,000 buyers but come from one address: the per-address throttle (0: none) would answer nearly every attempt `throttled`.
     const startOrderApiServing = async (serves: string | null, port: number) => {
       const env = { ...common, ORDER_API_PORT: String(port), ORDER_API_HOST: '127.0.0.1', SALE_ATTEMPTS_PER_ADDRESS_PER_SECOND: '0', ...(serves && { ORDER_API_SERVES: serves }) };
-      children.push(await startCommand('order-api.ts', env, (line) => line.startsWith('{"orderApi"')));
+      children.push(await startCommand('order-api', env, (line) => line.startsWith('{"orderApi"')));
       return { url: `http://127.0.0.1:${port}`, pid: children.at(-1)!.pid };
     };
     // As deployed for a sale (docs/scale-out.md): the attempts reach order-API processes of
@@ -143,7 +143,7 @@ async function main() {
     const shop = await startOrderApiServing(oneOrderApi ? null : 'storefront,payments,warehouse,feed', orderApiPort);
     const saleDoor = oneOrderApi ? shop : await startOrderApiServing('sales', await freePort());
     const worker = await startCommand(
-      'worker.ts',
+      'worker',
       {
         ...common,
         ORDER_API_URL: orderApiUrl,
