@@ -41,7 +41,7 @@ export { resetGroupOffsets, type OffsetResetTarget, type PartitionOffsetReset, t
 
 // Read side.
 export { getLag, type GroupLag, type PartitionLag } from './lag';
-export { getHandledCounts, getLagHistory, getSustainedLag, getThroughputHistory, type LagPoint } from './lag-history';
+export { getLagHistory, getSustainedLag, getThroughputHistory, type LagPoint } from './lag-history';
 export { getThroughput, type GroupThroughput } from './throughput';
 export { getLogState, type LogState, type PartitionConsumerState, type StreamReplica } from './log-state';
 export { listConsumerGroups, type ConsumerGroupState } from './consumer-groups';
@@ -58,7 +58,6 @@ export {
   type DeadLetterView,
 } from './dead-letters';
 export { listRetries, matchingRetryIds, previewRetries, summarizeRetries, type RetryFilter, type RetryView } from './retries';
-export { countRecentAttemptErrors } from './attempt-errors';
 export { readLog, type LoggedEvent } from './read-log';
 export { traceKey, type GroupDeliveryState, type GroupTrace, type TracedEvent } from './key-trace';
 export {
