@@ -4,13 +4,10 @@ import { bigserial, index, integer, jsonb, pgEnum, pgTable, text, timestamp } fr
 export const longWorkKindEnum = pgEnum('long_work_kind', ['dead_letter_replay', 'reconciliation_run', 'offset_reset_redelivery', 'bulk_order_action']);
 export const longWorkStateEnum = pgEnum('long_work_state', ['running', 'finished', 'failed']);
 
-/** The part of a partition an offset reset moved a group back over: [to, from). */
-export type ResetRange = { partition: number; from: number; to: number };
-
 export type LongWorkSubject =
   | { deadLetterIds: number[] }
   | { reconciliationRunId: number }
-  | { offsetReset: { group: string; ranges: ResetRange[] } }
+  | { offsetReset: { group: string; ranges: { partition: number; from: number; to: number }[] } }
   | { bulkOrderAction: { action: string; orderIds: string[] } };
 
 /**

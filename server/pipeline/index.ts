@@ -38,6 +38,7 @@ export { pauseGroup } from './pause-group';
 export { resumeGroup } from './resume-group';
 export { republishEvents, type RepublishedEventView, type RepublishEventsResult } from './republish-events';
 export { resetGroupOffsets, type OffsetResetTarget, type PartitionOffsetReset, type ResetGroupOffsetsResult } from './reset-group-offsets';
+export { offsetResetProgress, type OffsetResetProgress, type RewoundRange } from './offset-reset-progress';
 
 // Read side.
 export { getLag, type GroupLag, type PartitionLag } from './lag';
