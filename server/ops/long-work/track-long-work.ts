@@ -23,7 +23,8 @@ async function followedProgress(db: Executor, work: { total: number; subject: Lo
  * second); a replay ends when every replay has, a redelivery when the group caught up past
  * the rewound ranges. A reconciliation run counts itself in the process that runs it; here it
  * is only closed when its run ended a minute ago without it (the process died), so it cannot
- * stay running forever.
+ * stay running forever; a bulk order action, which writes after every order, when it has not
+ * written for two minutes.
  */
 export async function trackLongWork(db: Executor): Promise<{ tracked: number; finished: number }> {
   const running = await db
@@ -64,6 +65,19 @@ export async function trackLongWork(db: Executor): Promise<{ tracked: number; fi
         .returning({ id: longWork.id });
       finished += closed.length;
     }
+  }
+  if (running.some((work) => work.kind === 'bulk_order_action')) {
+    const abandoned = await db
+      .update(longWork)
+      .set({
+        state: 'failed',
+        error: 'Abandoned: the console process running it stopped (it probably restarted); the orders not counted were not acted on. Select them and run the action again.',
+        updatedAt: sql`now()`,
+        finishedAt: sql`now()`,
+      })
+      .where(and(eq(longWork.state, 'running'), eq(longWork.kind, 'bulk_order_action'), lt(longWork.updatedAt, sql`now() - interval '2 minutes'`)))
+      .returning({ id: longWork.id });
+    finished += abandoned.length;
   }
   return { tracked: running.length, finished };
 }
