@@ -226,10 +226,8 @@ async function graphileThroughput(kind: 'noop' | 'row'): Promise<number> {
       ).flat();
       await utils.addJobs(jobs);
     }
-    await waitUntil(async () => {
-      const { rows } = await utils.withPgClient((client) => client.query<{ n: number }>('select count(*)::int as n from graphile_worker.jobs'));
-      return rows[0]!.n === 0;
-    });
+    const jobsLeft = async () => (await utils.withPgClient((client) => client.query<{ n: number }>('select count(*)::int as n from graphile_worker.jobs'))).rows[0]!.n;
+    await withProgress('  graphile-worker draining', () => waitUntil(async () => (await jobsLeft()) === 0), { report: async () => `${await jobsLeft()} jobs left` });
     const seconds = (performance.now() - started) / 1000;
     await runner.stop();
     await utils.release();
