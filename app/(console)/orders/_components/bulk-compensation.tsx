@@ -29,11 +29,10 @@ export function BulkCompensation({ orderIds, onDone }: { orderIds: string[]; onD
 
   async function run(reason: string, requestId: string) {
     if (!kind) return;
-    // Closed at once: the progress panel (from the server) shows the run from here on.
+    // The dialog closes at once: the progress panel, polling the server, shows the run from here on.
     setKind(null);
     setError(null);
     setLastAction(bulkActions[kind].label);
-    void queryClient.invalidateQueries({ queryKey: trpc.longWork.pathKey() });
     try {
       const result = await bulk.mutateAsync({ action: kind, orderIds, reason, requestId });
       setResults(result.outcomes);
