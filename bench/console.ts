@@ -23,8 +23,10 @@ import superjson from 'superjson';
 import { closeDatabase, createDatabase } from '@/db/client';
 import { freePort } from '@/db/embedded';
 import { provideDatabase } from '@/db/provide-database';
+import { withProgress } from '@/server/cli/print-progress';
 import { SCALE_DATA_DIR } from '@/server/cli/scale-data-dir';
 import type { AppRouter } from '@/server/trpc/root';
+import { consoleBuilt } from '@/server/runtime/console-process';
 
 const { values } = parseArgs({
   options: {
@@ -116,13 +118,19 @@ async function startConsole(): Promise<string> {
   const child = spawn('npm', ['run', 'console'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PORT: String(port) } });
   started.console = child;
   const deadline = Date.now() + 15 * 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`npm run console exited with ${child.exitCode}`);
-    const healthy = await fetch(`${base}/api/health`).then((response) => response.ok, () => false);
-    if (healthy) return base;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error('the console did not answer /api/health within 15 minutes');
+  return withProgress(
+    'bench:console: console starting',
+    async () => {
+      while (Date.now() < deadline) {
+        if (child.exitCode !== null) throw new Error(`npm run console exited with ${child.exitCode}`);
+        const healthy = await fetch(`${base}/api/health`).then((response) => response.ok, () => false);
+        if (healthy) return base;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      throw new Error('the console did not answer /api/health within 15 minutes');
+    },
+    { report: () => (consoleBuilt() ? 'built, waiting for /api/health' : 'building (next build)') },
+  );
 }
 
 async function signIn(base: string): Promise<string> {

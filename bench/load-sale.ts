@@ -24,6 +24,7 @@ import { payAdmittedOrders } from './pay-sale-orders';
 import { percentile } from './bench-processes';
 import { driveSaleAttempts, formatSecond } from './sale-attempts';
 import { armSaleNow, LOAD_SALE_SKU } from './sale-ledger';
+import { withProgress } from '@/server/cli/print-progress';
 
 const { values } = parseArgs({
   options: {
@@ -91,7 +92,9 @@ try {
   if (pay > 0) {
     const paying = result.admitted.slice(0, pay);
     console.log(`\n${paying.length} admitted buyer(s) wait for their order and pay it (up to ${payWaitSeconds} s)`);
-    const paid = await payAdmittedOrders({ url: baseUrl, saleId, token, priceCents, attempts: paying, deadlineMs: Date.now() + payWaitSeconds * 1_000 });
+    const paid = await withProgress('load:sale: paying admitted orders', () =>
+      payAdmittedOrders({ url: baseUrl, saleId, token, priceCents, attempts: paying, deadlineMs: Date.now() + payWaitSeconds * 1_000 }),
+    );
     console.log(`orders paid ${paid.paid}, order not there in time ${paid.noOrder}, payment failed ${paid.failed}; attempt → order p50 ${percentile(paid.orderWaitMs, 50).toFixed(0)} ms, p99 ${percentile(paid.orderWaitMs, 99).toFixed(0)} ms`);
     if (paid.noOrder + paid.failed > 0) process.exitCode = 1;
   }

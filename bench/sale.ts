@@ -38,6 +38,7 @@ import { median, percentile, seedPendingOrders, startCommand, stopChildrenOnExit
 import { runCheckoutTraffic, type CheckoutTrafficJob, type CheckoutTrafficResult } from './checkout-traffic';
 import { armSaleNow, endSaleNow, saleLedger } from './sale-ledger';
 import { driveSaleAttempts, formatSecond, type SaleAttemptsJob, type SaleAttemptsResult } from './sale-attempts';
+import { withProgress } from '@/server/cli/print-progress';
 
 type Role = 'attempts' | 'checkout' | 'third-parties';
 
@@ -180,17 +181,32 @@ async function main() {
     for (let run = 1; run <= runs; run++) {
       const loadBefore = loadavg()[0]!;
       console.log(`\nrun ${run}: normal shopping alone, ${checkoutRate} checkouts/s and ${checkoutRate} payment notifications/s for ${durationSeconds} s`);
-      const without = await shopping(`without_${run}`);
+      const without = await withProgress(`run ${run}: shopping alone`, () => shopping(`without_${run}`));
       const { saleId } = await armSaleNow(db, { name: `bench:sale run ${run}`, units, armedBy: 'system:bench-sale' });
       console.log(`run ${run}: sale ${saleId} live with ${units} units; ${rate} attempts/s from ${buyers} buyers for ${durationSeconds} s, the same shopping beside it`);
       const job: SaleAttemptsJob = { url: saleDoor.url, saleId, token, rate, durationSeconds, buyers, retryRatio: 0.05, buyerPrefix: `bench-${run}-${randomUUID().slice(0, 6)}-` };
-      const [sale, withSale] = await Promise.all([ask<Omit<SaleAttemptsResult, 'admitted'>>(attempts.child, job), shopping(`with_${run}`)]);
+      const ledgerLine = async () => {
+        const now = await saleLedger(db, saleId);
+        return `admitted ${now.admitted}, orders ${now.ordersCreated}, awaiting an order ${now.awaitingOrder}`;
+      };
+      const [sale, withSale] = await withProgress(
+        `run ${run}: sale and shopping`,
+        () => Promise.all([ask<Omit<SaleAttemptsResult, 'admitted'>>(attempts.child, job), shopping(`with_${run}`)]),
+        { report: ledgerLine },
+      );
       const drainStarted = Date.now();
       let ledger = await saleLedger(db, saleId);
-      while (ledger.awaitingOrder > 0 && Date.now() - drainStarted < 180_000) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        ledger = await saleLedger(db, saleId);
-      }
+      ledger = await withProgress(
+        `run ${run}: sale orders draining`,
+        async () => {
+          while (ledger.awaitingOrder > 0 && Date.now() - drainStarted < 180_000) {
+            await new Promise((resolve) => setTimeout(resolve, 500));
+            ledger = await saleLedger(db, saleId);
+          }
+          return ledger;
+        },
+        { report: ledgerLine },
+      );
       const drainSeconds = (Date.now() - drainStarted) / 1_000;
       await endSaleNow(db, saleId);
       const answered = Object.values(sale.answered).reduce((sum, count) => sum + count, 0);

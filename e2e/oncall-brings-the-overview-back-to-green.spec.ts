@@ -70,7 +70,7 @@ test('on-call sees the dead letters tile turn red while the SMS gateway fails, r
     await page.getByRole('link', { name: 'Overview' }).first().click();
     await expect(page.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
     // The tile the outage turned red is green again. (The SMS gateway's error rate is judged over the
-    // last 5 minutes, so its tile stays red until the failed calls leave that window.)
+    // last minute of calls, so its tile follows once the failed calls leave that window.)
     await expect(deadLetters).toHaveAttribute('data-status', 'ok', { timeout: 30_000 });
     await expect(deadLetters).toContainText('+0 in the last hour');
     // Nothing is running any more, so the Overview lists no work.

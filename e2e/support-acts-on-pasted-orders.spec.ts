@@ -23,5 +23,11 @@ test('support pastes order ids from a ticket and closes the unpaid ones in one g
   for (const order of [first, second]) {
     await expect(page.locator(`tr[data-order-id="${order.orderId}"]`)).toContainText('CLOSED');
   }
+  // The run is recorded on the server: after a reload the Orders screen still says how it went and who ran it.
+  await page.reload();
+  const work = page.getByTestId('long-work-item').filter({ hasText: 'Close order: 2 orders' }).first();
+  await expect(work).toHaveAttribute('data-state', 'finished');
+  await expect(work.getByTestId('long-work-count')).toHaveText('2 / 2');
+  await expect(work).toContainText('customer cancelled both by phone');
   await screenshot(page, 'support-closes-pasted-orders');
 });

@@ -115,3 +115,21 @@ export const receivedWebhooks = pgTable(
 
 export type { SimulatorName } from '../../shared/simulators';
 export type SimulatorSettings = typeof simulatorSettings.$inferSelect;
+
+/**
+ * Calls made to each third party, counted per ten seconds by every process that makes them
+ * (each adds its counts to the slot's row), retries and replays included: the error rate the
+ * Overview and the Third parties screen show comes from here, so it follows the calls.
+ */
+export const thirdPartyCalls = pgTable(
+  'third_party_calls',
+  {
+    integration: text('integration', { enum: SIMULATOR_NAMES }).notNull(),
+    /** The start of the ten seconds the calls were made in. */
+    slot: timestamp('slot', { withTimezone: true }).notNull(),
+    successes: integer('successes').notNull().default(0),
+    failures: integer('failures').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (table) => [primaryKey({ columns: [table.integration, table.slot] }), index('third_party_calls_slot_idx').on(table.slot)],
+);

@@ -1,10 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, pgEnum, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
-export const longWorkKindEnum = pgEnum('long_work_kind', ['dead_letter_replay', 'reconciliation_run']);
+export const longWorkKindEnum = pgEnum('long_work_kind', ['dead_letter_replay', 'reconciliation_run', 'offset_reset_redelivery', 'bulk_order_action']);
 export const longWorkStateEnum = pgEnum('long_work_state', ['running', 'finished', 'failed']);
 
-export type LongWorkSubject = { deadLetterIds: number[] } | { reconciliationRunId: number };
+export type LongWorkSubject =
+  | { deadLetterIds: number[] }
+  | { reconciliationRunId: number }
+  | { offsetReset: { group: string; ranges: { partition: number; from: number; to: number }[] } }
+  | { bulkOrderAction: { action: string; orderIds: string[] } };
 
 /**
  * An operator action that takes more than a moment, and how far it has come. Written when it
@@ -26,7 +30,7 @@ export const longWork = pgTable(
     done: integer('done').notNull().default(0),
     failures: integer('failures').notNull().default(0),
     state: longWorkStateEnum('state').notNull().default('running'),
-    /** What the work acts on: a replay's dead letters (which the worker follows), a reconciliation's run. */
+    /** What the work acts on: a replay's dead letters or a reset's ranges (which the worker follows), a reconciliation's run, a bulk action's orders. */
     subject: jsonb('subject').$type<LongWorkSubject>().notNull(),
     error: text('error'),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),

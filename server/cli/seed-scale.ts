@@ -11,6 +11,7 @@ import { closeDatabase, createDatabase } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
 import { provideDatabase } from '@/db/provide-database';
 import { seedDatabase } from '@/server/runtime/seed-database';
+import { withProgress } from './print-progress';
 import { SCALE_DATA_DIR } from './scale-data-dir';
 import { eventLayout, orderIdOf, scaleSteps, type ScaleDatasetSize } from './scale-dataset';
 
@@ -99,18 +100,31 @@ async function seed() {
   await sql`set maintenance_work_mem = '512MB'`;
   const steps = scaleSteps(size);
   for (const [index, step] of steps.entries()) {
-    const stepStarted = Date.now();
-    const label = `[${index + 1}/${steps.length}] ${step.name}`;
-    console.log(`seed:scale: ${label}: ${step.rows.toLocaleString('en-US')} rows…`);
-    await step.run(sql, (done) => {
-      if (done < step.rows) console.log(`seed:scale: ${label}: ${done.toLocaleString('en-US')} / ${step.rows.toLocaleString('en-US')} (${seconds(Date.now() - stepStarted)})`);
+    const label = `seed:scale: [${index + 1}/${steps.length}] ${step.name}`;
+    const rows = step.rows.toLocaleString('en-US');
+    console.log(`${label}: ${rows} rows…`);
+    // A step written in one statement reports nothing until it ends: the line then says the statement still runs.
+    let written = 0;
+    await withProgress(label, () => step.run(sql, (done) => void (written = done)), {
+      report: () => (written > 0 ? `${written.toLocaleString('en-US')} / ${rows} rows` : `writing ${rows} rows`),
     });
-    console.log(`seed:scale: ${label}: done in ${seconds(Date.now() - stepStarted)}`);
   }
-  const analyzeStarted = Date.now();
   console.log('seed:scale: vacuum analyze (visibility map and planner statistics)…');
-  await sql`vacuum analyze`;
-  console.log(`seed:scale: vacuum analyze: done in ${seconds(Date.now() - analyzeStarted)}`);
+  // The seeding connection is busy with the vacuum (and holds this session's settings): its progress is read on another.
+  const watcher = createDatabase(database.url, { max: 1 });
+  try {
+    await withProgress('seed:scale: vacuum analyze', async () => void (await sql`vacuum analyze`), {
+      report: async () => {
+        const [vacuum] = await watcher.$client<{ phase: string; relation: string }[]>`
+          select p.phase, coalesce(c.relname, '?') as relation from pg_stat_progress_vacuum p left join pg_class c on c.oid = p.relid where p.datname = current_database()`;
+        const [analyze] = await watcher.$client<{ relation: string }[]>`
+          select coalesce(c.relname, '?') as relation from pg_stat_progress_analyze p left join pg_class c on c.oid = p.relid where p.datname = current_database()`;
+        return vacuum ? `vacuum: ${vacuum.phase} of ${vacuum.relation}` : analyze ? `analyze of ${analyze.relation}` : 'between tables';
+      },
+    });
+  } finally {
+    await closeDatabase(watcher);
+  }
   const [databaseSize] = await sql<{ bytes: string }[]>`select pg_database_size(current_database())::text as bytes`;
   const bytes = databaseSize!.bytes;
   const layout = eventLayout(size);

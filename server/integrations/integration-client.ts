@@ -1,6 +1,7 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { SIMULATOR_NAMES, type SimulatorName } from '@/shared/simulators';
+import { countCall } from './call-tally';
 
 /**
  * The HTTP plumbing shared by the third-party clients. Failures come out as one of three
@@ -111,7 +112,7 @@ function outcomeOf(error: unknown): CallOutcome {
   return 'failed';
 }
 
-/** One call to a third party, in a client span carrying its W3C context to the third party. */
+/** One call to a third party, in a client span carrying its W3C context to the third party, counted for its observed error rate. */
 export function callIntegration<T>(endpoint: IntegrationEndpoint, request: IntegrationRequest<T>): Promise<T> {
   return tracer.startActiveSpan(
     `${endpoint.name} ${request.operation}`,
@@ -129,12 +130,14 @@ export function callIntegration<T>(endpoint: IntegrationEndpoint, request: Integ
       try {
         const answer = await sendIntegrationRequest(endpoint, request, span);
         span.setAttribute('conveyor.integration.outcome', 'ok' satisfies CallOutcome);
+        countCall(endpoint.name, { ok: true });
         return answer;
       } catch (error) {
         const outcome = outcomeOf(error);
         span.setAttribute('conveyor.integration.outcome', outcome);
         span.setAttribute('error.type', outcome);
         span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        countCall(endpoint.name, { ok: false, error: error instanceof Error ? error.message : String(error) });
         throw error;
       } finally {
         span.end();

@@ -38,10 +38,11 @@ export { pauseGroup } from './pause-group';
 export { resumeGroup } from './resume-group';
 export { republishEvents, type RepublishedEventView, type RepublishEventsResult } from './republish-events';
 export { resetGroupOffsets, type OffsetResetTarget, type PartitionOffsetReset, type ResetGroupOffsetsResult } from './reset-group-offsets';
+export { offsetResetProgress, type OffsetResetProgress, type RewoundRange } from './offset-reset-progress';
 
 // Read side.
 export { getLag, type GroupLag, type PartitionLag } from './lag';
-export { getHandledCounts, getLagHistory, getSustainedLag, getThroughputHistory, type LagPoint } from './lag-history';
+export { getLagHistory, getSustainedLag, getThroughputHistory, type LagPoint } from './lag-history';
 export { getThroughput, type GroupThroughput } from './throughput';
 export { getLogState, type LogState, type PartitionConsumerState, type StreamReplica } from './log-state';
 export { listConsumerGroups, type ConsumerGroupState } from './consumer-groups';
@@ -58,7 +59,6 @@ export {
   type DeadLetterView,
 } from './dead-letters';
 export { listRetries, matchingRetryIds, previewRetries, summarizeRetries, type RetryFilter, type RetryView } from './retries';
-export { countRecentAttemptErrors } from './attempt-errors';
 export { readLog, type LoggedEvent } from './read-log';
 export { traceKey, type GroupDeliveryState, type GroupTrace, type TracedEvent } from './key-trace';
 export {

@@ -48,14 +48,6 @@ export async function getThroughputHistory(db: Executor, input: { minutes: numbe
      group by minute, "group" order by minute, "group"`);
 }
 
-/** Deliveries each group handled over the window, from the first and last lag samples in it. */
-export async function getHandledCounts(db: Executor, input: { windowMs: number }) {
-  return db.execute<{ group: string; handled: number }>(sql`
-    select "group", greatest(max(handled_count) - min(handled_count), 0)::int as handled
-    from lag_samples where sampled_at >= now() - ${input.windowMs} * interval '1 millisecond'
-    group by "group"`);
-}
-
 /**
  * Groups whose lag (events) or oldest unconsumed age (ms) stayed above `threshold` in every
  * sample of the last `forMinutes`, with samples covering (most of) that span; `lowest` is

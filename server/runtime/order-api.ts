@@ -3,6 +3,7 @@ import { DEFAULT_API_TOKEN_CACHE_MS, ORDER_API_SURFACES, orderApiRoutes, type Or
 import { serveHttp } from '@/server/http/serve-http';
 import { simulatedIntegrations } from '@/server/integrations/integration-client';
 import { startLatencyRecorder } from '@/server/ops/latency-minutes';
+import { startCallRecorder } from '@/server/ops/third-party-calls';
 import { PAYMENT_NOTIFY_ROUTE } from '@/server/ops/overview';
 import { DEFAULT_STOREFRONT_LIMITS } from '@/server/http/storefront';
 import { createSimulators, simulatorDatabase, type SimulatorOptions, type Simulators } from '@/server/integrations/simulators';
@@ -136,6 +137,8 @@ export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi>
   const deliveries = simulators && options.simulators ? simulators.start(options.simulators.deliverEveryMs) : null;
   // The Overview's payment latency: this process's histogram, added to the minute's row in the database.
   const latency = startLatencyRecorder({ db: options.db, routes: [PAYMENT_NOTIFY_ROUTE], onError: () => {} });
+  // Its calls to third parties (the warehouse's callbacks lead to some), for the Overview's error rates.
+  const calls = startCallRecorder({ db: options.db });
   const ordersPerMinute = options.demoOrdersPerMinute ?? 0;
   // The demo customers call the storefront as any storefront does, with a token of their own, revoked when they stop.
   const trafficToken = ordersPerMinute > 0 ? await issueApiToken(options.db, { name: 'demo customers', scopes: STOREFRONT_SCOPES, actor: 'system:demo-traffic' }) : null;
@@ -147,6 +150,7 @@ export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi>
       traffic?.stop();
       await server.close();
       await latency.stop();
+      await calls.stop();
       await saleFigures?.stop();
       if (trafficToken) {
         // An admin may have revoked it already, or the database be gone: stopping goes on either way.

@@ -3,6 +3,7 @@ import { retryWhileDatabaseUnavailable } from '@/db/database-unavailable';
 import { createOrderConsumers } from '@/server/consumers';
 import { defaultConsumerDependencies, type ConsumerDependencies } from '@/server/consumers/dependencies';
 import { isBuiltInSimulator } from '@/server/integrations/integration-client';
+import { startCallRecorder } from '@/server/ops/third-party-calls';
 import { startOpsJobs, type OpsJobsHandle, type OpsJobsOptions } from '@/server/ops/ops-jobs';
 import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
 import { startPipeline, type PipelineHandle, type StartPipelineOptions } from '@/server/pipeline';
@@ -36,12 +37,15 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   // The invariants about shipments, payments and refunds compare with the simulators' own records.
   const simulatorChecks = isBuiltInSimulator('payment') && isBuiltInSimulator('wms');
   const opsJobs: OpsJobsHandle | null = options.opsJobs === false ? null : startOpsJobs({ db, simulatorChecks, ...options.opsJobs });
+  // The consumers' calls to third parties, for the error rates the Overview shows.
+  const calls = startCallRecorder({ db });
   return {
     pipeline,
     groups: consumers.map((consumer) => consumer.group),
     async stop() {
       await opsJobs?.stop();
       await pipeline.stop();
+      await calls.stop();
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { HydrationBoundary } from '@tanstack/react-query';
 import { Suspense } from 'react';
+import { LongWorkProgress } from '@/components/long-work-progress';
 import { PageHeader } from '@/components/page-header';
 import { LoadingRows } from '@/components/query-state';
 import { readUrlFilters, searchParamGetter, type SearchParamsRecord } from '@/components/url-filters';
@@ -20,6 +21,7 @@ export default async function OrdersPage({ searchParams }: { searchParams: Promi
   return (
     <HydrationBoundary state={prefetched}>
       <PageHeader title="Orders" description="Search orders, find the stuck ones, and open an order to see its trace and fix it." />
+      <LongWorkProgress startedFrom="/orders" />
       <Suspense fallback={<LoadingRows />}>
         <OrdersView />
       </Suspense>

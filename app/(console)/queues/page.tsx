@@ -4,6 +4,7 @@ import { readUrlFilters, searchParamGetter, type SearchParamsRecord } from '@/co
 import { prefetchScreen } from '@/server/trpc/prefetch';
 import { lagChartInput, lagChartKeys } from './_components/queues-query';
 import { Suspense } from 'react';
+import { LongWorkProgress } from '@/components/long-work-progress';
 import { PageHeader } from '@/components/page-header';
 import { LoadingRows } from '@/components/query-state';
 import { LagChart } from './_components/lag-chart';
@@ -21,6 +22,7 @@ export default async function QueuesPage({ searchParams }: { searchParams: Promi
   return (
     <HydrationBoundary state={prefetched}>
       <PageHeader title="Queues" description="Per consumer group: how far behind it is (lag), how fast it works, what is failing. On-call can pause, resume and move offsets." />
+      <LongWorkProgress startedFrom="/queues" />
       <Suspense fallback={<LoadingRows />}>
         <LagChart />
         <QueuesTable />

@@ -8,6 +8,7 @@ import { appendEvent, appendEvents } from '../append-event';
 import { defineConsumer } from '../define-consumer';
 import type { PipelineLog } from '../pipeline-log';
 import { replayDeadLetters } from '../replay-dead-letters';
+import { offsetResetProgress } from '../offset-reset-progress';
 import { resetGroupOffsets } from '../reset-group-offsets';
 import { startPipeline, type PipelineHandle } from '../start-pipeline';
 import type { ConsumerDefinition } from '../types';
@@ -217,11 +218,17 @@ export function describePipelineContract(logName: string, subject: () => Contrac
       expect(everything.redelivered).toBe(16);
 
       deliveries = 0;
+      const resetAt = new Date();
       const applied = await resetGroupOffsets(db(), { group: 'reset', to: { offset: 0 }, actor: 'oncall@example.com' });
       expect(applied.redelivered).toBe(everything.redelivered);
       await waitFor(async () => (await resetGroupOffsets(db(), { group: 'reset', to: { offset: 0 }, actor: 'x', dryRun: true })).redelivered === 16 && deliveries >= 16, {
         what: 'the redeliveries and the group caught up again',
       });
+      // The redelivery's progress, read from the same offsets whichever log runs.
+      const ranges = applied.partitions.filter((partition) => partition.to < partition.from);
+      await waitFor(async () => (await offsetResetProgress(db(), { group: 'reset', ranges, since: resetAt })).caughtUp, { what: 'the redelivery to be seen caught up' });
+      expect(await offsetResetProgress(db(), { group: 'reset', ranges, since: resetAt })).toEqual({ remaining: 0, failures: 0, caughtUp: true });
+      expect(await offsetResetProgress(db(), { group: 'reset', ranges: ranges.map((range) => ({ ...range, from: range.from + 1_000 })), since: resetAt })).toMatchObject({ caughtUp: false });
       expect(deliveries).toBe(everything.redelivered);
       expect(await effectCounts(db(), 'reset')).toEqual({ events: 16, effects: 32 });
     });

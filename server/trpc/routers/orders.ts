@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { orderStatusEnum } from '@/db/schema';
 import { listAuditEntries } from '@/server/ops/audit';
@@ -14,6 +15,7 @@ import { reversePoints } from '@/server/orders/reverse-points';
 import { revokeCoupon } from '@/server/orders/revoke-coupon';
 import { traceKey } from '@/server/pipeline';
 import { manualRefundNeedsApproval } from '@/server/ops/approval-policies';
+import { BULK_ORDER_ACTIONS, compensateOrdersBulk, MAX_BULK_ORDERS, type BulkOrderAction } from '@/server/ops/compensate-orders-bulk';
 import { mutationInput, router, supportProcedure, viewerProcedure } from '../init';
 
 const orderId = z.string().trim().min(1, 'Enter an order id').max(200);
@@ -79,4 +81,17 @@ export const ordersRouter = router({
   revokeCoupon: compensation.input(mutationInput({ orderId })).mutation(({ ctx, input }) => revokeCoupon(ctx.db, input)),
 
   closeOrder: compensation.input(mutationInput({ orderId })).mutation(({ ctx, input }) => cancelOrder(ctx.db, input)),
+
+  /** One compensation over pasted orders, each audited as its own button; its progress shows on Orders and the Overview. */
+  bulkCompensate: supportProcedure
+    .meta({ auditTarget: 'action' })
+    .input(
+      mutationInput({
+        action: z.enum(Object.keys(BULK_ORDER_ACTIONS) as [BulkOrderAction, ...BulkOrderAction[]]),
+        orderIds: z.array(orderId).min(1, 'Select at least one order').max(MAX_BULK_ORDERS, `At most ${MAX_BULK_ORDERS} orders at once`),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      compensateOrdersBulk(ctx.db, { action: input.action, orderIds: input.orderIds, actor: ctx.actor, reason: input.reason, requestId: input.requestId ?? randomUUID() }),
+    ),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { getQueueOverview } from '@/server/ops/queue-overview';
 import { getLagHistory, getLogState, pauseGroup, republishEvents, resetGroupOffsets, resumeGroup } from '@/server/pipeline';
+import { resetOffsetsWithProgress } from '@/server/ops/reset-offsets-with-progress';
 import { pipelineLogSetting } from '@/server/runtime/settings';
 import { republishFromOutbox } from '@/server/ops/republish-from-outbox';
 import { offsetResetNeedsApproval } from '@/server/ops/approval-policies';
@@ -46,7 +47,9 @@ export const queuesRouter = router({
   resetOffsets: oncallProcedure
     .meta({ auditTarget: 'group', needsApproval: offsetResetNeedsApproval })
     .input(mutationInput(resetTarget.shape))
-    .mutation(({ ctx, input }) => resetGroupOffsets(ctx.db, { group: input.group, to: { time: input.time }, partitions: input.partitions, actor: ctx.actor.email })),
+    .mutation(({ ctx, input }) =>
+      resetOffsetsWithProgress(ctx.db, { group: input.group, to: { time: input.time }, partitions: input.partitions, actor: ctx.actor.email, reason: input.reason }),
+    ),
 
   /** What a republish from the outbox since a time would put back: the count and the first events. */
   previewRepublish: viewerProcedure

@@ -13,9 +13,10 @@ const bulkActions = {
 type BulkKind = keyof typeof bulkActions;
 
 /**
- * One compensation over many pasted orders: the same audited, idempotent mutation per order
- * (a request id per order derived from this opening), with a result line per order. Orders
- * the action does not fit are refused by the service and listed with its reason.
+ * One compensation over many pasted orders, run by the server as the same audited, idempotent
+ * command per order (a request id per order derived from this opening), with a result line per
+ * order. Orders the action does not fit are refused by the service and listed with its reason.
+ * Its progress shows above the search while it runs, and after a reload.
  */
 export function BulkCompensation({ orderIds, onDone }: { orderIds: string[]; onDone(): void }) {
   const trpc = useTRPC();
@@ -23,32 +24,24 @@ export function BulkCompensation({ orderIds, onDone }: { orderIds: string[]; onD
   const [kind, setKind] = useState<BulkKind | null>(null);
   const [results, setResults] = useState<{ orderId: string; ok: boolean; message: string }[]>([]);
   const [lastAction, setLastAction] = useState<string>('');
-  const options = { retry: false } as const;
-  const mutations = {
-    repushShipment: useMutation(trpc.orders.repushShipment.mutationOptions(options)),
-    retryRefund: useMutation(trpc.orders.retryRefund.mutationOptions(options)),
-    closeOrder: useMutation(trpc.orders.closeOrder.mutationOptions(options)),
-  };
-  const [busy, setBusy] = useState(false);
+  const bulk = useMutation(trpc.orders.bulkCompensate.mutationOptions({ retry: false }));
+  const [error, setError] = useState<string | null>(null);
 
   async function run(reason: string, requestId: string) {
     if (!kind) return;
-    setBusy(true);
-    const outcome: typeof results = [];
-    for (const orderId of orderIds) {
-      try {
-        await mutations[kind].mutateAsync({ orderId, reason, requestId: `${requestId}:${orderId}` });
-        outcome.push({ orderId, ok: true, message: 'done' });
-      } catch (error) {
-        outcome.push({ orderId, ok: false, message: error instanceof Error ? error.message : String(error) });
-      }
-    }
-    setResults(outcome);
-    setLastAction(bulkActions[kind].label);
-    setBusy(false);
+    // The dialog closes at once: the progress panel, polling the server, shows the run from here on.
     setKind(null);
-    onDone();
+    setError(null);
+    setLastAction(bulkActions[kind].label);
+    try {
+      const result = await bulk.mutateAsync({ action: kind, orderIds, reason, requestId });
+      setResults(result.outcomes);
+      onDone();
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    }
     await queryClient.invalidateQueries({ queryKey: trpc.orders.pathKey() });
+    await queryClient.invalidateQueries({ queryKey: trpc.longWork.pathKey() });
   }
 
   return (
@@ -56,11 +49,16 @@ export function BulkCompensation({ orderIds, onDone }: { orderIds: string[]; onD
       <div className="row wrap">
         <strong>{orderIds.length} selected</strong>
         {(Object.keys(bulkActions) as BulkKind[]).map((action) => (
-          <button key={action} type="button" disabled={orderIds.length === 0} onClick={() => (setResults([]), setKind(action))}>
+          <button key={action} type="button" disabled={orderIds.length === 0 || bulk.isPending} onClick={() => (setResults([]), setKind(action))}>
             {bulkActions[action].label}…
           </button>
         ))}
       </div>
+      {error && (
+        <div className="error-box" role="alert">
+          {lastAction}: {error}
+        </div>
+      )}
       {results.length > 0 && (
         <ul className="reasons" role="status" style={{ marginTop: 8 }} aria-label={`Result of ${lastAction}`}>
           <li className="muted">
@@ -94,7 +92,7 @@ export function BulkCompensation({ orderIds, onDone }: { orderIds: string[]; onD
         }
         confirmLabel={kind ? `${bulkActions[kind].label} (${orderIds.length})` : 'Confirm'}
         danger={kind === 'closeOrder'}
-        busy={busy}
+        busy={bulk.isPending}
         onCancel={() => setKind(null)}
         onConfirm={(reason, requestId) => void run(reason, requestId)}
       />

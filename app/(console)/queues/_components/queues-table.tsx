@@ -40,7 +40,8 @@ export function QueuesTable() {
   const resume = useMutation(trpc.queues.resume.mutationOptions({ onSuccess: (result) => done(result.changed ? `${result.group} resumed.` : `${result.group} was not paused.`) }));
   const reset = useMutation(
     trpc.queues.resetOffsets.mutationOptions({
-      onSuccess: (result) => done(`Offsets moved: ${result.redelivered} event(s) will be delivered again, ${result.skipped} skipped.`),
+      onSuccess: (result) =>
+        done(`Offsets moved: ${result.redelivered} event(s) will be delivered again, ${result.skipped} skipped.${result.workId ? ' Their redelivery shows above as it goes.' : ''}`),
     }),
   );
   const mutation = pending?.kind === 'pause' ? pause : pending?.kind === 'resume' ? resume : reset;
