@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NatsServers } from '@/server/runtime/local-nats-servers';
 import { createTestDatabase } from '@/test/database';
 import { fastPipelineOptions } from '@/test/fast-pipeline';
 import { waitFor } from '@/test/wait-for';
@@ -9,7 +10,6 @@ import { getLogState } from './log-state';
 import type { PipelineLog } from './pipeline-log';
 import { startPipeline, type PipelineHandle } from './start-pipeline';
 import { createEffectsTable, effectCounts, recordEffect } from './test-support/effects';
-import { NatsServers } from '@/test/nats-servers';
 
 const { db } = await createTestDatabase();
 await createEffectsTable(db);

@@ -2,6 +2,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NatsServers } from '@/server/runtime/local-nats-servers';
 import { createTestDatabase } from '@/test/database';
 import { fastPipelineOptions } from '@/test/fast-pipeline';
 import { waitFor } from '@/test/wait-for';
@@ -11,7 +12,6 @@ import type { PipelineLog } from './pipeline-log';
 import { startPipeline } from './start-pipeline';
 import { republishEvents } from './republish-events';
 import { createEffectsTable, effectCounts, recordEffect } from './test-support/effects';
-import { NatsServers } from '@/test/nats-servers';
 import { describePipelineContract } from './test-support/pipeline-contract';
 
 const { db, url } = await createTestDatabase();

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { approvals, auditLog } from '@/db/schema';
 import { createUser } from '@/server/auth/create-user';
 import { appendEvents, defineConsumer, startPipeline } from '@/server/pipeline';
-import { NatsServers } from '@/test/nats-servers';
+import { NatsServers } from '@/server/runtime/local-nats-servers';
 import { createTestDatabase } from '@/test/database';
 import { fastPipelineOptions } from '@/test/fast-pipeline';
 import { waitFor } from '@/test/wait-for';
