@@ -37,18 +37,13 @@ export class NatsLog {
     return `${this.subjectPrefix}.${partition}`;
   }
 
-  /** Durable names allow no dots, wildcards or spaces; group names are free text. */
-  consumerName(group: string, partition: number): string {
-    return `${group.replace(/[^A-Za-z0-9_-]/g, '_')}-p${partition}`;
-  }
-
   /**
    * Replaces the group's consumer of one partition by one that starts at `startSequence`: the
    * position lives in PostgreSQL (the committed offset), so a new lease holder, an offset reset
    * or a rolled-back batch all restart delivery from there, in stream order.
    */
   async positionConsumer(group: string, partition: number, startSequence: number): Promise<string> {
-    const name = this.consumerName(group, partition);
+    const name = partitionConsumerName(group, partition);
     await this.jsm.consumers.delete(this.stream, name).catch((error: unknown) => {
       if (!isNotFound(error)) throw error;
     });
@@ -97,6 +92,11 @@ export class NatsLog {
       await this.jsm.streams.add(config);
     }
   }
+}
+
+/** The durable consumer reading one group's partition. Durable names allow no dots, wildcards or spaces; group names are free text. */
+export function partitionConsumerName(group: string, partition: number): string {
+  return `${group.replace(/[^A-Za-z0-9_-]/g, '_')}-p${partition}`;
 }
 
 function isNotFound(error: unknown): boolean {

@@ -47,6 +47,18 @@ describe('the Queues screen on the NATS log', () => {
     expect(state).toMatchObject({ stream: 'CONVEYOR_EVENTS', replicas: 1, clustered: false, leader: null, followers: [] });
     expect(state.consumers.map((consumer) => [consumer.consumer, consumer.partition])).toEqual([0, 1, 2, 3].map((partition) => [`republish-test-p${partition}`, partition]));
   });
+
+  it('adds the broker\'s oldest unacked age to the lag of every group and partition, and only on NATS', async () => {
+    process.env.PIPELINE_LOG = 'nats';
+    process.env.NATS_URL = servers.urls.join(',');
+    const [onNats] = await as(viewer).queues.overview();
+    expect(onNats).toMatchObject({ group: 'republish-test', oldestUnackedAgeMs: null });
+    expect(onNats!.partitions.map((partition) => partition.oldestUnackedAgeMs)).toEqual([null, null, null, null]);
+    delete process.env.PIPELINE_LOG;
+    const [onPostgres] = await as(viewer).queues.overview();
+    expect(onPostgres).not.toHaveProperty('oldestUnackedAgeMs');
+    expect(onPostgres!.partitions[0]).not.toHaveProperty('oldestUnackedAgeMs');
+  });
 });
 
 describe('republish from the outbox, from the Queues screen', () => {

@@ -1,6 +1,7 @@
 'use client';
 
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { formatDuration } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { useTRPC } from '@/components/trpc';
 import { UpdatedAgo } from '@/components/updated-ago';
@@ -58,6 +59,7 @@ export function LogPanel() {
             <th>Not delivered</th>
             <th>Delivered, not acked</th>
             <th>Acked up to</th>
+            <th>Oldest unacked</th>
             <th>Leader</th>
           </tr>
         </thead>
@@ -69,6 +71,7 @@ export function LogPanel() {
               <td>{consumer.pending}</td>
               <td>{consumer.ackPending}</td>
               <td>{consumer.ackFloor}</td>
+              <td>{consumer.oldestUnackedAgeMs === null ? <span className="muted">all acked</span> : formatDuration(consumer.oldestUnackedAgeMs)}</td>
               <td>{consumer.leader ?? '—'}</td>
             </tr>
           ))}
