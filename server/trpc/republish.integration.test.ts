@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -99,5 +100,49 @@ describe('republish from the outbox, from the Queues screen', () => {
       return lag!.lag === 0;
     }, { what: 'the group caught up' });
     expect(handled).toBe(3);
+  });
+
+  // What the Queues screen's Republish button sends: the dry run's selection and count, with the dialog's reason and request id.
+  it('republishes what the dry run counted, not events relayed after it, once per request, audited', async () => {
+    process.env.APPROVAL_BULK_THRESHOLD = '100';
+    const topicSequences = async () =>
+      (await db.execute<{ key: string; sequence: number }>(sql`select key, stream_sequence::float8 as sequence from events where topic = 'button' order by id`)).map(
+        (row) => [row.key, row.sequence] as const,
+      );
+    const since = new Date((await db.execute<{ now: string }>(sql`select now()::text as now`))[0]!.now);
+    const handledBefore = handled;
+    await appendEvents(db, [1, 2].map((n) => ({ topic: 'button', key: `counted-${n}`, type: 'Something', payload: { n } })));
+    await waitFor(async () => (await topicSequences()).length === 2 && (await outboxSize()) === 0, { what: 'the two events relayed' });
+    const preview = await as(viewer).queues.previewRepublish({ since });
+    expect(preview.count).toBe(2);
+    await appendEvents(db, [{ topic: 'button', key: 'after-the-dry-run', type: 'Something', payload: {} }]);
+    await waitFor(async () => handled === handledBefore + 3, { what: 'the three events handled' });
+    const before = new Map(await topicSequences());
+
+    const request = { since, throughEventId: preview.throughEventId!, expectedCount: preview.count, reason: 'the stream lost writes', requestId: randomUUID() };
+    expect(await as(requester).queues.republish(request)).toEqual({ republished: 2 });
+    // A double submit of the same dialog answers the first result and puts nothing back again.
+    expect(await as(requester).queues.republish(request)).toEqual({ republished: 2 });
+    const audited = await db.select().from(auditLog).where(eq(auditLog.requestId, request.requestId));
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({ action: 'queues.republish', actorEmail: 'first@republish.test', outcome: 'ok', reason: 'the stream lost writes' });
+
+    await waitFor(async () => (await outboxSize()) === 0, { what: 'the republished rows relayed' });
+    const after = new Map(await topicSequences());
+    expect(after.get('counted-1')).toBeGreaterThan(before.get('counted-1')!);
+    expect(after.get('counted-2')).toBeGreaterThan(before.get('counted-2')!);
+    expect(after.get('after-the-dry-run')).toBe(before.get('after-the-dry-run'));
+    await waitFor(async () => {
+      const [lag] = await db.execute<{ lag: number }>(sql`
+        select sum(p.next_offset - o.committed_offset)::int as lag from consumer_offsets o join log_partitions p using (partition) where o."group" = 'republish-test'`);
+      return lag!.lag === 0;
+    }, { what: 'the group caught up' });
+    expect(handled).toBe(handledBefore + 3);
+
+    // A time far earlier than the dialog counted for is refused rather than republishing more than was confirmed.
+    const everything = { since: new Date(Date.now() - 3_600_000), expectedCount: 0, reason: 'the stream lost writes' };
+    await appendEvents(db, Array.from({ length: 12 }, (_, n) => ({ topic: 'button', key: `late-${n}`, type: 'Something', payload: { n } })));
+    await waitFor(async () => (await outboxSize()) === 0 && handled === handledBefore + 15, { what: 'twelve more handled' });
+    expect(await codeOf(as(requester).queues.republish(everything))).toBe('CONFLICT');
   });
 });

@@ -5,8 +5,12 @@ import { formatDuration } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { useTRPC } from '@/components/trpc';
 import { UpdatedAgo } from '@/components/updated-ago';
+import { RepublishButton } from './republish-button';
 
-/** When the log runs on NATS JetStream: the stream, its leader, whether its replicas are in sync, and each partition consumer. */
+/**
+ * When the log runs on NATS JetStream: the stream, its leader, whether its replicas are in sync,
+ * each partition consumer, and (for on-call) republishing from the outbox.
+ */
 export function LogPanel() {
   const trpc = useTRPC();
   const query = useQuery({ ...trpc.queues.logState.queryOptions(), placeholderData: keepPreviousData, refetchInterval: 5_000 });
@@ -21,6 +25,9 @@ export function LogPanel() {
         <h2>NATS stream {state.stream}</h2>
         <span className="spacer" />
         <UpdatedAgo at={query.dataUpdatedAt} />
+      </div>
+      <div style={{ padding: '0 16px 8px' }}>
+        <RepublishButton />
       </div>
       <table className="data compact">
         <tbody>
