@@ -142,7 +142,8 @@ describe('the NATS JetStream log', () => {
           group: 'slow',
           types: '*',
           topics: ['slow'],
-          handler: async () => {
+          handler: async (event) => {
+            if (event.key !== 'slow-1') return;
             entered = true;
             await released;
           },
@@ -150,6 +151,15 @@ describe('the NATS JetStream log', () => {
       ],
     });
     try {
+      // A new group reads the partitions from their start: once caught up, the event below is the only one it holds.
+      await db.transaction((tx) => appendEvent(tx, { topic: 'slow', key: 'slow-0', type: 'Slow', payload: {} }));
+      await waitFor(
+        async () => {
+          const [group] = await getLag(db, { group: 'slow', log });
+          return group?.lag === 0 && group.partitions.every((row) => row.oldestUnackedAgeMs === null);
+        },
+        { what: 'the group caught up with every message acked' },
+      );
       const appendedAt = Date.now();
       const { id } = await db.transaction((tx) => appendEvent(tx, { topic: 'slow', key: 'slow-1', type: 'Slow', payload: {} }));
       await waitFor(async () => entered, { what: 'the handler holding the event' });
