@@ -24,6 +24,11 @@ export function formatTime(date: Date | string | null | undefined): string {
   return new Date(date).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+/** A moment as a datetime-local input value, in the browser's time zone. */
+export function toDateInput(date: Date): string {
+  return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
 /** A datetime-local input value as a Date, or undefined when empty or invalid. */
 export function parseDateInput(value: string): Date | undefined {
   if (!value) return undefined;

@@ -1,5 +1,5 @@
 /**
- * npm run chaos [-- --minutes 5 --seed 42 --shoppers 6 --drain-minutes 6 --keep]
+ * npm run chaos [-- --log postgres|nats --minutes 5 --seed 42 --shoppers 6 --drain-minutes 6 --keep]
  *
  * Proof under faults. On a fresh embedded PostgreSQL in .data/chaos-<seed>, starts the order
  * API (`npm run order-api` with the simulators as its third parties) and two `npm run worker`
@@ -12,6 +12,12 @@
  * for lag, retries and the outbox to drain, checks the invariants, prints one summary and exits
  * 1 unless lost = duplicated = stuck = forged accepted = 0, every other invariant holds and no
  * process exited unless chaos killed or stopped it (such exits are restarted, counted and listed).
+ *
+ * With `--log nats` the log is a JetStream stream with three replicas on a three-node cluster
+ * chaos starts itself (free ports, stores under the run's directory), the processes run with
+ * PIPELINE_LOG=nats, and the schedule adds SIGKILLs of a NATS node (the stream leader half the
+ * time), each restarted on its store after a pause; one node at most is down at a time, so the
+ * cluster keeps its quorum and every acknowledged publish stays on two stores.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -37,11 +43,13 @@ import { demoCatalog, seedCatalog } from '@/server/orders/seed-catalog';
 import { skuStock } from '@/server/orders/stock';
 import { issueApiToken } from '@/server/ops/api-tokens';
 import { getLag } from '@/server/pipeline';
+import { NatsServers } from '@/server/runtime/local-nats-servers';
 import { withProgress } from './print-progress';
 import { STOREFRONT_SCOPES } from '@/shared/api-token-scopes';
 
 const { values } = parseArgs({
   options: {
+    log: { type: 'string', default: 'postgres' },
     minutes: { type: 'string', default: '5' },
     seed: { type: 'string' },
     shoppers: { type: 'string', default: '6' },
@@ -49,10 +57,12 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
   },
 });
+if (values.log !== 'postgres' && values.log !== 'nats') throw new Error(`--log must be postgres or nats; got "${values.log}"`);
+const onNats = values.log === 'nats';
 const minutes = Number(values.minutes);
 const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 1e6);
 const runMs = minutes * 60_000;
-const root = path.resolve(`.data/chaos-${seed}`);
+const root = path.resolve(`.data/chaos-${onNats ? 'nats-' : ''}${seed}`);
 const dataDir = path.join(root, 'pg');
 
 /** mulberry32: the whole schedule and every random choice of the drivers come from --seed. */
@@ -76,6 +86,9 @@ const log = (line: string) => console.log(`${stamp()} ${line}`);
 
 // PostgreSQL runs through pg_ctl (db/controlled-postgres.ts), so it can be stopped immediately and started again.
 let postgresServer: ControlledPostgres | null = null;
+// With --log nats: the three-node cluster carrying the stream (the processes' NATS_URL).
+let natsCluster: NatsServers | null = null;
+const STREAM = 'CONVEYOR_EVENTS';
 
 // ---------- child processes: the order API and two workers, each in its own process group ----------
 
@@ -160,6 +173,8 @@ const counts = {
   leaderKills: 0,
   pgRestarts: 0,
   faultBursts: 0,
+  natsKills: 0,
+  natsLeaderKills: 0,
   createsAsked: 0,
   paymentsAsked: 0,
   duplicateNotifications: 0,
@@ -314,7 +329,7 @@ const THIRD_PARTY_FAULTS = [
   { kind: 'lost responses', settings: { lostResponseRate: 0.5 } },
 ] as const;
 
-type Fault = { at: number; kind: 'kill-worker' | 'kill-leader' | 'restart-postgres' | 'third-party' };
+type Fault = { at: number; kind: 'kill-worker' | 'kill-leader' | 'restart-postgres' | 'third-party' | 'kill-nats-node' };
 
 function schedule(): Fault[] {
   const within = () => between(3_000, Math.max(4_000, runMs - 3_000));
@@ -323,6 +338,7 @@ function schedule(): Fault[] {
     ...Array.from({ length: Math.max(1, Math.ceil(minutes)) }, () => ({ at: within(), kind: 'kill-leader' as const })),
     ...Array.from({ length: Math.max(3, Math.ceil(minutes * 0.8)) }, () => ({ at: within(), kind: 'restart-postgres' as const })),
     ...Array.from({ length: Math.max(3, Math.ceil(minutes * 4)) }, () => ({ at: within(), kind: 'third-party' as const })),
+    ...(onNats ? Array.from({ length: Math.max(4, Math.ceil(minutes * 3)) }, () => ({ at: within(), kind: 'kill-nats-node' as const })) : []),
   ];
   return faults.sort((a, b) => a.at - b.at);
 }
@@ -364,6 +380,22 @@ async function inject(fault: Fault) {
       postgresDown = false;
       counts.pgRestarts++;
       log('PostgreSQL started again');
+      return;
+    }
+    case 'kill-nats-node': {
+      const cluster = natsCluster!;
+      if (cluster.names.some((name) => !cluster.running(name))) return log('a NATS node is already down; the cluster keeps its quorum');
+      const leader = random() < 0.5 ? await cluster.streamLeader(STREAM) : null;
+      const victim = leader ?? pick(cluster.names);
+      await cluster.kill(victim);
+      counts.natsKills++;
+      if (leader) counts.natsLeaderKills++;
+      log(`SIGKILL NATS node ${victim}${leader ? ' (the stream leader)' : ''}`);
+      void sleep(between(1_000, 6_000)).then(() => {
+        if (shuttingDown || cluster.running(victim)) return;
+        cluster.restart(victim);
+        log(`NATS node ${victim} started again on its store`);
+      });
       return;
     }
     case 'third-party': {
@@ -465,7 +497,11 @@ async function main() {
   // secrets of its own; chaos signs its payments with the same one (children inherit process.env).
   process.env.PAYMENT_WEBHOOK_SECRET ??= `whsec_${randomBytes(32).toString('base64')}`;
   process.env.WMS_WEBHOOK_SECRET ??= `whsec_${randomBytes(32).toString('base64')}`;
-  log(`seed ${seed}, ${minutes} minute(s), data in ${root}`);
+  log(`seed ${seed}, ${minutes} minute(s), log on ${values.log}, data in ${root}`);
+  if (onNats) {
+    natsCluster = await NatsServers.start(3, { root: path.join(root, 'nats') });
+    log(`NATS cluster ${natsCluster.names.join(', ')} at ${natsCluster.urls.join(', ')}`);
+  }
   postgresServer = await startControlledPostgres({ dataDir, port: await freePort(), databases: ['conveyor'] });
   const url = postgresServer.url('conveyor');
   db = createDatabase(url, { max: 8, applicationName: 'chaos-driver' });
@@ -478,7 +514,8 @@ async function main() {
   const applicationDatabaseUrl = await provisionAppRole(postgresServer.url('postgres'), { role: 'conveyor', password: randomBytes(24).toString('base64url'), database: 'conveyor' });
 
   appUrl = `http://127.0.0.1:${appPort}`;
-  const env = { DATABASE_URL: applicationDatabaseUrl, ORDER_API_URL: appUrl, ORDER_API_PORT: String(appPort), ORDER_API_HOST: '127.0.0.1', DEMO: 'false', SIMULATORS: 'on', OPS_JOBS: 'off' };
+  const logEnv: Record<string, string> = natsCluster ? { PIPELINE_LOG: 'nats', NATS_URL: natsCluster.urls.join(','), NATS_STREAM_REPLICAS: '3' } : { PIPELINE_LOG: 'postgres' };
+  const env = { DATABASE_URL: applicationDatabaseUrl, ORDER_API_URL: appUrl, ORDER_API_PORT: String(appPort), ORDER_API_HOST: '127.0.0.1', DEMO: 'false', SIMULATORS: 'on', OPS_JOBS: 'off', ...logEnv };
   members.push({ name: 'order-api', script: 'server/cli/order-api.ts', env, child: null, starts: 0 });
   members.push({ name: 'worker-1', script: 'server/cli/worker.ts', env, child: null, starts: 0 });
   members.push({ name: 'worker-2', script: 'server/cli/worker.ts', env, child: null, starts: 0 });
@@ -518,6 +555,10 @@ async function main() {
   log('faults and traffic stop; waiting for the shoppers in flight');
   await withProgress('shoppers in flight', () => Promise.all(shoppers), { log });
   await healSimulators();
+  if (natsCluster) {
+    for (const name of natsCluster.names) if (!natsCluster.running(name)) natsCluster.restart(name);
+    await natsCluster.waitUntilReady();
+  }
   for (const member of members) if (!member.child) launch(member);
 
   const drained = await drain(Number(values['drain-minutes']) * 60_000);
@@ -546,10 +587,11 @@ async function main() {
   const duplicatedTotal = duplicated.reduce((sum, row) => sum + row.count, 0);
   const forged = counts.forgedAccepted + figures!.forged_recorded!;
 
-  console.log(`\nchaos summary — seed ${seed}, ${minutes} min of faults`);
+  console.log(`\nchaos summary — seed ${seed}, ${minutes} min of faults, log on ${values.log}`);
   console.log(`  orders: created ${figures!.created}, paid ${figures!.paid}, shipped ${figures!.shipped}, refunded ${figures!.refunded}, closed ${figures!.closed}, refund failed ${figures!.refund_failed}`);
   console.log(`  traffic: payments ${counts.paymentsAsked} (+${counts.duplicateNotifications} duplicate notifications), late payments ${counts.latePayments}, cancels ${counts.cancels}, refunds asked ${counts.refundsAsked}, forged/stale sent ${counts.forgedSent}`);
   console.log(`  faults: worker SIGKILLs ${counts.workerKills} (of which relay leader ${counts.leaderKills}), PostgreSQL immediate restarts ${counts.pgRestarts}, third-party bursts ${counts.faultBursts}`);
+  if (onNats) console.log(`  NATS: node SIGKILLs ${counts.natsKills} (of which stream leader ${counts.natsLeaderKills}), each restarted on its store`);
   console.log(`  unexpected process exits: ${unexpectedExits.length}${unexpectedExits.length ? ` (${unexpectedExits.join('; ')})` : ''}`);
   console.log(`  events: appended ${figures!.appended}, handled (group × event) ${figures!.handled}, dead letters ${figures!.dead_letters}`);
   console.log(`  lost events: ${lostTotal}${lostTotal ? ` (${lost.filter((row) => row.lost).map((row) => `${row.group} ${row.lost}`).join(', ')})` : ''}`);
@@ -576,9 +618,10 @@ async function cleanUp() {
   } catch {
     // not running
   }
+  await natsCluster?.stop({ keepStores: true }).catch(() => {});
   // A failed run keeps its logs: they are how its defect gets found.
   if (!values.keep && exitCode === 0) rmSync(root, { recursive: true, force: true });
-  else log(`kept ${root} (logs: order-api.log, worker-*.log, pg/server.log)`);
+  else log(`kept ${root} (logs: order-api.log, worker-*.log, pg/server.log${onNats ? ', nats/n*.log' : ''})`);
 }
 
 process.on('SIGINT', () => void cleanUp().then(() => process.exit(130)));

@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { parseTimestamps } from '@/db/parse-timestamps';
+import { getLogState } from './log-state';
+import { partitionConsumerName } from './nats-log';
+import type { PipelineLog } from './pipeline-log';
 
 export type PartitionLag = {
   partition: number;
@@ -11,6 +14,12 @@ export type PartitionLag = {
   oldestUnconsumedAgeMs: number | null;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
+  /**
+   * With the log on NATS, from the partition's consumer: how long the oldest message it has not
+   * acked has been in the stream (null when all are acked). Absent on the PostgreSQL log, when
+   * the broker does not answer, and while the partition has no consumer.
+   */
+  oldestUnackedAgeMs?: number | null;
 };
 
 export interface GroupLag {
@@ -18,11 +27,16 @@ export interface GroupLag {
   paused: boolean;
   lag: number;
   oldestUnconsumedAgeMs: number | null;
+  /** The oldest of its partitions' `oldestUnackedAgeMs`, on the NATS log. */
+  oldestUnackedAgeMs?: number | null;
   partitions: PartitionLag[];
 }
 
-/** Lag of every consumer group (or one) per partition: log end offset minus committed offset. */
-export async function getLag(db: Executor, filter: { group?: string } = {}): Promise<GroupLag[]> {
+/**
+ * Lag of every consumer group (or one) per partition: log end offset minus committed offset.
+ * Given the NATS log, each partition also gets its consumer's oldest unacked age from the broker.
+ */
+export async function getLag(db: Executor, filter: { group?: string; log?: PipelineLog } = {}): Promise<GroupLag[]> {
   const rows = await db.execute<PartitionLag & { group: string; paused: boolean }>(sql`
     select o."group", g.paused, o.partition,
            p.next_offset::float8 as "endOffset", o.committed_offset::float8 as "committedOffset",
@@ -47,5 +61,24 @@ export async function getLag(db: Executor, filter: { group?: string } = {}): Pro
     entry.partitions.push(partition);
     groups.set(group, entry);
   }
-  return [...groups.values()];
+  const result = [...groups.values()];
+  if (filter.log?.kind === 'nats') await addUnackedAges(result, filter.log);
+  return result;
+}
+
+async function addUnackedAges(groups: GroupLag[], log: PipelineLog): Promise<void> {
+  // A broker that does not answer leaves the ages out: the lag from PostgreSQL still holds, and the log panel says why.
+  const state = await getLogState(log).catch(() => null);
+  if (state?.kind !== 'nats') return;
+  const ages = new Map(state.consumers.map((consumer) => [consumer.consumer, consumer.oldestUnackedAgeMs]));
+  for (const group of groups) {
+    group.oldestUnackedAgeMs = null;
+    for (const partition of group.partitions) {
+      const name = partitionConsumerName(group.group, partition.partition);
+      // No consumer yet (no runner has read the partition since it was leased): the broker has nothing to say.
+      if (!ages.has(name)) continue;
+      partition.oldestUnackedAgeMs = ages.get(name)!;
+      if (partition.oldestUnackedAgeMs !== null) group.oldestUnackedAgeMs = Math.max(group.oldestUnackedAgeMs ?? 0, partition.oldestUnackedAgeMs);
+    }
+  }
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NatsServers } from '@/server/runtime/local-nats-servers';
 import { createTestDatabase } from '@/test/database';
 import { fastPipelineOptions } from '@/test/fast-pipeline';
 import { waitFor } from '@/test/wait-for';
@@ -9,7 +10,6 @@ import { getLogState } from './log-state';
 import type { PipelineLog } from './pipeline-log';
 import { startPipeline, type PipelineHandle } from './start-pipeline';
 import { createEffectsTable, effectCounts, recordEffect } from './test-support/effects';
-import { NatsServers } from '@/test/nats-servers';
 
 const { db } = await createTestDatabase();
 await createEffectsTable(db);
@@ -118,4 +118,35 @@ describe('the NATS log on a three-node R3 cluster under faults', () => {
     const [outbox] = await db.execute<{ n: number }>(sql`select count(*)::int as n from outbox`);
     expect(outbox!.n).toBe(0);
   }, 240_000);
+
+  it('a worker started while the cluster has no majority waits for it, then delivers', async () => {
+    await pipeline?.stop();
+    pipeline = null;
+    const [first, second] = cluster.names;
+    await cluster.kill(first!);
+    await cluster.kill(second!);
+    const errors: string[] = [];
+    const starting = startPipeline({
+      db,
+      log,
+      ...fastPipelineOptions,
+      onError: (error) => errors.push(String(error)),
+      consumers: [defineConsumer({ group: 'late-start', types: '*', topics: ['late-start'], handler: async (event, { tx, group }) => recordEffect(tx, group, event) })],
+    });
+    let failed: unknown = null;
+    starting.catch((error: unknown) => (failed = error));
+    await waitFor(async () => failed ?? errors.some((error) => error.includes('waiting for the NATS cluster to answer')), {
+      what: 'the pipeline reporting that it waits for the cluster',
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+    expect(failed).toBeNull();
+
+    cluster.restart(first!);
+    cluster.restart(second!);
+    pipeline = await starting;
+    await appendEvents(db, Array.from({ length: 10 }, (_, n) => ({ topic: 'late-start', key: `late-${n}`, type: 'Work', payload: { n } })));
+    await waitFor(async () => (await effectCounts(db, 'late-start')).events === 10, { what: 'the events handled once the cluster answered', timeoutMs: 30_000, intervalMs: 100 });
+    expect(await effectCounts(db, 'late-start')).toEqual({ events: 10, effects: 10 });
+  }, 120_000);
 });

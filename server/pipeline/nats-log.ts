@@ -9,6 +9,9 @@ const NANOS_PER_MS = 1_000_000;
 const ACK_WAIT_MS = 30_000;
 /** A publish the relay retries within this window is recognised by its Nats-Msg-Id and stored once. */
 const DUPLICATE_WINDOW_MS = 2 * 60_000;
+/** How long opening the log keeps trying while the cluster cannot answer, as a worker waits for PostgreSQL. */
+const OPEN_DEADLINE_MS = 120_000;
+const OPEN_RETRY_MS = 500;
 
 /** The JetStream stream carrying the log, and the durable consumers reading it (one per group × partition). */
 export class NatsLog {
@@ -20,12 +23,31 @@ export class NatsLog {
     private readonly subjectPrefix: string,
   ) {}
 
-  static async open(settings: NatsSettings, options: { retentionDays: number }): Promise<NatsLog> {
+  /**
+   * Connects and makes sure the stream exists. A worker may start while no server answers, or
+   * while the cluster has no JetStream leader (a server just killed, one being elected, peers
+   * still joining): it keeps trying until `deadlineMs`, reporting each failed attempt to
+   * `onRetry`, instead of exiting; any other failure is thrown at once.
+   */
+  static async open(settings: NatsSettings, options: { retentionDays: number; deadlineMs?: number; onRetry?: (error: unknown) => void }): Promise<NatsLog> {
+    const deadline = Date.now() + (options.deadlineMs ?? OPEN_DEADLINE_MS);
+    for (;;) {
+      try {
+        return await NatsLog.openOnce(settings, options.retentionDays);
+      } catch (error) {
+        if (!isClusterUnavailable(error) || Date.now() >= deadline) throw error;
+        options.onRetry?.(error);
+        await new Promise((resolve) => setTimeout(resolve, OPEN_RETRY_MS));
+      }
+    }
+  }
+
+  private static async openOnce(settings: NatsSettings, retentionDays: number): Promise<NatsLog> {
     const connection = await connect({ servers: settings.servers, name: 'conveyor-pipeline', maxReconnectAttempts: -1 });
     try {
       const jsm = await jetstreamManager(connection);
       const log = new NatsLog(connection, jetstream(connection), jsm, settings.stream ?? 'CONVEYOR_EVENTS', settings.subjectPrefix ?? 'conveyor.events');
-      await log.ensureStream(settings.replicas, options.retentionDays);
+      await log.ensureStream(settings.replicas, retentionDays);
       return log;
     } catch (error) {
       await connection.close().catch(() => {});
@@ -37,18 +59,13 @@ export class NatsLog {
     return `${this.subjectPrefix}.${partition}`;
   }
 
-  /** Durable names allow no dots, wildcards or spaces; group names are free text. */
-  consumerName(group: string, partition: number): string {
-    return `${group.replace(/[^A-Za-z0-9_-]/g, '_')}-p${partition}`;
-  }
-
   /**
    * Replaces the group's consumer of one partition by one that starts at `startSequence`: the
    * position lives in PostgreSQL (the committed offset), so a new lease holder, an offset reset
    * or a rolled-back batch all restart delivery from there, in stream order.
    */
   async positionConsumer(group: string, partition: number, startSequence: number): Promise<string> {
-    const name = this.consumerName(group, partition);
+    const name = partitionConsumerName(group, partition);
     await this.jsm.consumers.delete(this.stream, name).catch((error: unknown) => {
       if (!isNotFound(error)) throw error;
     });
@@ -97,6 +114,21 @@ export class NatsLog {
       await this.jsm.streams.add(config);
     }
   }
+}
+
+/** The durable consumer reading one group's partition. Durable names allow no dots, wildcards or spaces; group names are free text. */
+export function partitionConsumerName(group: string, partition: number): string {
+  return `${group.replace(/[^A-Za-z0-9_-]/g, '_')}-p${partition}`;
+}
+
+/**
+ * No server to connect to, a JetStream request unanswered (no meta or stream leader yet), or the
+ * cluster saying it cannot place an R3 stream until its peers have reported in.
+ */
+function isClusterUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (['ConnectionError', 'TimeoutError', 'NoRespondersError', 'JetStreamNotEnabled'].includes(error.name)) return true;
+  return /temporarily unavailable|insufficient resources|no suitable peers/i.test(error.message);
 }
 
 function isNotFound(error: unknown): boolean {

@@ -2,16 +2,17 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NatsServers } from '@/server/runtime/local-nats-servers';
 import { createTestDatabase } from '@/test/database';
 import { fastPipelineOptions } from '@/test/fast-pipeline';
 import { waitFor } from '@/test/wait-for';
 import { appendEvent, appendEvents } from './append-event';
 import { defineConsumer } from './define-consumer';
+import { getLag } from './lag';
 import type { PipelineLog } from './pipeline-log';
 import { startPipeline } from './start-pipeline';
 import { republishEvents } from './republish-events';
 import { createEffectsTable, effectCounts, recordEffect } from './test-support/effects';
-import { NatsServers } from '@/test/nats-servers';
 import { describePipelineContract } from './test-support/pipeline-contract';
 
 const { db, url } = await createTestDatabase();
@@ -124,6 +125,69 @@ describe('the NATS JetStream log', () => {
       const [left] = await db.execute<{ n: number }>(sql`select count(*)::int as n from outbox`);
       expect(left!.n).toBe(0);
     } finally {
+      await pipeline.stop();
+    }
+  });
+
+  it('the lag read gives each partition the age of its oldest unacked message, from the broker, until the ack', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let entered = false;
+    const pipeline = await startPipeline({
+      db,
+      log,
+      ...fastPipelineOptions,
+      consumers: [
+        defineConsumer({
+          group: 'slow',
+          types: '*',
+          topics: ['slow'],
+          handler: async (event) => {
+            if (event.key !== 'slow-1') return;
+            entered = true;
+            await released;
+          },
+        }),
+      ],
+    });
+    try {
+      // A new group reads the partitions from their start: once caught up, the event below is the only one it holds.
+      await db.transaction((tx) => appendEvent(tx, { topic: 'slow', key: 'slow-0', type: 'Slow', payload: {} }));
+      await waitFor(
+        async () => {
+          const [group] = await getLag(db, { group: 'slow', log });
+          return group?.lag === 0 && group.partitions.every((row) => row.oldestUnackedAgeMs === null);
+        },
+        { what: 'the group caught up with every message acked' },
+      );
+      const appendedAt = Date.now();
+      const { id } = await db.transaction((tx) => appendEvent(tx, { topic: 'slow', key: 'slow-1', type: 'Slow', payload: {} }));
+      await waitFor(async () => entered, { what: 'the handler holding the event' });
+      const [logged] = await db.execute<{ partition: number }>(sql`select partition from events where id = ${id}::int8`);
+      const held = await waitFor(
+        async () => {
+          const [group] = await getLag(db, { group: 'slow', log });
+          const partition = group!.partitions.find((row) => row.partition === logged!.partition)!;
+          return (partition.oldestUnackedAgeMs ?? 0) >= 300 ? { group: group!, partition } : null;
+        },
+        { what: 'the unacked message growing older' },
+      );
+      expect(held.partition.oldestUnackedAgeMs).toBeLessThanOrEqual(Date.now() - appendedAt + 1_000);
+      expect(held.group.oldestUnackedAgeMs).toBe(held.partition.oldestUnackedAgeMs);
+      for (const other of held.group.partitions.filter((row) => row.partition !== logged!.partition)) expect(other.oldestUnackedAgeMs).toBeNull();
+      // The PostgreSQL read alone knows nothing of the broker.
+      expect((await getLag(db, { group: 'slow' }))[0]!.partitions[0]).not.toHaveProperty('oldestUnackedAgeMs');
+
+      release();
+      await waitFor(
+        async () => {
+          const [group] = await getLag(db, { group: 'slow', log });
+          return group!.oldestUnackedAgeMs === null && group!.partitions.every((row) => row.oldestUnackedAgeMs === null);
+        },
+        { what: 'no unacked message once the batch committed and acked' },
+      );
+    } finally {
+      release();
       await pipeline.stop();
     }
   });

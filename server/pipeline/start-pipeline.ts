@@ -76,7 +76,10 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
   const consumers = options.consumers.map(defineConsumer);
   for (const consumer of consumers) await registerConsumerGroup(db, consumer, partitions);
 
-  const nats = log.kind === 'nats' ? await NatsLog.open(log, { retentionDays }) : null;
+  const nats =
+    log.kind === 'nats'
+      ? await NatsLog.open(log, { retentionDays, onRetry: (error) => onError(new Error(`waiting for the NATS cluster to answer: ${(error as Error).message}`, { cause: error })) })
+      : null;
   const batchSize = options.relayBatchSize ?? 1_000;
   const relay =
     options.relay === false

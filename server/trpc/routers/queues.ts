@@ -23,14 +23,22 @@ const logStateOutput = z.discriminatedUnion('kind', [
     leader: z.string().nullable(),
     followers: z.array(z.object({ name: z.string(), current: z.boolean(), lag: z.number() })),
     consumers: z.array(
-      z.object({ consumer: z.string(), partition: z.number().nullable(), pending: z.number(), ackPending: z.number(), ackFloor: z.number(), leader: z.string().nullable() }),
+      z.object({
+        consumer: z.string(),
+        partition: z.number().nullable(),
+        pending: z.number(),
+        ackPending: z.number(),
+        ackFloor: z.number(),
+        oldestUnackedAgeMs: z.number().nullable(),
+        leader: z.string().nullable(),
+      }),
     ),
   }),
 ]);
 const resetTarget = z.object({ group, time: z.coerce.date(), partitions: z.array(z.number().int().min(0)).optional() });
 
 export const queuesRouter = router({
-  overview: viewerProcedure.query(({ ctx }) => getQueueOverview(ctx.db)),
+  overview: viewerProcedure.query(({ ctx }) => getQueueOverview(ctx.db, pipelineLogSetting())),
 
   /** On the NATS log: the stream, its leader and replicas in sync, and each partition consumer's state. */
   logState: viewerProcedure.output(logStateOutput).query(() => getLogState(pipelineLogSetting())),

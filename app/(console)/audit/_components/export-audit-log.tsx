@@ -2,7 +2,7 @@
 
 import { useState } from 'react';
 import { useCan } from '@/components/actor';
-import { parseDateInput } from '@/components/format';
+import { parseDateInput, toDateInput } from '@/components/format';
 import type { AuditExportFormat } from '@/server/ops/export-audit-log';
 
 const formats: { value: AuditExportFormat; label: string }[] = [
@@ -10,20 +10,14 @@ const formats: { value: AuditExportFormat; label: string }[] = [
   { value: 'ndjson', label: 'NDJSON (one JSON object a line, for a SIEM)' },
 ];
 
-/** A datetime-local value in the browser's time zone. */
-function localInput(date: Date): string {
-  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
-  return local.toISOString().slice(0, 16);
-}
-
 /**
  * Admins download the audit log of a range. The browser follows a plain link, so the file
  * streams to disk however large it is; the server checks the role again and audits the export.
  */
 export function ExportAuditLog() {
   const canExport = useCan('admin');
-  const [from, setFrom] = useState(() => localInput(new Date(Date.now() - 24 * 3_600_000)));
-  const [to, setTo] = useState(() => localInput(new Date(Date.now() + 60_000)));
+  const [from, setFrom] = useState(() => toDateInput(new Date(Date.now() - 24 * 3_600_000)));
+  const [to, setTo] = useState(() => toDateInput(new Date(Date.now() + 60_000)));
   const [format, setFormat] = useState<AuditExportFormat>('csv');
   if (!canExport) return null;
   const start = parseDateInput(from);

@@ -1,11 +1,16 @@
 'use client';
 
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { formatDuration } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { useTRPC } from '@/components/trpc';
 import { UpdatedAgo } from '@/components/updated-ago';
+import { RepublishButton } from './republish-button';
 
-/** When the log runs on NATS JetStream: the stream, its leader, whether its replicas are in sync, and each partition consumer. */
+/**
+ * When the log runs on NATS JetStream: the stream, its leader, whether its replicas are in sync,
+ * each partition consumer, and (for on-call) republishing from the outbox.
+ */
 export function LogPanel() {
   const trpc = useTRPC();
   const query = useQuery({ ...trpc.queues.logState.queryOptions(), placeholderData: keepPreviousData, refetchInterval: 5_000 });
@@ -20,6 +25,9 @@ export function LogPanel() {
         <h2>NATS stream {state.stream}</h2>
         <span className="spacer" />
         <UpdatedAgo at={query.dataUpdatedAt} />
+      </div>
+      <div style={{ padding: '0 16px 8px' }}>
+        <RepublishButton />
       </div>
       <table className="data compact">
         <tbody>
@@ -58,6 +66,7 @@ export function LogPanel() {
             <th>Not delivered</th>
             <th>Delivered, not acked</th>
             <th>Acked up to</th>
+            <th>Oldest unacked</th>
             <th>Leader</th>
           </tr>
         </thead>
@@ -69,6 +78,7 @@ export function LogPanel() {
               <td>{consumer.pending}</td>
               <td>{consumer.ackPending}</td>
               <td>{consumer.ackFloor}</td>
+              <td>{consumer.oldestUnackedAgeMs === null ? <span className="muted">all acked</span> : formatDuration(consumer.oldestUnackedAgeMs)}</td>
               <td>{consumer.leader ?? '—'}</td>
             </tr>
           ))}

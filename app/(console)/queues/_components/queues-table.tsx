@@ -5,18 +5,13 @@ import Link from 'next/link';
 import { Fragment, useState } from 'react';
 import { useCan } from '@/components/actor';
 import { EmptyState } from '@/components/empty-state';
-import { formatDuration, formatTime, groupLabel } from '@/components/format';
+import { formatDuration, formatTime, groupLabel, toDateInput } from '@/components/format';
 import { LoadingRows, QueryError } from '@/components/query-state';
 import { ReasonDialog } from '@/components/reason-dialog';
 import { useTRPC } from '@/components/trpc';
 import { UpdatedAgo } from '@/components/updated-ago';
 
 type Pending = { kind: 'pause' | 'resume'; group: string } | { kind: 'reset'; group: string; time: string };
-
-function toLocalInput(date: Date): string {
-  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
-  return local.toISOString().slice(0, 16);
-}
 
 export function QueuesTable() {
   const trpc = useTRPC();
@@ -57,6 +52,9 @@ export function QueuesTable() {
   if (query.isPending) return <LoadingRows label="Loading consumer groups…" />;
   if (query.isError) return <QueryError error={query.error} onRetry={() => void query.refetch()} />;
   if (query.data.length === 0) return <EmptyState title="No consumer groups yet">Groups appear here once the pipeline has started.</EmptyState>;
+  // Only the NATS log's lag read carries the broker's view; on PostgreSQL the column would say nothing new.
+  const onBroker = query.data.some((group) => group.oldestUnackedAgeMs !== undefined);
+  const unackedAge = (ms: number | null | undefined) => (ms === undefined ? '—' : ms === null ? <span className="muted">all acked</span> : formatDuration(ms));
 
   return (
     <section className="panel flush" aria-label="Consumer groups">
@@ -76,6 +74,7 @@ export function QueuesTable() {
             <th>Group</th>
             <th>Lag</th>
             <th>Oldest waiting</th>
+            {onBroker && <th title="From the broker: the oldest message a partition's consumer has not acked">Oldest unacked (NATS)</th>}
             <th>Handled / s (1 min)</th>
             <th>Retrying</th>
             <th>Dead</th>
@@ -94,6 +93,7 @@ export function QueuesTable() {
                 </td>
                 <td data-testid="group-lag">{group.lag}</td>
                 <td>{group.oldestUnconsumedAgeMs === null ? <span className="muted">caught up</span> : formatDuration(group.oldestUnconsumedAgeMs)}</td>
+                {onBroker && <td data-testid="group-oldest-unacked">{unackedAge(group.oldestUnackedAgeMs)}</td>}
                 <td>{group.handledPerSecond.toFixed(1)}</td>
                 <td>{group.retrying > 0 ? <Link href={`/failed-pushes?group=${group.group}`}>{group.retrying}</Link> : 0}</td>
                 <td>{group.dead > 0 ? <Link href={`/dead-letters?group=${group.group}`}>{group.dead}</Link> : 0}</td>
@@ -118,7 +118,7 @@ export function QueuesTable() {
                           Pause
                         </button>
                       )}
-                      <button type="button" onClick={() => open({ kind: 'reset', group: group.group, time: toLocalInput(new Date(Date.now() - 10 * 60_000)) })}>
+                      <button type="button" onClick={() => open({ kind: 'reset', group: group.group, time: toDateInput(new Date(Date.now() - 10 * 60_000)) })}>
                         Reset offsets…
                       </button>
                     </div>
@@ -127,7 +127,7 @@ export function QueuesTable() {
               </tr>
               {expanded === group.group && (
                 <tr>
-                  <td colSpan={8}>
+                  <td colSpan={onBroker ? 9 : 8}>
                     <table className="data compact">
                       <thead>
                         <tr>
@@ -136,6 +136,7 @@ export function QueuesTable() {
                           <th>Committed</th>
                           <th>Lag</th>
                           <th>Oldest waiting</th>
+                          {onBroker && <th>Oldest unacked (NATS)</th>}
                           <th>Held by</th>
                         </tr>
                       </thead>
@@ -147,6 +148,7 @@ export function QueuesTable() {
                             <td>{partition.committedOffset}</td>
                             <td>{partition.lag}</td>
                             <td>{partition.oldestUnconsumedAgeMs === null ? '—' : formatDuration(partition.oldestUnconsumedAgeMs)}</td>
+                            {onBroker && <td>{unackedAge(partition.oldestUnackedAgeMs)}</td>}
                             <td className="mono muted">{partition.leaseOwner ?? 'nobody'}</td>
                           </tr>
                         ))}

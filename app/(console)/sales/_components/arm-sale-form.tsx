@@ -4,20 +4,10 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { useCan } from '@/components/actor';
-import { formatTime, parseDateInput } from '@/components/format';
+import { formatTime, parseDateInput, toDateInput } from '@/components/format';
 import { ReasonDialog } from '@/components/reason-dialog';
 import { useTRPC } from '@/components/trpc';
-
-/** A datetime-local value for a moment, in the browser's time zone. */
-function localInput(date: Date): string {
-  const shifted = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
-  return shifted.toISOString().slice(0, 16);
-}
-
-/** The tRPC code a mutation failed with, when it says the request waits for a second person. */
-function waitsForApproval(error: unknown): boolean {
-  return (error as { data?: { code?: string } } | null)?.data?.code === 'PRECONDITION_FAILED';
-}
+import { waitsForApproval } from '@/components/waits-for-approval';
 
 export function ArmSaleForm() {
   const trpc = useTRPC();
@@ -26,7 +16,7 @@ export function ArmSaleForm() {
   const isAdmin = useCan('admin');
   const [fields, setFields] = useState(() => {
     const start = new Date(Date.now() + 5 * 60_000);
-    return { name: '', sku: '', units: '100', price: '', startsAt: localInput(start), endsAt: localInput(new Date(start.getTime() + 60 * 60_000)), perBuyerLimit: '1' };
+    return { name: '', sku: '', units: '100', price: '', startsAt: toDateInput(start), endsAt: toDateInput(new Date(start.getTime() + 60 * 60_000)), perBuyerLimit: '1' };
   });
   const [open, setOpen] = useState(false);
   const [waiting, setWaiting] = useState<string | null>(null);

@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { waitFor } from '@/test/wait-for';
+import { freePort } from '@/db/embedded';
 
 const NATS_SERVER = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 
@@ -19,9 +18,9 @@ interface Node {
 }
 
 /**
- * One NATS server, or a cluster of three on loopback, of the test's own: free ports, a store
- * directory each under .data/, never the server that may run on 4222. `start` resolves once
- * JetStream answers (in a cluster: once it has a meta leader).
+ * One NATS server, or a cluster of three on loopback, for tests and `npm run chaos`: free ports,
+ * a store directory each under `root` (default a fresh one under .data/), never the server that
+ * may run on 4222. `start` resolves once JetStream answers (in a cluster: once it has a meta leader).
  */
 export class NatsServers {
   private constructor(
@@ -29,8 +28,8 @@ export class NatsServers {
     private readonly root: string,
   ) {}
 
-  static async start(size: 1 | 3): Promise<NatsServers> {
-    const root = path.resolve('.data', 'nats-tests', randomBytes(4).toString('hex'));
+  static async start(size: 1 | 3, options: { root?: string } = {}): Promise<NatsServers> {
+    const root = options.root ?? path.resolve('.data', 'nats-tests', randomBytes(4).toString('hex'));
     const nodes: Node[] = [];
     for (let index = 0; index < size; index++) {
       nodes.push({ name: `n${index + 1}`, clientPort: await freePort(), clusterPort: await freePort(), configFile: '', process: null, exited: Promise.resolve() });
@@ -40,11 +39,11 @@ export class NatsServers {
       mkdirSync(store, { recursive: true });
       const routes = nodes.filter((other) => other !== node).map((other) => `nats-route://127.0.0.1:${other.clusterPort}`);
       const cluster =
-        size === 1 ? '' : `cluster { name: conveyor-test, listen: "127.0.0.1:${node.clusterPort}", routes: [${routes.map((route) => `"${route}"`).join(', ')}] }`;
+        size === 1 ? '' : `cluster { name: conveyor-local, listen: "127.0.0.1:${node.clusterPort}", routes: [${routes.map((route) => `"${route}"`).join(', ')}] }`;
       node.configFile = path.join(root, `${node.name}.conf`);
       writeFileSync(
         node.configFile,
-        `server_name: ${node.name}\nlisten: "127.0.0.1:${node.clientPort}"\njetstream { store_dir: "${store}" }\n${cluster}\n`,
+        `server_name: ${node.name}\nlisten: "127.0.0.1:${node.clientPort}"\nlog_file: "${path.join(root, `${node.name}.log`)}"\njetstream { store_dir: "${store}" }\n${cluster}\n`,
       );
     }
     const servers = new NatsServers(nodes, root);
@@ -95,33 +94,38 @@ export class NatsServers {
     }
   }
 
-  async waitUntilReady(): Promise<void> {
-    await waitFor(
-      async () => {
-        try {
-          const connection = await connect({ servers: this.runningUrls(), timeout: 1_000, reconnect: false });
-          try {
-            const jsm = await jetstreamManager(connection, { timeout: 1_000 });
-            await jsm.getAccountInfo();
-            return true;
-          } finally {
-            await connection.close();
-          }
-        } catch {
-          return false;
-        }
-      },
-      { what: 'the NATS servers to answer JetStream requests', timeoutMs: 20_000, intervalMs: 100 },
-    );
+  /** Whether a server is running (not killed, or restarted since). */
+  running(name: string): boolean {
+    return this.node(name).process !== null;
   }
 
-  async stop(): Promise<void> {
+  async waitUntilReady(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const connection = await connect({ servers: this.runningUrls(), timeout: 1_000, reconnect: false });
+        try {
+          const jsm = await jetstreamManager(connection, { timeout: 1_000 });
+          await jsm.getAccountInfo();
+          return;
+        } finally {
+          await connection.close();
+        }
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`the NATS servers did not answer JetStream requests within ${timeoutMs} ms: ${(error as Error).message}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** Kills every server; their stores are deleted unless `keepStores` (a failed chaos run keeps them). */
+  async stop(options: { keepStores?: boolean } = {}): Promise<void> {
     for (const node of this.nodes) {
       node.process?.kill('SIGKILL');
       await node.exited;
       node.process = null;
     }
-    rmSync(this.root, { recursive: true, force: true });
+    if (!options.keepStores) rmSync(this.root, { recursive: true, force: true });
   }
 
   private runningUrls(): string[] {
@@ -139,15 +143,4 @@ export class NatsServers {
     node.process = child;
     node.exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
