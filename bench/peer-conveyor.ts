@@ -8,7 +8,7 @@ import { closeDatabase, createDatabase, type Database } from '@/db/client';
 import { pipelineOpsHooks } from '@/server/ops/pipeline-hooks';
 import { appendEvent, appendEvents, type BatchEventHandler, defineConsumer, type EventHandler, type PipelineEvent, type PipelineLog, startPipeline } from '@/server/pipeline';
 import { withProgress } from '@/server/cli/print-progress';
-import { NatsServers } from '@/test/nats-servers';
+import { NatsServers } from '@/server/runtime/local-nats-servers';
 import { GROUPS, waitUntil } from './fan-out';
 import type { FanOutSystem } from './fan-out-system';
 import { startAtFixedRate } from './fixed-rate';
