@@ -241,3 +241,27 @@ describe('postgres.js on a connection lost while it starts', () => {
     }
   });
 });
+
+describe('postgres.js on a connection reset during a transaction', () => {
+  it('rejects the transaction and the rollback it sends on the dying connection, so every later query on that connection answers', async () => {
+    // A reset reaches the client as an error before the close; the transaction's rollback goes out in between.
+    const proxy = await resettingProxy(url, 'reset-this-statement');
+    // One connection, so the queries after the reset run on the very connection that was reset.
+    const single = postgres(proxy.url, { max: 1, onnotice: () => {} });
+    try {
+      const transaction = single.begin(async (tx) => {
+        await tx`select 1`;
+        await tx`select 'reset-this-statement'`;
+      });
+      const failure = await transaction.then(() => new Error('the transaction committed'), (error: unknown) => error);
+      expect(isDatabaseUnavailable(failure), String(failure)).toBe(true);
+      expect(proxy.resets()).toBe(1);
+
+      for (const n of [1, 2, 3]) expect(await answersWithin(5_000, () => single`select ${n}::int as n`)).toEqual([{ n }]);
+      expect(await answersWithin(5_000, () => single.begin((tx) => tx`select 4 as n`))).toEqual([{ n: 4 }]);
+    } finally {
+      await single.end({ timeout: 1 });
+      await proxy.close();
+    }
+  });
+});

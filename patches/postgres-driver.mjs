@@ -22,6 +22,10 @@
  *   later connect on that connection hang until connect_timeout); and it forgets the query
  *   that died with the session and the server's last error (after an immediate shutdown the
  *   stale "terminating connection" error was handed to the first query of the next session);
+ *   and it rejects the queries still waiting on the session after a socket error too: a reset
+ *   reaches the client as an error before the close, a transaction sends its ROLLBACK in
+ *   between, and that ROLLBACK, never answered, stayed first in line on the next session, which
+ *   took the next query's answers for it (that query, and the connection, hung for good);
  * - `nextWrite()` with no socket settles the connection's queries with CONNECTION_CLOSED
  *   instead of throwing from a timer: a last guard, not reached by any path known to us.
  *
@@ -177,10 +181,11 @@ const connectionReplacements = [
     socket.removeListener('data', data)`,
   },
   {
-    what: 'closed(): forget the query that died with the session once it is rejected',
+    what: 'closed(): reject every query still waiting on the session, also after a socket error, and forget the one that died with it',
     find: `    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))
 `,
-    replace: `    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))
+    replace: `    if (query || sent.length)
+      error(Errors.connection('CONNECTION_CLOSED', options, socket))
     query = null
 `,
   },
