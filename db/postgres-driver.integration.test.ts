@@ -16,7 +16,8 @@ import { skus } from './schema';
  * next query on a fresh connection instead of hanging. A connection lost while it fetches
  * the array types must not leave an unhandled rejection behind (porsager/postgres#1192). A
  * transaction whose BEGIN fills its connection's pipeline must still own that connection
- * (porsager/postgres#1189).
+ * (porsager/postgres#1189), and a connection reset mid-transaction must leave nothing waiting
+ * on the dead session to take the next session's answers.
  */
 const { url, db } = await createTestDatabase({ max: 2 });
 
