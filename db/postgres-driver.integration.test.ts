@@ -1,17 +1,25 @@
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
+import { sql } from 'drizzle-orm';
 import postgres, { type Sql } from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@/test/wait-for';
 import { createTestDatabase } from '@/test/database';
+import { closeDatabase, createDatabase } from './client';
+import { isDatabaseUnavailable } from './database-unavailable';
+import { skus } from './schema';
 
 /**
  * postgres.js as patched by patches/postgres-driver.mjs (porsager/postgres#1208): a
  * reservation or transaction whose backend died must reject, never write to the dead
  * connection (an uncaught exception from a timer in 3.4.9), and the pool must serve the
  * next query on a fresh connection instead of hanging. A connection lost while it fetches
- * the array types must not leave an unhandled rejection behind (porsager/postgres#1192).
+ * the array types must not leave an unhandled rejection behind (porsager/postgres#1192). A
+ * transaction whose BEGIN fills its connection's pipeline must still own that connection
+ * (porsager/postgres#1189), and a connection reset mid-transaction must leave nothing waiting
+ * on the dead session to take the next session's answers.
  */
-const { url } = await createTestDatabase({ max: 2 });
+const { url, db } = await createTestDatabase({ max: 2 });
 
 let closedConnections = 0;
 let client: Sql;
@@ -46,6 +54,33 @@ async function killBackend(pid: number) {
   const before = closedConnections;
   await killer`select pg_terminate_backend(${pid})`;
   await waitFor(async () => closedConnections > before, { what: 'the client to see the connection close' });
+}
+
+/**
+ * Terminates a backend from another process and returns once the server has closed it (it is
+ * gone from pg_stat_activity). This process's event loop is blocked all the while, so no client
+ * here has read the server's goodbye or seen the socket close: the window a loaded worker or
+ * order API sits in when PostgreSQL restarts between two statements of a transaction.
+ */
+function terminateBackendUnseen(pid: number) {
+  const script = `
+    import postgres from 'postgres';
+    const sql = postgres(process.env.TARGET_URL, { max: 1, onnotice: () => {} });
+    const pid = Number(process.env.TARGET_PID);
+    await sql\`select pg_terminate_backend(\${pid})\`;
+    const deadline = Date.now() + 10_000;
+    while ((await sql\`select 1 from pg_stat_activity where pid = \${pid}\`).length > 0) {
+      if (Date.now() > deadline) throw new Error('backend ' + pid + ' still in pg_stat_activity after 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await sql.end();`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: process.cwd(),
+    env: { ...process.env, TARGET_URL: url, TARGET_PID: String(pid) },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (run.status !== 0) throw new Error(`terminating backend ${pid} failed: ${run.stderr || run.error}`);
 }
 
 async function answersWithin(ms: number, query: () => Promise<unknown>) {
@@ -111,6 +146,54 @@ describe('postgres.js on a connection whose backend died', () => {
     expect(statements).toEqual(['CONNECTION_CLOSED', 'CONNECTION_CLOSED']);
     expect(await answersWithin(5_000, () => client`select 1 as one`)).toEqual([{ one: 1 }]);
   });
+
+  it('rejects the next statement of a transaction whose backend the server closed before the client saw it, as the database being unavailable', async () => {
+    const transaction = db.transaction(async (tx) => {
+      const [row] = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+      terminateBackendUnseen(row!.pid);
+      await tx.execute(sql`select 2`);
+    });
+
+    const failure = await transaction.then(
+      () => new Error('the transaction committed on a dead connection'),
+      (error: unknown) => error,
+    );
+    // Retryable: the order API answers it 503 with retry-after, a consumer retries the batch.
+    expect(isDatabaseUnavailable(failure), String(failure)).toBe(true);
+    expect(await answersWithin(5_000, () => db.execute(sql`select 1 as one`))).toEqual([{ one: 1 }]);
+  });
+});
+
+describe('postgres.js transactions on a busy pool', () => {
+  it('a transaction whose BEGIN fills its connection\'s pipeline owns that connection and commits, leaving no session inside a transaction', async () => {
+    // What a flash sale does to POST /api/orders: every connection busy, queries pipelined up to
+    // postgres.js's limit, and now and then the query that reaches the limit is a BEGIN.
+    const applicationName = `full-pipeline-${process.pid}`;
+    const busy = createDatabase(url, { max: 2, applicationName });
+    try {
+      await Promise.all([busy.$client`select 1`, busy.$client`select 1`]);
+      const held = await busy.$client.reserve();
+      // Dispatched before any answer can be read, so all of them land on the one connection left.
+      const { max_pipeline: maxPipeline } = busy.$client.options as unknown as { max_pipeline: number };
+      const ahead = Array.from({ length: maxPipeline }, () => busy.$client`select 1`.execute());
+      const transaction = busy.transaction(async (tx) => {
+        await tx.insert(skus).values({ sku: applicationName, name: 'pipeline', priceCents: 100, total: 1, available: 1 });
+        return (await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`))[0]!.pid;
+      });
+
+      const pid = await transaction;
+      await Promise.all(ahead);
+      held.release();
+
+      expect(await db.select({ sku: skus.sku }).from(skus).where(sql`${skus.sku} = ${applicationName}`)).toEqual([{ sku: applicationName }]);
+      await waitFor(
+        async () => (await killer`select 1 from pg_stat_activity where application_name = ${applicationName} and state <> 'idle'`).length === 0,
+        { what: `every session of the pool to be idle (backend ${pid} ran the transaction)` },
+      );
+    } finally {
+      await closeDatabase(busy);
+    }
+  });
 });
 
 /**
@@ -155,6 +238,30 @@ describe('postgres.js on a connection lost while it starts', () => {
       expect(await answersWithin(5_000, () => fresh`select 1 as one`)).toEqual([{ one: 1 }]);
     } finally {
       await fresh.end({ timeout: 1 });
+      await proxy.close();
+    }
+  });
+});
+
+describe('postgres.js on a connection reset during a transaction', () => {
+  it('rejects the transaction and the rollback it sends on the dying connection, so every later query on that connection answers', async () => {
+    // A reset reaches the client as an error before the close; the transaction's rollback goes out in between.
+    const proxy = await resettingProxy(url, 'reset-this-statement');
+    // One connection, so the queries after the reset run on the very connection that was reset.
+    const single = postgres(proxy.url, { max: 1, onnotice: () => {} });
+    try {
+      const transaction = single.begin(async (tx) => {
+        await tx`select 1`;
+        await tx`select 'reset-this-statement'`;
+      });
+      const failure = await transaction.then(() => new Error('the transaction committed'), (error: unknown) => error);
+      expect(isDatabaseUnavailable(failure), String(failure)).toBe(true);
+      expect(proxy.resets()).toBe(1);
+
+      for (const n of [1, 2, 3]) expect(await answersWithin(5_000, () => single`select ${n}::int as n`)).toEqual([{ n }]);
+      expect(await answersWithin(5_000, () => single.begin((tx) => tx`select 4 as n`))).toEqual([{ n: 4 }]);
+    } finally {
+      await single.end({ timeout: 1 });
       await proxy.close();
     }
   });

@@ -22,8 +22,21 @@
  *   later connect on that connection hang until connect_timeout); and it forgets the query
  *   that died with the session and the server's last error (after an immediate shutdown the
  *   stale "terminating connection" error was handed to the first query of the next session);
+ *   and it rejects the queries still waiting on the session after a socket error too: a reset
+ *   reaches the client as an error before the close, a transaction sends its ROLLBACK in
+ *   between, and that ROLLBACK, never answered, stayed first in line on the next session, which
+ *   took the next query's answers for it (that query, and the connection, hung for good);
  * - `nextWrite()` with no socket settles the connection's queries with CONNECTION_CLOSED
  *   instead of throwing from a timer: a last guard, not reached by any path known to us.
+ *
+ * A transaction's BEGIN claims its connection (`onexecute`) only if the connection can take
+ * another query after it (porsager/postgres#1189). Under load the pool pipelines up to `max_pipeline` (100) queries on
+ * one connection, and when the BEGIN was the query that filled it (or its write met a full
+ * socket buffer) the claim was skipped: the BEGIN's answer then failed the transaction with
+ * UNSAFE_TRANSACTION (an order or a warehouse callback answered 500), and the server session,
+ * left inside the transaction that BEGIN opened, went back to the pool, so later queries of
+ * anyone ran in a transaction nobody would commit. The patch claims the connection whenever
+ * the BEGIN was sent, and still reports the connection as unable to take more.
  *
  * One more dangling promise kills a process on a restart (porsager/postgres#1192, #1205): each
  * new connection first looks up the array types (`fetch_types`), and `ReadyForQuery` drops the
@@ -33,7 +46,7 @@
  * leaves that query to run as usual).
  *
  * Plain text replacements, each of which must match exactly once; a file already patched is
- * left alone, and any other postgres version fails the install, so an upgrade re-checks #1208.
+ * left alone, and any other postgres version fails the install, so an upgrade re-checks each issue.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -41,7 +54,7 @@ import { fileURLToPath } from 'node:url';
 
 const PATCHED_VERSION = '3.4.9';
 // The marker names the patch's revision: a file patched by an earlier revision lacks this one's changes.
-export const PATCH_MARKER = 'conveyor: dead-connection writes and array-type lookups patched (porsager/postgres#1208, #1192; revision 2)';
+export const PATCH_MARKER = 'conveyor: dead-connection writes, array-type lookups and transactions on a full pipeline patched (porsager/postgres#1208, #1192; revision 3)';
 const EARLIER_MARKER_PREFIX = 'conveyor: dead-connection writes';
 
 const indexReplacements = [
@@ -122,6 +135,22 @@ const indexReplacements = [
 
 const connectionReplacements = [
   {
+    what: 'execute(): bind a transaction to the connection its BEGIN went to, even when that BEGIN fills the connection',
+    find: `      build(q)
+      return write(toBuffer(q))
+        && !q.describeFirst
+        && !q.cursorFn
+        && sent.length < max_pipeline
+        && (!q.options.onexecute || q.options.onexecute(connection))`,
+    replace: `      build(q)
+      const ready = write(toBuffer(q))
+        && !q.describeFirst
+        && !q.cursorFn
+        && sent.length < max_pipeline
+      q.options.onexecute && q.options.onexecute(connection)
+      return ready && !q.options.onexecute`,
+  },
+  {
     what: 'ReadyForQuery: a failed array-type lookup is not an unhandled rejection',
     find: `        initial.reserve && (initial = null)
         return fetchArrayTypes()`,
@@ -152,10 +181,11 @@ const connectionReplacements = [
     socket.removeListener('data', data)`,
   },
   {
-    what: 'closed(): forget the query that died with the session once it is rejected',
+    what: 'closed(): reject every query still waiting on the session, also after a socket error, and forget the one that died with it',
     find: `    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))
 `,
-    replace: `    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))
+    replace: `    if (query || sent.length)
+      error(Errors.connection('CONNECTION_CLOSED', options, socket))
     query = null
 `,
   },
@@ -218,7 +248,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       console.error(`postgres.js is not patched (${missing.join(', ')}): run \`node patches/postgres-driver.mjs\` or \`npm ci\` with scripts on`);
       process.exit(1);
     }
-    console.log('postgres.js: patched (porsager/postgres#1208, #1192)');
+    console.log('postgres.js: patched (porsager/postgres#1208, #1192, #1189)');
   } else {
     let changed;
     try {
@@ -230,8 +260,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     }
     console.log(
       changed.length
-        ? `postgres.js: patched ${changed.join(', ')} (porsager/postgres#1208, #1192)`
-        : 'postgres.js: already patched (porsager/postgres#1208, #1192)',
+        ? `postgres.js: patched ${changed.join(', ')} (porsager/postgres#1208, #1192, #1189)`
+        : 'postgres.js: already patched (porsager/postgres#1208, #1192, #1189)',
     );
   }
 }
