@@ -318,6 +318,15 @@ export function scaleSteps(size: ScaleDatasetSize): ScaleStep[] {
           from generate_series(0, 719) h, generate_series(0, ${SKU_COUNT - 1}) s,
                lateral (select (4 + (h * 7 + s * 3) % 9 + (8 * (1 + sin((h % 24) / 3.82)))::int) as p) paid
           on conflict do nothing`);
+        // The report's rollups, summed from the rows above as the analytics consumer keeps them.
+        await sql.unsafe(`
+          insert into sales_hourly_totals (hour, orders_paid, units_sold, gmv_cents, refunds, refunded_cents)
+          select hour, sum(orders_paid), sum(units_sold), sum(gmv_cents), sum(refunds), sum(refunded_cents) from sales_hourly group by hour
+          on conflict do nothing`);
+        await sql.unsafe(`
+          insert into sales_daily (day, sku, orders_paid, units_sold, gmv_cents, refunds, refunded_cents)
+          select date_trunc('day', hour, 'UTC'), sku, sum(orders_paid), sum(units_sold), sum(gmv_cents), sum(refunds), sum(refunded_cents) from sales_hourly group by 1, 2
+          on conflict do nothing`);
       },
     },
   ];
