@@ -293,6 +293,11 @@ export function scaleSteps(size: ScaleDatasetSize): ScaleStep[] {
                  10000000 - s * 40
           from generate_series(0, 17279) s,
                (values ${SCALE_GROUPS.map((group) => `('${group.group}', ${group.lag})`).join(', ')}) g("group", base)`);
+        // Their per-minute summary, as the sampler keeps it.
+        await sql.unsafe(`
+          insert into lag_minutes (minute, "group", lag, oldest_unconsumed_age_ms)
+          select date_trunc('minute', sampled_at), "group", max(lag), max(oldest_unconsumed_age_ms) from lag_samples group by 1, 2
+          on conflict do nothing`);
       },
     },
     {
