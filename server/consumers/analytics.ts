@@ -44,6 +44,8 @@ export async function addSales(tx: Executor, rows: SaleLine[]) {
   if (rows.length === 0) return;
   // One statement adds the same increments to the hourly projection and to its two rollups, so the
   // report's chart (totals per hour) and top SKUs (per UTC day) always agree with sales_hourly.
+  // Every analytics batch now updates the same hour's totals row: rows are written in key order,
+  // so two batches that span the same hours wait for each other instead of deadlocking.
   await tx.execute(sql`
     with increments as (
       select date_trunc('hour', r.at) as hour, r.sku,
@@ -54,7 +56,7 @@ export async function addSales(tx: Executor, rows: SaleLine[]) {
       group by 1, 2
     ), hourly as (
       insert into sales_hourly (hour, sku, orders_paid, units_sold, gmv_cents, refunds, refunded_cents)
-      select hour, sku, orders_paid, units_sold, gmv_cents, refunds, refunded_cents from increments
+      select hour, sku, orders_paid, units_sold, gmv_cents, refunds, refunded_cents from increments order by hour, sku
       on conflict (hour, sku) do update set
         orders_paid = sales_hourly.orders_paid + excluded.orders_paid,
         units_sold = sales_hourly.units_sold + excluded.units_sold,
@@ -63,7 +65,7 @@ export async function addSales(tx: Executor, rows: SaleLine[]) {
         refunded_cents = sales_hourly.refunded_cents + excluded.refunded_cents
     ), totals as (
       insert into sales_hourly_totals (hour, orders_paid, units_sold, gmv_cents, refunds, refunded_cents)
-      select hour, sum(orders_paid), sum(units_sold), sum(gmv_cents), sum(refunds), sum(refunded_cents) from increments group by hour
+      select hour, sum(orders_paid), sum(units_sold), sum(gmv_cents), sum(refunds), sum(refunded_cents) from increments group by hour order by hour
       on conflict (hour) do update set
         orders_paid = sales_hourly_totals.orders_paid + excluded.orders_paid,
         units_sold = sales_hourly_totals.units_sold + excluded.units_sold,
@@ -73,7 +75,7 @@ export async function addSales(tx: Executor, rows: SaleLine[]) {
     )
     insert into sales_daily (day, sku, orders_paid, units_sold, gmv_cents, refunds, refunded_cents)
     select date_trunc('day', hour, 'UTC'), sku, sum(orders_paid), sum(units_sold), sum(gmv_cents), sum(refunds), sum(refunded_cents)
-    from increments group by 1, 2
+    from increments group by 1, 2 order by 1, 2
     on conflict (day, sku) do update set
       orders_paid = sales_daily.orders_paid + excluded.orders_paid,
       units_sold = sales_daily.units_sold + excluded.units_sold,
