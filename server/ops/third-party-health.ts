@@ -28,7 +28,8 @@ export interface ThirdPartyHealth {
 export async function getThirdPartyHealth(db: Executor, options: { windowMs?: number } = {}): Promise<ThirdPartyHealth[]> {
   const windowMs = options.windowMs ?? 5 * 60_000;
   const integrations = Object.keys(callerGroup) as IntegrationName[];
-  const [failures, handled] = await Promise.all([countRecentAttemptErrors(db, { windowMs, firstWords: integrations }), getHandledCounts(db, { windowMs })]);
+  const failures = await countRecentAttemptErrors(db, { windowMs, firstWords: integrations });
+  const handled = await getHandledCounts(db, { windowMs });
   return integrations.map((integration) => {
     const group = callerGroup[integration];
     const failed = failures.find((row) => row.firstWord === integration);
