@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { ORDER_STATUSES, STUCK_STATUSES } from '../../shared/order-status';
 
 export const orderStatusEnum = pgEnum('order_status', ORDER_STATUSES);
@@ -190,6 +190,37 @@ export const salesHourly = pgTable(
     refundedCents: integer('refunded_cents').notNull().default(0),
   },
   (table) => [primaryKey({ columns: [table.hour, table.sku] })],
+);
+
+/**
+ * sales_hourly summed over every SKU, kept by the same statement that adds to it: the report's
+ * chart over 30 days reads 720 rows instead of 720 per SKU.
+ */
+export const salesHourlyTotals = pgTable('sales_hourly_totals', {
+  hour: timestamp('hour', { withTimezone: true }).primaryKey(),
+  ordersPaid: integer('orders_paid').notNull().default(0),
+  unitsSold: integer('units_sold').notNull().default(0),
+  gmvCents: bigint('gmv_cents', { mode: 'number' }).notNull().default(0),
+  refunds: integer('refunds').notNull().default(0),
+  refundedCents: bigint('refunded_cents', { mode: 'number' }).notNull().default(0),
+});
+
+/**
+ * sales_hourly summed per SKU and UTC day, kept by the same statement: the report's top SKUs
+ * over 30 days read whole days here and only the first, partial day hourly.
+ */
+export const salesDaily = pgTable(
+  'sales_daily',
+  {
+    day: timestamp('day', { withTimezone: true }).notNull(),
+    sku: text('sku').notNull(),
+    ordersPaid: integer('orders_paid').notNull().default(0),
+    unitsSold: integer('units_sold').notNull().default(0),
+    gmvCents: bigint('gmv_cents', { mode: 'number' }).notNull().default(0),
+    refunds: integer('refunds').notNull().default(0),
+    refundedCents: bigint('refunded_cents', { mode: 'number' }).notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.day, table.sku] })],
 );
 
 /** Which business facts the projection has counted, so a replayed or re-emitted event is not counted twice. */

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { searchOrders, listStuckOrders } from '@/server/orders/order-search';
 import { getLag, searchDeadLetters, traceKey } from '@/server/pipeline';
+import { salesBySku, salesOverTime } from '@/server/ops/sales-report';
 import { createTestDatabase } from '@/test/database';
 import { eventLayout, orderIdOf, scaleSteps, type ScaleDatasetSize } from './scale-dataset';
 
@@ -55,5 +56,12 @@ describe('the scale dataset', () => {
     const layout = eventLayout(size);
     const heavy = await orderIdOf(sql, layout.heavyOrder);
     expect(await traceKey(db, { key: heavy, limit: 5_000 })).toHaveLength(layout.heavy + layout.perOrder + (layout.heavyOrder <= layout.longer ? 1 : 0));
+  });
+
+  it('fills the sales report over 30 days, its rollups agreeing with the hourly rows', async () => {
+    expect(await salesOverTime(db, { hours: 720 })).toHaveLength(720);
+    const [hourly] = await sql<{ gmv: number }[]>`select sum(gmv_cents)::float8 as gmv from sales_hourly`;
+    const ranked = await salesBySku(db, { hours: 720, limit: 1_000 });
+    expect(ranked.reduce((sum, row) => sum + row.gmvCents, 0)).toBe(hourly!.gmv);
   });
 });

@@ -293,6 +293,11 @@ export function scaleSteps(size: ScaleDatasetSize): ScaleStep[] {
                  10000000 - s * 40
           from generate_series(0, 17279) s,
                (values ${SCALE_GROUPS.map((group) => `('${group.group}', ${group.lag})`).join(', ')}) g("group", base)`);
+        // Their per-minute summary, as the sampler keeps it.
+        await sql.unsafe(`
+          insert into lag_minutes (minute, "group", lag, oldest_unconsumed_age_ms)
+          select date_trunc('minute', sampled_at), "group", max(lag), max(oldest_unconsumed_age_ms) from lag_samples group by 1, 2
+          on conflict do nothing`);
       },
     },
     {
@@ -317,6 +322,15 @@ export function scaleSteps(size: ScaleDatasetSize): ScaleStep[] {
                  p, p * 2, p * 2 * ${priceOf('s')}, p / 20, (p / 20) * 2 * ${priceOf('s')}
           from generate_series(0, 719) h, generate_series(0, ${SKU_COUNT - 1}) s,
                lateral (select (4 + (h * 7 + s * 3) % 9 + (8 * (1 + sin((h % 24) / 3.82)))::int) as p) paid
+          on conflict do nothing`);
+        // The report's rollups, summed from the rows above as the analytics consumer keeps them.
+        await sql.unsafe(`
+          insert into sales_hourly_totals (hour, orders_paid, units_sold, gmv_cents, refunds, refunded_cents)
+          select hour, sum(orders_paid), sum(units_sold), sum(gmv_cents), sum(refunds), sum(refunded_cents) from sales_hourly group by hour
+          on conflict do nothing`);
+        await sql.unsafe(`
+          insert into sales_daily (day, sku, orders_paid, units_sold, gmv_cents, refunds, refunded_cents)
+          select date_trunc('day', hour, 'UTC'), sku, sum(orders_paid), sum(units_sold), sum(gmv_cents), sum(refunds), sum(refunded_cents) from sales_hourly group by 1, 2
           on conflict do nothing`);
       },
     },

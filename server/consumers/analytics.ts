@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Transaction } from '@/db/client';
+import type { Executor, Transaction } from '@/db/client';
 import { salesFacts } from '@/db/schema';
 import { parseOrderEvent, type LineItem } from '@/server/orders/events';
 import { defineConsumer, type PipelineEvent } from '@/server/pipeline';
@@ -17,7 +17,7 @@ function salesFact(event: PipelineEvent): SalesFact | null {
 }
 
 /**
- * Adds facts to the hourly projection, each at most once: `sales_facts` remembers which
+ * Adds facts to the hourly projection and its rollups, each at most once: `sales_facts` remembers which
  * (order, fact) pairs were counted, so a replayed or re-emitted event adds nothing.
  */
 async function project(tx: Transaction, facts: SalesFact[]) {
@@ -29,23 +29,59 @@ async function project(tx: Transaction, facts: SalesFact[]) {
     .onConflictDoNothing()
     .returning({ orderId: salesFacts.orderId, fact: salesFacts.fact });
   const fresh = new Set(counted.map((row) => `${row.orderId}:${row.fact}`));
-  const rows = unique
-    .filter((fact) => fresh.has(`${fact.orderId}:${fact.fact}`))
-    .flatMap((fact) => fact.items.map((item) => ({ at: fact.at, fact: fact.fact, sku: item.sku, units: item.quantity, cents: item.quantity * item.unitPriceCents })));
+  await addSales(
+    tx,
+    unique
+      .filter((fact) => fresh.has(`${fact.orderId}:${fact.fact}`))
+      .flatMap((fact) => fact.items.map((item) => ({ at: fact.at, fact: fact.fact, sku: item.sku, units: item.quantity, cents: item.quantity * item.unitPriceCents }))),
+  );
+}
+
+export type SaleLine = { at: string; fact: SalesFact['fact']; sku: string; units: number; cents: number };
+
+/** Adds counted sale lines to the projection; the caller has made sure each is counted once. */
+export async function addSales(tx: Executor, rows: SaleLine[]) {
   if (rows.length === 0) return;
+  // One statement adds the same increments to the hourly projection and to its two rollups, so the
+  // report's chart (totals per hour) and top SKUs (per UTC day) always agree with sales_hourly.
+  // Every analytics batch now updates the same hour's totals row: rows are written in key order,
+  // so two batches that span the same hours wait for each other instead of deadlocking.
   await tx.execute(sql`
-    insert into sales_hourly (hour, sku, orders_paid, units_sold, gmv_cents, refunds, refunded_cents)
-    select date_trunc('hour', r.at), r.sku,
-           count(*) filter (where r.fact = 'paid'), coalesce(sum(r.units) filter (where r.fact = 'paid'), 0), coalesce(sum(r.cents) filter (where r.fact = 'paid'), 0),
-           count(*) filter (where r.fact = 'refunded'), coalesce(sum(r.cents) filter (where r.fact = 'refunded'), 0)
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(at timestamptz, fact text, sku text, units int, cents int)
-    group by 1, 2
-    on conflict (hour, sku) do update set
-      orders_paid = sales_hourly.orders_paid + excluded.orders_paid,
-      units_sold = sales_hourly.units_sold + excluded.units_sold,
-      gmv_cents = sales_hourly.gmv_cents + excluded.gmv_cents,
-      refunds = sales_hourly.refunds + excluded.refunds,
-      refunded_cents = sales_hourly.refunded_cents + excluded.refunded_cents`);
+    with increments as (
+      select date_trunc('hour', r.at) as hour, r.sku,
+             count(*) filter (where r.fact = 'paid') as orders_paid, coalesce(sum(r.units) filter (where r.fact = 'paid'), 0) as units_sold,
+             coalesce(sum(r.cents) filter (where r.fact = 'paid'), 0) as gmv_cents,
+             count(*) filter (where r.fact = 'refunded') as refunds, coalesce(sum(r.cents) filter (where r.fact = 'refunded'), 0) as refunded_cents
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(at timestamptz, fact text, sku text, units int, cents int)
+      group by 1, 2
+    ), hourly as (
+      insert into sales_hourly (hour, sku, orders_paid, units_sold, gmv_cents, refunds, refunded_cents)
+      select hour, sku, orders_paid, units_sold, gmv_cents, refunds, refunded_cents from increments order by hour, sku
+      on conflict (hour, sku) do update set
+        orders_paid = sales_hourly.orders_paid + excluded.orders_paid,
+        units_sold = sales_hourly.units_sold + excluded.units_sold,
+        gmv_cents = sales_hourly.gmv_cents + excluded.gmv_cents,
+        refunds = sales_hourly.refunds + excluded.refunds,
+        refunded_cents = sales_hourly.refunded_cents + excluded.refunded_cents
+    ), totals as (
+      insert into sales_hourly_totals (hour, orders_paid, units_sold, gmv_cents, refunds, refunded_cents)
+      select hour, sum(orders_paid), sum(units_sold), sum(gmv_cents), sum(refunds), sum(refunded_cents) from increments group by hour order by hour
+      on conflict (hour) do update set
+        orders_paid = sales_hourly_totals.orders_paid + excluded.orders_paid,
+        units_sold = sales_hourly_totals.units_sold + excluded.units_sold,
+        gmv_cents = sales_hourly_totals.gmv_cents + excluded.gmv_cents,
+        refunds = sales_hourly_totals.refunds + excluded.refunds,
+        refunded_cents = sales_hourly_totals.refunded_cents + excluded.refunded_cents
+    )
+    insert into sales_daily (day, sku, orders_paid, units_sold, gmv_cents, refunds, refunded_cents)
+    select date_trunc('day', hour, 'UTC'), sku, sum(orders_paid), sum(units_sold), sum(gmv_cents), sum(refunds), sum(refunded_cents)
+    from increments group by 1, 2 order by 1, 2
+    on conflict (day, sku) do update set
+      orders_paid = sales_daily.orders_paid + excluded.orders_paid,
+      units_sold = sales_daily.units_sold + excluded.units_sold,
+      gmv_cents = sales_daily.gmv_cents + excluded.gmv_cents,
+      refunds = sales_daily.refunds + excluded.refunds,
+      refunded_cents = sales_daily.refunded_cents + excluded.refunded_cents`);
 }
 
 /**

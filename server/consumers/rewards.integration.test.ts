@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { coupons, pointsLedger, salesHourly } from '@/db/schema';
 import { orderEventSchemas, type OrderEventPayload, type OrderEventType } from '@/server/orders/events';
@@ -42,7 +42,11 @@ async function rewardsOf(orderId: string, sku: string) {
   const ledger = await db.select({ entry: pointsLedger.entry, points: pointsLedger.points }).from(pointsLedger).where(eq(pointsLedger.orderId, orderId)).orderBy(pointsLedger.entry);
   const [coupon] = await db.select().from(coupons).where(eq(coupons.orderId, orderId));
   const sales = await db.select().from(salesHourly).where(eq(salesHourly.sku, sku)).orderBy(salesHourly.hour);
-  return { ledger, issued: Boolean(coupon?.issuedAt), revoked: Boolean(coupon?.revokedAt), sales: sales.map(({ hour: _hour, sku: _sku, ...counts }) => counts) };
+  const [salesOfDays] = await db.execute<{ ordersPaid: number; gmvCents: number; refunds: number; refundedCents: number }>(sql`
+    select coalesce(sum(orders_paid), 0)::int as "ordersPaid", coalesce(sum(gmv_cents), 0)::int as "gmvCents",
+           coalesce(sum(refunds), 0)::int as refunds, coalesce(sum(refunded_cents), 0)::int as "refundedCents"
+    from sales_daily where sku = ${sku}`);
+  return { ledger, issued: Boolean(coupon?.issuedAt), revoked: Boolean(coupon?.revokedAt), sales: sales.map(({ hour: _hour, sku: _sku, ...counts }) => counts), salesOfDays };
 }
 
 const expected = {
@@ -56,6 +60,8 @@ const expected = {
     { ordersPaid: 1, unitsSold: 2, gmvCents: 2_000, refunds: 0, refundedCents: 0 },
     { ordersPaid: 0, unitsSold: 0, gmvCents: 0, refunds: 1, refundedCents: 2_000 },
   ],
+  // The report's daily rollup counts each fact once too.
+  salesOfDays: { ordersPaid: 1, gmvCents: 2_000, refunds: 1, refundedCents: 2_000 },
 };
 
 describe('points, coupons and sales projection', () => {

@@ -98,8 +98,16 @@ function keyedDeliveries(filter: DeliveryFilter, states: readonly DeliveryState[
              d.attempts, d.last_error as dead_error, d.dead_at, d.discarded_at
       from keyed k
       join consumer_groups g on (g.types is null or k.type = any(g.types)) and (g.topics is null or k.topic = any(g.topics))
-      left join processed_events p on p."group" = g."group" and p.event_id = k.id
-      left join retries r on r."group" = g."group" and r.event_id = k.id
+      -- Laterals with a limit are not flattened into plain joins, so each looks its row up by both
+      -- columns of its unique index; joined plainly, the planner probed processed_events by event_id
+      -- alone (a skip scan over every group for each event) and checked the group afterwards.
+      left join lateral (
+        select p.processed_at from processed_events p where p."group" = g."group" and p.event_id = k.id limit 1
+      ) p on true
+      left join lateral (
+        select r.id, r.attempt, r.next_attempt_at, r.last_error, r.locked_until from retries r
+        where r."group" = g."group" and r.event_id = k.id limit 1
+      ) r on true
       left join lateral (
         select d.id, d.status, d.attempts, d.last_error, d.dead_at, d.discarded_at from dead_letters d
         where d.event_id = k.id and d."group" = g."group" order by d.id desc limit 1

@@ -73,6 +73,9 @@ describe('pipeline read side', () => {
       return points.some((point) => point.lag === 10) ? points : null;
     });
     expect(history[0]!.sampledAt).toBeInstanceOf(Date);
+    // A day's chart reads the per-minute summary the sampler keeps beside its samples.
+    const day = await getLagHistory(db, { group: 'stalled', since: new Date(Date.now() - 24 * 3600_000) });
+    expect(day.some((point) => point.lag === 10)).toBe(true);
     await waitFor(async () => (await getThroughput(db, { windowMs: 60_000 })).some((group) => group.group === 'fine'));
   });
 
