@@ -99,13 +99,24 @@ export function bearerToken(authorization: string | null): string | null {
   return /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? null;
 }
 
-/** The live token with this hash, or null. Marks it used (at most once a minute, to keep reads cheap). */
+/**
+ * The live token with this hash, or null. Marks it used at most once a minute: the look-up is
+ * a plain read, and only a use that is due writes the row. Every request of a storefront
+ * carries the same token, so a look-up that always wrote it queued each process's whole burst
+ * of cache misses on that one row's lock.
+ */
 export async function findLiveApiToken(db: Executor, tokenHash: string): Promise<AuthenticatedApiToken | null> {
-  const [row] = await db.execute<AuthenticatedApiToken>(sql`
-    update api_tokens set last_used_at = case when last_used_at is null or last_used_at < now() - interval '1 minute' then now() else last_used_at end
-     where token_hash = ${tokenHash} and revoked_at is null
-    returning id::int as id, name, scopes`);
-  return row ?? null;
+  const [row] = await db.execute<AuthenticatedApiToken & { due: boolean }>(sql`
+    select id::int as id, name, scopes, (last_used_at is null or last_used_at < now() - interval '1 minute') as due
+      from api_tokens where token_hash = ${tokenHash} and revoked_at is null`);
+  if (!row) return null;
+  if (row.due) {
+    // A concurrent use that got there first leaves the condition false: then this changes nothing.
+    await db.execute(sql`
+      update api_tokens set last_used_at = now()
+       where id = ${row.id} and (last_used_at is null or last_used_at < now() - interval '1 minute')`);
+  }
+  return { id: row.id, name: row.name, scopes: row.scopes };
 }
 
 export interface ApiTokenAuthenticator {
@@ -124,6 +135,7 @@ const CACHE_ENTRIES = 10_000;
  */
 export function createApiTokenAuthenticator(db: Executor, options: { cacheMs: number }): ApiTokenAuthenticator {
   const live = new Map<string, { token: AuthenticatedApiToken; until: number }>();
+  const inFlight = new Map<string, Promise<AuthenticatedApiToken | null>>();
   return {
     async authenticate(authorization) {
       const token = bearerToken(authorization);
@@ -134,8 +146,15 @@ export function createApiTokenAuthenticator(db: Executor, options: { cacheMs: nu
       const cached = live.get(tokenHash);
       if (cached && cached.until > now) return cached.token;
       live.delete(tokenHash);
-      const found = await findLiveApiToken(db, tokenHash);
-      if (found && options.cacheMs > 0) {
+      // Requests that miss together share one look-up: when a busy storefront's entry expires,
+      // thousands arrive before the first answer.
+      let lookup = inFlight.get(tokenHash);
+      if (!lookup) {
+        lookup = findLiveApiToken(db, tokenHash).finally(() => inFlight.delete(tokenHash));
+        inFlight.set(tokenHash, lookup);
+      }
+      const found = await lookup;
+      if (found && options.cacheMs > 0 && !live.has(tokenHash)) {
         if (live.size >= CACHE_ENTRIES) live.clear();
         live.set(tokenHash, { token: found, until: now + options.cacheMs });
       }
