@@ -13,7 +13,7 @@
  * worker's database sessions at the web tier's priority, as on one shared database server);
  * a `generator` child fires signed
  * notifications open-loop, so a slow server cannot slow the offered rate down. Each rate runs
- * --runs times (2 s unrecorded first each time, 10 s before a design's first run); the report gives every run's figures with the
+ * --runs times (2 s unrecorded first each time); the report gives every run's figures with the
  * load average, the CPU stolen by the hypervisor and the order API's CPU during the run, and
  * the median per rate. Uses DATABASE_URL's server, else an embedded one under
  * .data/bench-postgres, in a throw-away database. --otlp turns tracing on in the order API
@@ -146,13 +146,6 @@ async function serveThirdParties(databaseUrl: string, orderApiUrl: string) {
 
 /** Seconds each run goes at its rate before it is measured (see `measure`). */
 const WARM_UP_SECONDS = 2;
-/**
- * The first run of a design warms up longer: the order API has just started, and its first
- * notifications run code V8 has not optimised yet. Warmed up 2 s like the others, the first
- * run's p50 was 14–18 ms against 3–12 ms for the later ones, in each of three sets of five at
- * 2,000 req/s: a start-up figure, not the steady state.
- */
-const FIRST_RUN_WARM_UP_SECONDS = 10;
 
 /**
  * The "before" design: the same transaction, then every downstream system called inline, in
@@ -353,20 +346,17 @@ async function main() {
 
     const reports: RunReport[] = [];
     /**
-     * One run at one rate: first `WARM_UP_SECONDS` at that rate (`FIRST_RUN_WARM_UP_SECONDS` for a design's first run), not recorded, then the
+     * One run at one rate: first `WARM_UP_SECONDS` at that rate, not recorded, then the
      * measured seconds, back to back. Without it the first second measures the start-up of
      * the measurement (the generator opening a hundred-odd connections) more than the server.
      */
-    const warmedUp = new Set<string>();
     const measure = async (design: 'after' | 'before', rate: number, run: number) => {
-      const warmUpSeconds = warmedUp.has(design) ? WARM_UP_SECONDS : FIRST_RUN_WARM_UP_SECONDS;
-      warmedUp.add(design);
-      const targets = await seedPendingOrders(db, `${design}_${rate}_${run}`, Math.round(rate * (warmUpSeconds + durationSeconds)));
+      const targets = await seedPendingOrders(db, `${design}_${rate}_${run}`, Math.round(rate * (WARM_UP_SECONDS + durationSeconds)));
       // A short chance to catch up, not a drain: at 2,000 payments a second the consumers run behind, as they may in production.
       const lagBefore = await waitForConsumers(db, 20_000);
       const notifyUrl = design === 'after' ? `${orderApiUrl}/api/payments/notify` : `${inline!.url}/bench/notify-inline`;
-      const warmUp = targets.splice(0, Math.round(rate * warmUpSeconds));
-      await runInGenerator(generator.child, { url: notifyUrl, rate, durationSeconds: warmUpSeconds, targets: warmUp });
+      const warmUp = targets.splice(0, Math.round(rate * WARM_UP_SECONDS));
+      await runInGenerator(generator.child, { url: notifyUrl, rate, durationSeconds: WARM_UP_SECONDS, targets: warmUp });
       const load1 = loadavg()[0]!;
       const cpuBefore = machineCpuTicks();
       const webCpuBefore = cpuSecondsOf(orderApi.pid!);
