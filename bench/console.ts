@@ -66,7 +66,7 @@ try {
   const child = started.console;
   if (child && child.exitCode === null) {
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+    process.kill(-child.pid!, 'SIGTERM');
     await exited;
   }
   await database.stop();
@@ -115,7 +115,8 @@ async function startConsole(): Promise<string> {
   const port = await freePort();
   const base = `http://localhost:${port}`;
   console.log(`bench:console: starting npm run console on ${base} (it builds first when there is no build)…`);
-  const child = spawn('npm', ['run', 'console'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PORT: String(port) } });
+  // A process group of its own (detached), so that stopping it stops npm's children too: killing npm alone left the console serving.
+  const child = spawn('npm', ['run', 'console'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PORT: String(port) }, detached: true });
   started.console = child;
   const deadline = Date.now() + 15 * 60_000;
   return withProgress(
