@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { HTTP_DURATION_BUCKETS, httpRequestDuration } from './metrics';
+import { startPeriodicFlush } from './periodic-flush';
 
 /** Requests per bucket of HTTP_DURATION_BUCKETS, plus one above the highest bound. */
 export type BucketCounts = number[];
@@ -42,19 +43,7 @@ export function startLatencyRecorder(input: { db: Executor; routes: string[]; ev
       previous.set(route, now);
     }
   };
-  let flushing: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    flushing = flush().catch((error: unknown) => input.onError?.(error));
-  }, input.everyMs ?? 10_000);
-  timer.unref();
-  return {
-    /** Stops, after copying what was counted since the last copy. */
-    async stop() {
-      clearInterval(timer);
-      await flushing;
-      await flush().catch((error: unknown) => input.onError?.(error));
-    },
-  };
+  return startPeriodicFlush(flush, { everyMs: input.everyMs ?? 10_000, onError: input.onError });
 }
 
 /** The q-quantile (0..1) of bucketed durations in milliseconds, interpolated inside its bucket; null without requests. */

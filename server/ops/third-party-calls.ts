@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { startPeriodicFlush } from './periodic-flush';
 import type { Executor } from '@/db/client';
 import { restoreCallCounts, takeCallCounts } from '@/server/integrations/call-tally';
 import type { IntegrationName } from '@/server/integrations/integration-client';
@@ -31,26 +32,13 @@ export async function writeCallCounts(db: Executor): Promise<void> {
  * calls a third party.
  */
 export function startCallRecorder(input: { db: Executor; everyMs?: number; onError?: (error: unknown) => void }) {
-  const onError = input.onError ?? (() => {});
   let writes = 0;
   const write = async () => {
     await writeCallCounts(input.db);
     // About once a minute at the default pace: the table stays a day's slots long.
     if (writes++ % 30 === 0) await input.db.execute(sql`delete from third_party_calls where slot < now() - ${sql.raw(KEPT_FOR)}`);
   };
-  let writing: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    writing = writing.then(write).catch(onError);
-  }, input.everyMs ?? 2_000);
-  timer.unref();
-  return {
-    /** Stops, after writing what was counted since the last write. */
-    async stop() {
-      clearInterval(timer);
-      await writing;
-      await writeCallCounts(input.db).catch(onError);
-    },
-  };
+  return startPeriodicFlush(write, { everyMs: input.everyMs ?? 2_000, onError: input.onError });
 }
 
 /** Calls to each third party over the last `windowMs`, summed over every process, with the latest failure's message. */

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
+import { startPeriodicFlush } from '@/server/ops/periodic-flush';
 import { SALE_DECISION_BUCKETS_MS, type SaleAttemptOutcome } from '@/shared/sales';
 
 type Outcome = SaleAttemptOutcome | 'throttled';
@@ -41,11 +42,7 @@ export function startAttemptFigures(input: { db: Executor; everyMs?: number; onE
           decision_buckets = (select array_agg(a + b order by i) from unnest(s.decision_buckets, excluded.decision_buckets) with ordinality as t(a, b, i))`);
     }
   };
-  let flushing: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    flushing = flush().catch((error: unknown) => input.onError?.(error));
-  }, input.everyMs ?? 1_000);
-  timer.unref();
+  const flushing = startPeriodicFlush(flush, { everyMs: input.everyMs ?? 1_000, onError: input.onError });
   return {
     count(saleId, outcome, decisionMs) {
       const second = Math.floor(Date.now() / 1000);
@@ -61,10 +58,6 @@ export function startAttemptFigures(input: { db: Executor; everyMs?: number; onE
         row.buckets[bucket === -1 ? SALE_DECISION_BUCKETS_MS.length : bucket]!++;
       }
     },
-    async stop() {
-      clearInterval(timer);
-      await flushing;
-      await flush().catch((error: unknown) => input.onError?.(error));
-    },
+    stop: flushing.stop,
   };
 }
