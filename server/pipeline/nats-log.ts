@@ -12,6 +12,12 @@ const DUPLICATE_WINDOW_MS = 2 * 60_000;
 /** How long opening the log keeps trying while the cluster cannot answer, as a worker waits for PostgreSQL. */
 const OPEN_DEADLINE_MS = 120_000;
 const OPEN_RETRY_MS = 500;
+/**
+ * One attempt to open is given up after this long: a request answered by no one normally fails
+ * after the client's 5 s timeout, but a loaded machine saw an attempt neither succeed nor fail for
+ * 90 s, and an attempt that never ends would keep the worker from ever retrying.
+ */
+const OPEN_ATTEMPT_MS = 15_000;
 
 /** The JetStream stream carrying the log, and the durable consumers reading it (one per group × partition). */
 export class NatsLog {
@@ -27,13 +33,14 @@ export class NatsLog {
    * Connects and makes sure the stream exists. A worker may start while no server answers, or
    * while the cluster has no JetStream leader (a server just killed, one being elected, peers
    * still joining): it keeps trying until `deadlineMs`, reporting each failed attempt to
-   * `onRetry`, instead of exiting; any other failure is thrown at once.
+   * `onRetry`, instead of exiting; any other failure is thrown at once. Each attempt is bounded
+   * by `attemptMs`, so a server that accepts the connection and then says nothing is retried too.
    */
-  static async open(settings: NatsSettings, options: { retentionDays: number; deadlineMs?: number; onRetry?: (error: unknown) => void }): Promise<NatsLog> {
+  static async open(settings: NatsSettings, options: { retentionDays: number; deadlineMs?: number; attemptMs?: number; onRetry?: (error: unknown) => void }): Promise<NatsLog> {
     const deadline = Date.now() + (options.deadlineMs ?? OPEN_DEADLINE_MS);
     for (;;) {
       try {
-        return await NatsLog.openOnce(settings, options.retentionDays);
+        return await NatsLog.openWithin(options.attemptMs ?? OPEN_ATTEMPT_MS, settings, options.retentionDays);
       } catch (error) {
         if (!isClusterUnavailable(error) || Date.now() >= deadline) throw error;
         options.onRetry?.(error);
@@ -42,8 +49,34 @@ export class NatsLog {
     }
   }
 
-  private static async openOnce(settings: NatsSettings, retentionDays: number): Promise<NatsLog> {
-    const connection = await connect({ servers: settings.servers, name: 'conveyor-pipeline', maxReconnectAttempts: -1 });
+  /** One attempt, abandoned after `ms` with a TimeoutError; whatever it opened late is closed. */
+  private static openWithin(ms: number, settings: NatsSettings, retentionDays: number): Promise<NatsLog> {
+    let abandoned = false;
+    const attempt = NatsLog.openOnce(settings, retentionDays, ms, () => abandoned);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abandoned = true;
+        const error = new Error(`opening the NATS log took longer than ${ms} ms`);
+        error.name = 'TimeoutError';
+        reject(error);
+      }, ms);
+    });
+    attempt.then(
+      (log) => {
+        if (abandoned) void log.connection.close().catch(() => {});
+      },
+      () => {},
+    );
+    return Promise.race([attempt, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private static async openOnce(settings: NatsSettings, retentionDays: number, connectMs: number, abandoned: () => boolean): Promise<NatsLog> {
+    const connection = await connect({ servers: settings.servers, name: 'conveyor-pipeline', maxReconnectAttempts: -1, timeout: connectMs });
+    if (abandoned()) {
+      await connection.close().catch(() => {});
+      throw new Error('opening the NATS log was abandoned');
+    }
     try {
       const jsm = await jetstreamManager(connection);
       const log = new NatsLog(connection, jetstream(connection), jsm, settings.stream ?? 'CONVEYOR_EVENTS', settings.subjectPrefix ?? 'conveyor.events');
