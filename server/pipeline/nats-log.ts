@@ -49,34 +49,32 @@ export class NatsLog {
     }
   }
 
-  /** One attempt, abandoned after `ms` with a TimeoutError; whatever it opened late is closed. */
+  /** One attempt, abandoned after `ms` with a TimeoutError; the connection it made, now or later, is closed then. */
   private static openWithin(ms: number, settings: NatsSettings, retentionDays: number): Promise<NatsLog> {
     let abandoned = false;
-    const attempt = NatsLog.openOnce(settings, retentionDays, ms, () => abandoned);
+    let connection: NatsConnection | null = null;
+    const abandon = () => void connection?.close().catch(() => {});
+    const attempt = NatsLog.openOnce(settings, retentionDays, ms, (opened) => {
+      connection = opened;
+      if (abandoned) abandon();
+    });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         abandoned = true;
+        abandon();
         const error = new Error(`opening the NATS log took longer than ${ms} ms`);
         error.name = 'TimeoutError';
         reject(error);
       }, ms);
     });
-    attempt.then(
-      (log) => {
-        if (abandoned) void log.connection.close().catch(() => {});
-      },
-      () => {},
-    );
+    attempt.catch(() => {});
     return Promise.race([attempt, timeout]).finally(() => clearTimeout(timer));
   }
 
-  private static async openOnce(settings: NatsSettings, retentionDays: number, connectMs: number, abandoned: () => boolean): Promise<NatsLog> {
+  private static async openOnce(settings: NatsSettings, retentionDays: number, connectMs: number, onConnected: (connection: NatsConnection) => void): Promise<NatsLog> {
     const connection = await connect({ servers: settings.servers, name: 'conveyor-pipeline', maxReconnectAttempts: -1, timeout: connectMs });
-    if (abandoned()) {
-      await connection.close().catch(() => {});
-      throw new Error('opening the NATS log was abandoned');
-    }
+    onConnected(connection);
     try {
       const jsm = await jetstreamManager(connection);
       const log = new NatsLog(connection, jetstream(connection), jsm, settings.stream ?? 'CONVEYOR_EVENTS', settings.subjectPrefix ?? 'conveyor.events');
