@@ -29,6 +29,15 @@ export function toDateInput(date: Date): string {
   return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
 
+/**
+ * The end of a range that must include what happens in the next moments (an export that records
+ * itself when it starts), as a datetime-local input holds it: whole minutes, at least `minutes`
+ * ahead of `now`. "now + 1 min" cut to the minute can be under a second ahead.
+ */
+export function rangeEndAhead(now: Date, minutes = 1): Date {
+  return new Date((Math.floor(now.getTime() / 60_000) + minutes + 1) * 60_000);
+}
+
 /** A datetime-local input value as a Date, or undefined when empty or invalid. */
 export function parseDateInput(value: string): Date | undefined {
   if (!value) return undefined;

@@ -2,7 +2,7 @@
 
 import { useState } from 'react';
 import { useCan } from '@/components/actor';
-import { parseDateInput, toDateInput } from '@/components/format';
+import { parseDateInput, rangeEndAhead, toDateInput } from '@/components/format';
 import type { AuditExportFormat } from '@/server/ops/export-audit-log';
 
 const formats: { value: AuditExportFormat; label: string }[] = [
@@ -17,7 +17,7 @@ const formats: { value: AuditExportFormat; label: string }[] = [
 export function ExportAuditLog() {
   const canExport = useCan('admin');
   const [from, setFrom] = useState(() => toDateInput(new Date(Date.now() - 24 * 3_600_000)));
-  const [to, setTo] = useState(() => toDateInput(new Date(Date.now() + 60_000)));
+  const [to, setTo] = useState(() => toDateInput(rangeEndAhead(new Date())));
   const [format, setFormat] = useState<AuditExportFormat>('csv');
   if (!canExport) return null;
   const start = parseDateInput(from);
