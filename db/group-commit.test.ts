@@ -43,6 +43,20 @@ describe('group commit', () => {
     await expect(Promise.all(queued)).resolves.toEqual([20, 30, 40, 50]);
   });
 
+  it('counts as queued only the items waiting for a slot, not those in a statement already sent', async () => {
+    const statements = manualStatements();
+    const groupCommit = createGroupCommit({ run: statements.run, maxInFlight: 1, maxBatchSize: 2 });
+    const answers = [1, 2, 3, 4, 5].map((item) => groupCommit.submit(item));
+    expect(groupCommit.queued()).toBe(5);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(groupCommit.queued()).toBe(3);
+    await statements.releaseAll();
+    expect(groupCommit.queued()).toBe(1);
+    for (let round = 0; round < 2; round++) await statements.releaseAll();
+    expect(groupCommit.queued()).toBe(0);
+    await Promise.all(answers);
+  });
+
   it('never puts more than the batch size into one statement', async () => {
     const statements = manualStatements();
     const groupCommit = createGroupCommit({ run: statements.run, maxInFlight: 1, maxBatchSize: 2 });

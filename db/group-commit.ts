@@ -18,6 +18,8 @@ export interface GroupCommitOptions<Item, Result> {
 
 export interface GroupCommit<Item, Result> {
   submit(item: Item): Promise<Result>;
+  /** Items waiting for a free slot (not counting those in statements already sent). */
+  queued(): number;
 }
 
 interface Waiting<Item, Result> {
@@ -62,5 +64,6 @@ export function createGroupCommit<Item, Result>(options: GroupCommitOptions<Item
         }
       });
     },
+    queued: () => waiting.length,
   };
 }

@@ -39,10 +39,17 @@ function attemptAnswer(decision: AttemptDecision | RecordedAttempt, extra: { ord
   };
 }
 
+/** 429 `throttled`: the attempt was not decided, so sending it again (same attempt id) later is safe. */
+function throttled(door: SaleDoor, saleId: string, retryAfterSeconds: number, why: string) {
+  door.figures.count(saleId, 'throttled');
+  return problem(429, 'throttled', `${why}; try again in ${retryAfterSeconds} s with the same attempt id.`, { outcome: 'throttled' }, { 'retry-after': String(retryAfterSeconds) });
+}
+
 /**
  * Flash-sale attempts (domain errors are answered by the server, serve-http.ts). An attempt is
  * throttled per client address first, then needs a storefront token (orders:create), then is
- * decided at once: 200 with its outcome, whatever it is, since sold out or over the limit is
+ * throttled again when the process already has more attempts waiting than it decides at once
+ * (SALE_DOOR_QUEUE), else decided at once: 200 with its outcome, whatever it is, since sold out or over the limit is
  * an answer, not an error. The buyer then polls the attempt until its order exists and pays
  * that order as any other.
  */
@@ -57,22 +64,14 @@ export function saleAttemptRoutes(tokens: ApiTokenAuthenticator, door: SaleDoor)
           peerAddress: request.peerAddress,
         });
         const retryAfter = door.throttle.take(address);
-        if (retryAfter !== null) {
-          door.figures.count(saleId, 'throttled');
-          return problem(
-            429,
-            'throttled',
-            `Too many attempts from your address; try again in ${retryAfter} s with the same attempt id.`,
-            { outcome: 'throttled' },
-            { 'retry-after': String(retryAfter) },
-          );
-        }
+        if (retryAfter !== null) return throttled(door, saleId, retryAfter, 'Too many attempts from your address');
         const access = await requireScope(tokens, request, 'orders:create');
         if (!access.ok) return access.answer;
         const body = parseJsonBody(await request.text(), attemptBody);
         if (!body.ok) return body.answer;
         const started = performance.now();
         const decision = await door.admission.decide({ saleId, ...body.value });
+        if (decision.outcome === 'throttled') return throttled(door, saleId, decision.retryAfterSeconds, 'The sale has more attempts waiting than this server decides at once');
         if (!decision.duplicate) door.figures.count(saleId, decision.outcome, performance.now() - started);
         return { status: 200, body: attemptAnswer(decision, { orderId: decision.outcome === 'admitted' ? decision.orderId : null, duplicate: decision.duplicate }) };
       },

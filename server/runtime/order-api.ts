@@ -17,7 +17,7 @@ import type { SaleDoor } from '@/server/http/sale-attempts';
 import { createAddressThrottle } from '@/server/sales/address-throttle';
 import { startAttemptFigures } from '@/server/sales/attempt-figures';
 import { createSaleAdmission } from '@/server/sales/decide-attempts';
-import { saleAttemptsPerAddressPerSecond, salePoolSize } from '@/server/sales/sale-settings';
+import { saleAttemptsPerAddressPerSecond, saleDoorQueue, salePoolSize } from '@/server/sales/sale-settings';
 
 export interface OrderApiOptions {
   db: Database;
@@ -53,11 +53,13 @@ export interface SaleDoorSettings {
   attemptsPerAddressPerSecond: number;
   /** TRUSTED_PROXIES, whose X-Forwarded-For is believed for the client address. */
   trustedProxies: AddressRange[];
+  /** SALE_DOOR_QUEUE: attempts waiting for a decision before new ones are answered `throttled`. */
+  queue?: number;
 }
 
 /** The flash-sale door's settings, from the environment; an unusable value stops the start with one line naming it. */
 export function saleDoorSettings(): SaleDoorSettings {
-  return { poolSize: salePoolSize(), attemptsPerAddressPerSecond: saleAttemptsPerAddressPerSecond(), trustedProxies: trustedProxiesSetting() };
+  return { poolSize: salePoolSize(), attemptsPerAddressPerSecond: saleAttemptsPerAddressPerSecond(), trustedProxies: trustedProxiesSetting(), queue: saleDoorQueue() };
 }
 
 /** The order API's settings of its doors, from the environment; an unusable value stops the start with one line naming it. */
@@ -119,7 +121,7 @@ export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi>
   const saleFigures = servesSales ? startAttemptFigures({ db: options.db, onError: () => {} }) : null;
   const saleDoor: SaleDoor | undefined = saleFigures
     ? {
-        admission: createSaleAdmission(options.db, { poolSize: saleSettings.poolSize }),
+        admission: createSaleAdmission(options.db, { poolSize: saleSettings.poolSize, maxQueued: saleSettings.queue ?? saleDoorQueue() }),
         figures: saleFigures,
         throttle: createAddressThrottle(saleSettings.attemptsPerAddressPerSecond),
         trustedProxies: saleSettings.trustedProxies,

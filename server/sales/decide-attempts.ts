@@ -21,8 +21,15 @@ export type AttemptDecision =
   | { outcome: 'admitted'; attemptId: string; reservationId: string; paymentDeadline: Date; orderId: string | null; duplicate: boolean }
   | { outcome: Exclude<SaleAttemptOutcome, 'admitted'>; attemptId: string; duplicate: boolean };
 
+/** An attempt the process had no room to decide: nothing was recorded, and the same attempt sent again is decided as new. */
+export interface AttemptShed {
+  outcome: 'throttled';
+  attemptId: string;
+  retryAfterSeconds: number;
+}
+
 export interface SaleAdmission {
-  decide(request: AttemptRequest): Promise<AttemptDecision>;
+  decide(request: AttemptRequest): Promise<AttemptDecision | AttemptShed>;
   /** A decided attempt as the buyer polls it (with its order id once the order exists), or null. */
   find(saleId: string, attemptId: string): Promise<RecordedAttempt | null>;
 }
@@ -185,7 +192,9 @@ const DECIDE_ATTEMPTS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQ
  * attempts arriving together share one statement per sale (DECIDE_ATTEMPTS_STATEMENT) on the
  * sale's own pool. The decision lives in PostgreSQL, so every process shares it.
  */
-export function createSaleAdmission(db: Database, options: { poolSize: number }): SaleAdmission {
+/** `maxQueued`: attempts waiting for a statement beyond which new ones are shed (`throttled`); none are shed without it. */
+export function createSaleAdmission(db: Database, options: { poolSize: number; maxQueued?: number }): SaleAdmission {
+  const maxQueued = options.maxQueued ?? Infinity;
   // Planned once per connection: the statement's best plan does not depend on its values. Every
   // query on this pool finds its rows by key, so sequential scans are off: a plan made while a
   // sale's tables were small would otherwise scan them for good once they hold 200,000 buyers.
@@ -229,6 +238,10 @@ export function createSaleAdmission(db: Database, options: { poolSize: number })
       const key = `${request.saleId}\u0000${request.attemptId}`;
       const pending = inFlight.get(key);
       if (pending) return pending.then((decision) => ({ ...decision, duplicate: true }));
+      // Beyond what the next statements can take, an attempt would only wait, and keep its
+      // connection (and the buyer) waiting with it, while the queue grows for as long as the
+      // burst lasts: the door answers at once instead, and the buyer sends it again.
+      if (groupCommit.queued() >= maxQueued) return Promise.resolve({ outcome: 'throttled', attemptId: request.attemptId, retryAfterSeconds: 1 });
       const decision = decideOnce(request).finally(() => inFlight.delete(key));
       inFlight.set(key, decision);
       return decision;

@@ -209,4 +209,36 @@ describe('the door', () => {
     expect(await refused.json()).toMatchObject({ outcome: 'throttled', message: expect.stringContaining('try again in 1 s') });
     expect((await from('198.51.100.9')).status).toBe(200);
   });
+
+  it('answers throttled, deciding and recording nothing, once more attempts wait than it decides at once, and decides the same attempt sent again', async () => {
+    const { sale } = await liveSale({ units: 100, stock: 100, perBuyerLimit: 1 });
+    const crowded = await startOrderSystem({ db, url, pipeline: fastPipelineOptions, sales: { poolSize: 1, attemptsPerAddressPerSecond: 0, trustedProxies: [], queue: 1 } });
+    try {
+      const send = (attemptId: string) =>
+        fetch(`${crowded.url}/api/sales/${sale.id}/attempts`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}` },
+          body: JSON.stringify({ buyerId: `buyer-${attemptId}`, attemptId }),
+        });
+      const attemptIds = Array.from({ length: 40 }, () => `att_${randomUUID()}`);
+      const answers = await Promise.all(attemptIds.map(send));
+      const shed = attemptIds.filter((_, index) => answers[index]!.status === 429);
+      const decided = answers.filter((answer) => answer.status === 200);
+      expect(shed.length).toBeGreaterThan(0);
+      expect(decided.length).toBeGreaterThan(0);
+      expect(shed.length + decided.length).toBe(attemptIds.length);
+      const refused = answers.find((answer) => answer.status === 429)!;
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(await refused.json()).toMatchObject({ outcome: 'throttled', message: expect.stringMatching(/more attempts waiting.*try again in 1 s with the same attempt id/) });
+      for (const answer of decided) expect(((await answer.json()) as AttemptAnswer).outcome).toBe('admitted');
+      // Nothing of a shed attempt was kept: the buyer's poll finds none, the units are still the sale's, and sent again it is decided.
+      expect((await poll(sale.id, shed[0]!)).status).toBe(404);
+      expect((await saleUnits(db, [sale.id])).get(sale.id)!.left).toBe(100 - decided.length);
+      const again = await send(shed[0]!);
+      expect(again.status).toBe(200);
+      expect(((await again.json()) as AttemptAnswer).outcome).toBe('admitted');
+    } finally {
+      await crowded.stop();
+    }
+  });
 });

@@ -25,6 +25,15 @@ export function saleOrdersPerSecond(): number {
   return wholeNumberSetting('SALE_ORDERS_PER_SECOND', 500, { min: 1, max: 100_000 });
 }
 
+/**
+ * SALE_DOOR_QUEUE: attempts an order-API process lets wait for a decision before it answers new
+ * ones `throttled` (default 1,000: two statements' worth, so a waiting attempt is decided within
+ * about two statements' time).
+ */
+export function saleDoorQueue(): number {
+  return wholeNumberSetting('SALE_DOOR_QUEUE', 1_000, { min: 1, max: 1_000_000 });
+}
+
 /** SALE_ATTEMPTS_PER_ADDRESS_PER_SECOND: attempts one client address may send per second before it is throttled (0: no limit; default 10). */
 export function saleAttemptsPerAddressPerSecond(): number {
   return wholeNumberSetting('SALE_ATTEMPTS_PER_ADDRESS_PER_SECOND', 10, { max: 1_000_000 });
