@@ -75,10 +75,8 @@ export function attemptBody(buyerId: string, attemptId: string) {
  * generator's CPU during the run is only writes and reads.
  */
 export async function driveSaleAttempts(job: SaleAttemptsJob, onSecond?: (tally: SecondTally) => void): Promise<SaleAttemptsResult> {
-  // Each attempt is a buyer's own request, so the connections are as many as attempts
-  // outstanding, up to what one machine's descriptors allow: a cap far below that would queue
-  // attempts here, out of the order API's sight, and measure this queue instead of the door.
-  const client = keepAliveClient(job.url, { timeoutMs: 30_000, maxConnections: 10_000 });
+  // As many connections as a few storefront servers would hold open to the order API.
+  const client = keepAliveClient(job.url, { timeoutMs: 30_000, maxConnections: 1_000 });
   const total = Math.round(job.rate * job.durationSeconds);
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${job.token}` };
   const path = attemptPath(job.saleId);

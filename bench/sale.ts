@@ -251,6 +251,7 @@ async function main() {
     row('decision p99 (ms)', each((report) => report.decisionP99), '≤ 50');
     row("order API's own decision p99 (ms, bucket bound)", each((report) => report.serverDecisionP99 ?? Number.NaN, 0), '');
     row('attempts answered / sent', `${m((report) => report.answered)} / ${m((report) => report.sent)}`, 'all');
+    row('attempts answered throttled (429, undecided)', each((report) => report.outcomes.throttled ?? 0, 0), '');
     row('units oversold', each((report) => report.oversold, 0), '0');
     row('armed − (left + reserved + sold + to stock)', each((report) => report.ledgerDifference, 0), '0');
     row('buyers over their limit', each((report) => report.buyersOverLimit, 0), '0');
