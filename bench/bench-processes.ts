@@ -51,15 +51,16 @@ export async function seedPendingOrders(db: Database, phase: string, count: numb
 
 /**
  * On one machine the worker tier's share of the database is the CPU of its sessions, so
- * they join the background tier too: every session of this database but the web tier's.
- * Only for the embedded server, whose process ids are this machine's.
+ * they join the background tier too: every session of this database but the web tier's
+ * (those whose application name is in `foreground`). Only for the embedded server, whose
+ * process ids are this machine's.
  */
-export function backgroundOtherTiersSessions(db: Database, tier: BackgroundTier): () => void {
+export function backgroundOtherTiersSessions(db: Database, tier: BackgroundTier, foreground: readonly string[] = ['bench-web']): () => void {
   const added = new Set<number>();
   const timer = setInterval(() => {
     db.execute<{ pid: number }>(sql`
       select pid from pg_stat_activity
-      where datname = current_database() and backend_type = 'client backend' and application_name <> 'bench-web'`)
+      where datname = current_database() and backend_type = 'client backend' and application_name <> all(${sql.param([...foreground])}::text[])`)
       .then((rows) => {
         for (const { pid } of rows) {
           if (added.has(pid)) continue;

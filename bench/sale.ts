@@ -1,5 +1,10 @@
 /**
- * npm run bench:sale [-- --runs 3 --rate 10000 --duration 20 --units 5000 --buyers 200000 --checkout-rate 200] [--one-order-api]
+ * npm run bench:sale [-- --runs 3 --rate 10000 --duration 20 --units 5000 --buyers 200000 --checkout-rate 200] [--one-order-api] [--worker-tier background|foreground]
+ *
+ * As in bench:payment, the worker tier and the third parties, with their database sessions, run
+ * on the CPU the order APIs leave idle (background-tier.ts), as on machines of their own; the
+ * generators and the order APIs' sessions (the sale's pool among them) do not. With
+ * --worker-tier foreground everything shares the two cores alike, as on one small server.
  *
  * The attempts go to an order API serving only flash sales (ORDER_API_SERVES=sales), the
  * shopping to another serving the rest, as docs/scale-out.md deploys a sale; --one-order-api
@@ -34,7 +39,8 @@ import { seedCatalog } from '@/server/orders/seed-catalog';
 import { saleOrdersPerSecond } from '@/server/sales/sale-settings';
 import { issueApiToken } from '@/server/ops/api-tokens';
 import { STOREFRONT_SCOPES } from '@/shared/api-token-scopes';
-import { median, percentile, seedPendingOrders, startCommand, stopChildrenOnExit } from './bench-processes';
+import { backgroundOtherTiersSessions, median, percentile, processTree, seedPendingOrders, startCommand, stopChildrenOnExit } from './bench-processes';
+import { backgroundTier } from './background-tier';
 import { runCheckoutTraffic, type CheckoutTrafficJob, type CheckoutTrafficResult } from './checkout-traffic';
 import { armSaleNow, endSaleNow, saleLedger } from './sale-ledger';
 import { driveSaleAttempts, formatSecond, type SaleAttemptsJob, type SaleAttemptsResult } from './sale-attempts';
@@ -45,6 +51,8 @@ type Role = 'attempts' | 'checkout' | 'third-parties';
 /** Seconds of normal shopping before the first run, not recorded (see `shopping`). */
 const WARM_UP_SECONDS = 3;
 const role = process.argv[2] as Role | undefined;
+/** The order APIs' application name, so their sessions can be told from the other tiers'. */
+const WEB_TIER = 'bench-web';
 
 function startChild(childRole: Role, args: string[] = []): Promise<{ child: ChildProcess; url?: string }> {
   // A session of its own (detached), so that, with autogroup scheduling, it does not share the web tier's CPU share.
@@ -99,8 +107,14 @@ async function main() {
       buyers: { type: 'string', default: '200000' },
       'checkout-rate': { type: 'string', default: '200' },
       'one-order-api': { type: 'boolean', default: false },
+      'worker-tier': { type: 'string', default: 'background' },
     },
   });
+  const workerTier = values['worker-tier'];
+  if (workerTier !== 'background' && workerTier !== 'foreground') {
+    console.error('--worker-tier takes background or foreground');
+    process.exit(2);
+  }
   const oneOrderApi = values['one-order-api'];
   const [runs, rate, durationSeconds, units, buyers, checkoutRate] = [values.runs, values.rate, values.duration, values.units, values.buyers, values['checkout-rate']].map(Number) as [number, number, number, number, number, number];
   if (![runs, rate, units, buyers, checkoutRate].every((value) => Number.isInteger(value) && value > 0) || !(durationSeconds > 0)) {
@@ -121,6 +135,9 @@ async function main() {
   process.env.WMS_WEBHOOK_SECRET ??= `whsec_${randomBytes(32).toString('base64')}`;
   const db = createDatabase(url.toString(), { max: 10, applicationName: 'bench-sale' });
   const children: ChildProcess[] = [];
+  const stops: (() => void)[] = [];
+  const background = workerTier === 'background' ? backgroundTier(`conveyor-bench-sale-${process.pid}`) : null;
+  if (background) stops.push(() => background.close());
   stopChildrenOnExit(children, () => embedded?.stop() ?? Promise.resolve());
 
   try {
@@ -131,11 +148,12 @@ async function main() {
     const orderApiUrl = `http://127.0.0.1:${orderApiPort}`;
     const thirdParties = await startChild('third-parties', [url.toString(), orderApiUrl]);
     children.push(thirdParties.child);
+    background?.add(thirdParties.child.pid!);
     const appDatabaseUrl = await provisionAppRole(serverUrl, { role: 'conveyor_bench', password: randomBytes(24).toString('base64url'), database: databaseName });
     const common = { DATABASE_URL: appDatabaseUrl, DEMO: 'false', SIMULATORS: 'off', SALE_ORDERS_PER_SECOND: String(orderCap) };
     // The generators stand in for 200,000 buyers but come from one address: the per-address throttle (0: none) would answer nearly every attempt `throttled`.
     const startOrderApiServing = async (serves: string | null, port: number) => {
-      const env = { ...common, ORDER_API_PORT: String(port), ORDER_API_HOST: '127.0.0.1', SALE_ATTEMPTS_PER_ADDRESS_PER_SECOND: '0', ...(serves && { ORDER_API_SERVES: serves }) };
+      const env = { ...common, ORDER_API_PORT: String(port), ORDER_API_HOST: '127.0.0.1', SALE_ATTEMPTS_PER_ADDRESS_PER_SECOND: '0', CONVEYOR_APPLICATION_NAME: WEB_TIER, ...(serves && { ORDER_API_SERVES: serves }) };
       children.push(await startCommand('order-api', env, (line) => line.startsWith('{"orderApi"')));
       return { url: `http://127.0.0.1:${port}`, pid: children.at(-1)!.pid };
     };
@@ -156,6 +174,10 @@ async function main() {
       (line) => line.includes('consumer group(s)'),
     );
     children.push(worker);
+    if (background) for (const pid of processTree(worker.pid!)) background.add(pid);
+    // The order APIs' sessions, the sale's own pool among them, stay in the foreground with them.
+    const sessionsInBackground = background !== null && embedded !== null;
+    if (sessionsInBackground) stops.push(backgroundOtherTiersSessions(db, background, [WEB_TIER, 'conveyor-sale']));
     const attempts = await startChild('attempts');
     const checkout = await startChild('checkout');
     children.push(attempts.child, checkout.child);
@@ -166,6 +188,11 @@ async function main() {
         : `order API for the shop and callbacks (pid ${shop.pid}) at ${shop.url}, order API for sale attempts (ORDER_API_SERVES=sales, pid ${saleDoor.pid}) at ${saleDoor.url}; `,
     );
     console.log(`worker (npm run worker, pid ${worker.pid}); sale orders capped at ${orderCap}/s`);
+    console.log(
+      background
+        ? `worker tier, third parties${sessionsInBackground ? ' and their database sessions' : ''} run on the CPU the order APIs leave idle: ${background.mechanism}`
+        : 'worker tier and third parties share the CPU with the order APIs (--worker-tier foreground)',
+    );
 
     const shopping = async (phase: string, seconds = durationSeconds): Promise<CheckoutTrafficResult> => {
       const pendingOrders = await seedPendingOrders(db, phase, Math.round(checkoutRate * seconds));
@@ -244,7 +271,7 @@ async function main() {
 
     const m = (pick: (report: RunReport) => number) => median(reports.map(pick));
     const row = (name: string, value: string, target: string) => console.log(`${name.padEnd(48)} | ${value.padStart(22)} | ${target}`);
-    console.log(`\nflash sale: ${units} units, ${buyers} buyers, ${rate} attempts/s for ${durationSeconds} s; medians of ${runs} run(s); load average now ${loadavg().map((value) => value.toFixed(2)).join(' ')} (shared machine)`);
+    console.log(`\nflash sale: ${units} units, ${buyers} buyers, ${rate} attempts/s for ${durationSeconds} s; medians of ${runs} run(s); worker tier ${workerTier === 'background' ? 'on idle CPU' : 'in the foreground'}; load average now ${loadavg().map((value) => value.toFixed(2)).join(' ')} (shared machine)`);
     row('figure', 'median (each run)', 'target');
     const each = (pick: (report: RunReport) => number, digits = 1) => `${m(pick).toFixed(digits)} (${reports.map((report) => pick(report).toFixed(digits)).join(' / ')})`;
     row('decision p50 (ms)', each((report) => report.decisionP50), '');
@@ -263,6 +290,7 @@ async function main() {
     row('payment notification p99 with (ms)', each((report) => report.with.notifyP99), '+ ≤ 5');
     row('load average before → after', reports.map((report) => `${report.loadBefore.toFixed(2)}→${report.loadAfter.toFixed(2)}`).join(' '), '');
   } finally {
+    for (const stop of stops.reverse()) stop();
     await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill('SIGTERM'))))));
     await admin.unsafe(`drop database if exists ${databaseName} with (force)`);
     await admin.end();

@@ -125,6 +125,9 @@ describe('the NATS log on a three-node R3 cluster under faults', () => {
     const [first, second] = cluster.names;
     await cluster.kill(first!);
     await cluster.kill(second!);
+    // The survivor goes on answering for the stream until it notices it lost its quorum (seconds
+    // later): a worker started before then opens the log at once, with nothing to wait for.
+    await waitFor(async () => (await screenState()) === null, { what: 'the surviving server no longer answering for the stream', timeoutMs: 60_000, intervalMs: 250 });
     const errors: string[] = [];
     const starting = startPipeline({
       db,
