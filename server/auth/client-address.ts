@@ -1,9 +1,15 @@
 import { BlockList, isIP } from 'node:net';
 import type { AddressRange } from './auth-settings';
 
+/** Built once per list of ranges (the settings' list lives as long as the process): the sale door asks on every attempt. */
+const blockLists = new WeakMap<readonly AddressRange[], BlockList>();
+
 function blockListOf(ranges: readonly AddressRange[]): BlockList {
+  const known = blockLists.get(ranges);
+  if (known) return known;
   const list = new BlockList();
   for (const range of ranges) list.addSubnet(range.address, range.prefixLength, isIP(range.address) === 4 ? 'ipv4' : 'ipv6');
+  blockLists.set(ranges, list);
   return list;
 }
 
@@ -33,10 +39,11 @@ export interface RequestOrigin {
  * into X-Forwarded-For when the request has none (and keeps the header when it has one), so
  * there the rightmost X-Forwarded-For entry stands in for the peer.
  */
-export function clientAddress(headers: Headers, trustedProxies: readonly AddressRange[], origin: RequestOrigin = {}): string {
+export function clientAddress(headers: Pick<Headers, 'get'>, trustedProxies: readonly AddressRange[], origin: RequestOrigin = {}): string {
   const forwarded = (headers.get('x-forwarded-for') ?? '').split(',').map(normalized).filter(Boolean);
   const hops = origin.peerAddress ? [...forwarded, normalized(origin.peerAddress)] : forwarded;
   if (hops.length === 0) return 'unknown';
+  if (hops.length === 1 || trustedProxies.length === 0) return hops[hops.length - 1]!;
   const trusted = blockListOf(trustedProxies);
   let index = hops.length - 1;
   while (index > 0 && isTrusted(trusted, hops[index]!)) index--;

@@ -60,9 +60,7 @@ export function saleAttemptRoutes(tokens: ApiTokenAuthenticator, door: SaleDoor)
       path: '/api/sales/:saleId/attempts',
       async handle(request) {
         const saleId = request.params.saleId!;
-        const address = clientAddress(new Headers(request.header('x-forwarded-for') ? { 'x-forwarded-for': request.header('x-forwarded-for')! } : {}), door.trustedProxies, {
-          peerAddress: request.peerAddress,
-        });
+        const address = clientAddress({ get: (name) => request.header(name) }, door.trustedProxies, { peerAddress: request.peerAddress });
         const retryAfter = door.throttle.take(address);
         if (retryAfter !== null) return throttled(door, saleId, retryAfter, 'Too many attempts from your address');
         const access = await requireScope(tokens, request, 'orders:create');
