@@ -79,7 +79,7 @@ if (!values.sale) console.log(`armed sale ${saleId}: ${units} units of ${values.
 try {
   console.log(`load:sale: ${rate} attempts/s for ${durationSeconds} s against sale ${saleId} at ${baseUrl}, ${buyers} buyers, ${(retryRatio * 100).toFixed(0)}% retries (run ${run})`);
   const result = await driveSaleAttempts(
-    { url: baseUrl, saleId, token, rate, durationSeconds, buyers, retryRatio, buyerPrefix: `load-sale-${run}-` },
+    { urls: [baseUrl], saleId, token, rate, durationSeconds, buyers, retryRatio, buyerPrefix: `load-sale-${run}-` },
     (tally) => console.log(formatSecond(tally)),
   );
   const answered = Object.values(result.answered).reduce((sum, count) => sum + count, 0);

@@ -7,8 +7,8 @@ export const ATTEMPT_OUTCOMES = ['admitted', 'sold_out', 'limit_reached', 'not_l
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
 export interface SaleAttemptsJob {
-  /** The order API's origin, e.g. http://127.0.0.1:3001 */
-  url: string;
+  /** The order APIs' origins, e.g. http://127.0.0.1:3001; attempts go to each in turn (a retry to its first attempt's). */
+  urls: string[];
   saleId: string;
   token: string;
   rate: number;
@@ -76,7 +76,8 @@ export function attemptBody(buyerId: string, attemptId: string) {
  */
 export async function driveSaleAttempts(job: SaleAttemptsJob, onSecond?: (tally: SecondTally) => void): Promise<SaleAttemptsResult> {
   // As many connections as a few storefront servers would hold open to the order API.
-  const client = keepAliveClient(job.url, { timeoutMs: 30_000, maxConnections: 1_000 });
+  const clients = job.urls.map((url) => keepAliveClient(url, { timeoutMs: 30_000, maxConnections: Math.ceil(1_000 / job.urls.length) }));
+  const clientOf = (index: number) => clients[index % clients.length]!;
   const total = Math.round(job.rate * job.durationSeconds);
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${job.token}` };
   const path = attemptPath(job.saleId);
@@ -98,7 +99,7 @@ export async function driveSaleAttempts(job: SaleAttemptsJob, onSecond?: (tally:
     firstOf[index] = index;
     buyerOf[index] = `${job.buyerPrefix}${Math.floor(Math.random() * job.buyers)}`;
     attemptOf[index] = randomUUID();
-    requests[index] = client.prepare(path, headers, attemptBody(buyerOf[index]!, attemptOf[index]!));
+    requests[index] = clientOf(index).prepare(path, headers, attemptBody(buyerOf[index]!, attemptOf[index]!));
   }
 
   const answered: Record<string, number> = {};
@@ -122,7 +123,7 @@ export async function driveSaleAttempts(job: SaleAttemptsJob, onSecond?: (tally:
       second.sent++;
       const sentAt = performance.now();
       try {
-        const answer = await client.answer(requests[index]!);
+        const answer = await clientOf(firstOf[index]!).answer(requests[index]!);
         latenciesMs.push(performance.now() - sentAt);
         const { outcome, parsed } = outcomeOf(answer.status, answer.body);
         count(outcome);

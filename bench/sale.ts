@@ -1,6 +1,7 @@
 /**
- * npm run bench:sale [-- --runs 3 --rate 10000 --duration 20 --units 5000 --buyers 200000 --checkout-rate 200] [--one-order-api] [--worker-tier background|foreground]
+ * npm run bench:sale [-- --runs 3 --rate 10000 --duration 20 --units 5000 --buyers 200000 --checkout-rate 200] [--one-order-api] [--worker-tier background|foreground] [--sale-doors 1]
  *
+ * --sale-doors N starts N order APIs serving sales and sends each attempt to the next.
  * As in bench:payment, the worker tier and the third parties, with their database sessions, run
  * on the CPU the order APIs leave idle (background-tier.ts), as on machines of their own; the
  * generators and the order APIs' sessions (the sale's pool among them) do not. With
@@ -108,6 +109,7 @@ async function main() {
       'checkout-rate': { type: 'string', default: '200' },
       'one-order-api': { type: 'boolean', default: false },
       'worker-tier': { type: 'string', default: 'background' },
+      'sale-doors': { type: 'string', default: '1' },
     },
   });
   const workerTier = values['worker-tier'];
@@ -116,6 +118,11 @@ async function main() {
     process.exit(2);
   }
   const oneOrderApi = values['one-order-api'];
+  const saleDoorCount = Number(values['sale-doors']);
+  if (!Number.isInteger(saleDoorCount) || saleDoorCount < 1) {
+    console.error('--sale-doors takes a whole number above 0');
+    process.exit(2);
+  }
   const [runs, rate, durationSeconds, units, buyers, checkoutRate] = [values.runs, values.rate, values.duration, values.units, values.buyers, values['checkout-rate']].map(Number) as [number, number, number, number, number, number];
   if (![runs, rate, units, buyers, checkoutRate].every((value) => Number.isInteger(value) && value > 0) || !(durationSeconds > 0)) {
     console.error('--runs, --rate, --units, --buyers and --checkout-rate take whole numbers above 0, --duration seconds');
@@ -160,7 +167,9 @@ async function main() {
     // As deployed for a sale (docs/scale-out.md): the attempts reach order-API processes of
     // their own, the shop and the callbacks another; --one-order-api serves everything from one.
     const shop = await startOrderApiServing(oneOrderApi ? null : 'storefront,payments,warehouse,feed', orderApiPort);
-    const saleDoor = oneOrderApi ? shop : await startOrderApiServing('sales', await freePort());
+    const saleDoors = [];
+    if (oneOrderApi) saleDoors.push(shop);
+    else for (let door = 0; door < saleDoorCount; door++) saleDoors.push(await startOrderApiServing('sales', await freePort()));
     const worker = await startCommand(
       'worker',
       {
@@ -185,7 +194,7 @@ async function main() {
     console.log(
       oneOrderApi
         ? `one order API for everything (npm run order-api, pid ${shop.pid}) at ${shop.url}; `
-        : `order API for the shop and callbacks (pid ${shop.pid}) at ${shop.url}, order API for sale attempts (ORDER_API_SERVES=sales, pid ${saleDoor.pid}) at ${saleDoor.url}; `,
+        : `order API for the shop and callbacks (pid ${shop.pid}) at ${shop.url}, ${saleDoors.length} order API(s) for sale attempts (ORDER_API_SERVES=sales, each attempt to the next): ${saleDoors.map((door) => `pid ${door.pid} at ${door.url}`).join(', ')}; `,
     );
     console.log(`worker (npm run worker, pid ${worker.pid}); sale orders capped at ${orderCap}/s`);
     console.log(
@@ -211,7 +220,7 @@ async function main() {
       const without = await withProgress(`run ${run}: shopping alone`, () => shopping(`without_${run}`));
       const { saleId } = await armSaleNow(db, { name: `bench:sale run ${run}`, units, armedBy: 'system:bench-sale' });
       console.log(`run ${run}: sale ${saleId} live with ${units} units; ${rate} attempts/s from ${buyers} buyers for ${durationSeconds} s, the same shopping beside it`);
-      const job: SaleAttemptsJob = { url: saleDoor.url, saleId, token, rate, durationSeconds, buyers, retryRatio: 0.05, buyerPrefix: `bench-${run}-${randomUUID().slice(0, 6)}-` };
+      const job: SaleAttemptsJob = { urls: saleDoors.map((door) => door.url), saleId, token, rate, durationSeconds, buyers, retryRatio: 0.05, buyerPrefix: `bench-${run}-${randomUUID().slice(0, 6)}-` };
       const ledgerLine = async () => {
         const now = await saleLedger(db, saleId);
         return `admitted ${now.admitted}, orders ${now.ordersCreated}, awaiting an order ${now.awaitingOrder}`;
