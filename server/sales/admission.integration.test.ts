@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createSku } from '@/server/orders/test-fixtures';
 import { createTestDatabase } from '@/test/database';
+import { waitFor } from '@/test/wait-for';
 import { armSale } from './arm-sale';
 import { createSaleAdmission } from './decide-attempts';
 import { saleEventSchemas } from './events';
@@ -66,6 +67,29 @@ describe('admission', () => {
     expect((await attempt(sale.id, 'carol')).outcome).toBe('not_live');
     await resumeSale(db, { saleId: sale.id });
     expect((await attempt(sale.id, 'carol')).outcome).toBe('admitted');
+  });
+
+  it('decides an attempt that keeps meeting shards held elsewhere by waiting for them, rather than answering 503', async () => {
+    const { sale } = await liveSale(3);
+    // Another statement holds every shard with units left, as another order-API process's may round after round at a sale's end.
+    const holder = await db.$client.reserve();
+    try {
+      await holder`begin`;
+      await holder`select shard from sale_shards where sale_id = ${sale.id} and units_left > 0 for update`;
+      const outcome = attempt(sale.id, 'erin').then(
+        (decision) => decision.outcome,
+        (error: unknown) => String(error),
+      );
+      const waitingForShards = async () => {
+        const [row] = await db.execute<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where application_name = 'conveyor-sale' and wait_event_type = 'Lock'`);
+        return row!.n > 0;
+      };
+      await waitFor(async () => (await waitingForShards()) || (await Promise.race([outcome, Promise.resolve(null)])) !== null, { what: 'the attempt waiting for the held shards', timeoutMs: 10_000, intervalMs: 20 });
+      await holder`commit`;
+      expect(await outcome).toBe('admitted');
+    } finally {
+      holder.release();
+    }
   });
 
   it('refuses an unknown sale with 404', async () => {

@@ -48,6 +48,13 @@ const RACE_ERRORS = new Set(['23505', '40P01']);
 const MAX_RACES = 8;
 /** An attempt short of units while other statements held shards is decided again, at most this often. */
 const MAX_SHARD_WAITS = 50;
+/**
+ * After this many such rounds an attempt goes to a statement that waits for the shards instead
+ * of skipping them: near the end of a sale, with several order-API processes, the last units can
+ * stay in shards other statements hold round after round, and an unlucky attempt would be
+ * answered 503 although the units it waited for went, or came back, meanwhile.
+ */
+const PATIENT_AFTER_WAITS = 3;
 /** A statement's place in its sale's ring of shards is drawn below this (SALE_SHARDS is at most 256), then taken modulo the sale's shards. */
 const MAX_SHARDS = 256;
 
@@ -80,7 +87,7 @@ type Row = {
  * CONFLICT, so two processes admitting one new buyer at once cannot both pass the limit: one
  * fails with a unique violation and its whole batch is decided again.
  */
-const DECIDE_ATTEMPTS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQuery(sql`
+const decideAttemptsStatement = (shardLock: 'for update skip locked' | 'for update') => new PgDialect({ casing: 'snake_case' }).sqlToQuery(sql`
   with input as (
     select r.attempt_id, r.buyer_id, r.contact_phone, r.position::int as position
     from unnest(${sql.placeholder('attemptIds')}::text[], ${sql.placeholder('buyerIds')}::text[], ${sql.placeholder('contactPhones')}::text[])
@@ -122,7 +129,7 @@ const DECIDE_ATTEMPTS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQ
     select sh.shard, sh.units_left from sale_shards sh
     where sh.sale_id = ${sql.placeholder('saleId')} and sh.units_left > 0 and exists (select 1 from eligible)
     order by (sh.shard + ${sql.placeholder('offset')}::int) % (select shard_count from sale)
-    for update skip locked
+    ${sql.raw(shardLock)}
     limit (select shards from needed)
   ), allocated as (
     select e.attempt_id, g.shard
@@ -187,6 +194,10 @@ const DECIDE_ATTEMPTS_STATEMENT = new PgDialect({ casing: 'snake_case' }).sqlToQ
     left join decided d on d.attempt_id = i.attempt_id
   order by i.position`);
 
+const DECIDE_ATTEMPTS_STATEMENT = decideAttemptsStatement('for update skip locked');
+/** The same statement waiting for the shards it needs (so never answering 'retry' for shards it skipped), for attempts that met held shards PATIENT_AFTER_WAITS times. */
+const DECIDE_ATTEMPTS_PATIENTLY_STATEMENT = decideAttemptsStatement('for update');
+
 /**
  * The admission of one order-API process: every attempt goes through a group commit, so
  * attempts arriving together share one statement per sale (DECIDE_ATTEMPTS_STATEMENT) on the
@@ -205,14 +216,20 @@ export function createSaleAdmission(db: Database, options: { poolSize: number; m
   });
   const inFlight = new Map<string, Promise<AttemptDecision>>();
   const groupCommit: GroupCommit<AttemptRequest, Row> = createGroupCommit({
-    run: (requests) => decideBySale(pool, db, requests),
+    run: (requests) => decideBySale(pool, db, requests, DECIDE_ATTEMPTS_STATEMENT),
     maxInFlight: STATEMENTS_IN_FLIGHT,
+    maxBatchSize: ATTEMPTS_PER_STATEMENT,
+  });
+  // One at a time: it may wait on other statements' shards, and holds a connection while it does.
+  const patientCommit: GroupCommit<AttemptRequest, Row> = createGroupCommit({
+    run: (requests) => decideBySale(pool, db, requests, DECIDE_ATTEMPTS_PATIENTLY_STATEMENT),
+    maxInFlight: 1,
     maxBatchSize: ATTEMPTS_PER_STATEMENT,
   });
 
   async function decideOnce(request: AttemptRequest): Promise<AttemptDecision> {
     for (let wait = 0; wait < MAX_SHARD_WAITS; wait++) {
-      const row = await groupCommit.submit(request);
+      const row = await (wait < PATIENT_AFTER_WAITS ? groupCommit : patientCommit).submit(request);
       if (!row.sale_found) throw new DomainError('NOT_FOUND', `Sale ${request.saleId} does not exist.`);
       if (row.outcome === 'retry' || row.outcome === null) continue;
       if (row.first_buyer_id !== null && row.first_buyer_id !== request.buyerId) {
@@ -264,14 +281,16 @@ export function createSaleAdmission(db: Database, options: { poolSize: number; m
   };
 }
 
-async function decideBySale(pool: Database, db: Database, requests: AttemptRequest[]): Promise<Row[]> {
+type DecideStatement = typeof DECIDE_ATTEMPTS_STATEMENT;
+
+async function decideBySale(pool: Database, db: Database, requests: AttemptRequest[], statement: DecideStatement): Promise<Row[]> {
   const bySale = new Map<string, number[]>();
   requests.forEach((request, index) => bySale.set(request.saleId, [...(bySale.get(request.saleId) ?? []), index]));
   const rows: Row[] = new Array(requests.length);
   await Promise.all(
     [...bySale.entries()].map(async ([saleId, indexes]) => {
       const batch = indexes.map((index) => requests[index]!);
-      const decided = await decideSaleBatch(pool, saleId, batch);
+      const decided = await decideSaleBatch(pool, saleId, batch, statement);
       decided.forEach((row, position) => (rows[indexes[position]!] = row));
     }),
   );
@@ -279,8 +298,8 @@ async function decideBySale(pool: Database, db: Database, requests: AttemptReque
   return rows;
 }
 
-async function decideSaleBatch(pool: Database, saleId: string, batch: AttemptRequest[]): Promise<Row[]> {
-  const parameters = fillPlaceholders(DECIDE_ATTEMPTS_STATEMENT.params, {
+async function decideSaleBatch(pool: Database, saleId: string, batch: AttemptRequest[], statement: DecideStatement): Promise<Row[]> {
+  const parameters = fillPlaceholders(statement.params, {
     saleId,
     attemptIds: batch.map((request) => request.attemptId),
     buyerIds: batch.map((request) => request.buyerId),
@@ -290,7 +309,7 @@ async function decideSaleBatch(pool: Database, saleId: string, batch: AttemptReq
   });
   for (let race = 0; ; race++) {
     try {
-      return await pool.$client.unsafe<Row[]>(DECIDE_ATTEMPTS_STATEMENT.sql, parameters as never[]);
+      return await pool.$client.unsafe<Row[]>(statement.sql, parameters as never[]);
     } catch (error) {
       if (race < MAX_RACES && hasErrorCode(error, RACE_ERRORS)) continue;
       throw error;
