@@ -54,7 +54,7 @@ export interface SaleDoorSettings {
   /** TRUSTED_PROXIES, whose X-Forwarded-For is believed for the client address. */
   trustedProxies: AddressRange[];
   /** SALE_DOOR_QUEUE: attempts waiting for a decision before new ones are answered `throttled`. */
-  queue?: number;
+  queue: number;
 }
 
 /** The flash-sale door's settings, from the environment; an unusable value stops the start with one line naming it. */
@@ -121,7 +121,7 @@ export async function startOrderApi(options: OrderApiOptions): Promise<OrderApi>
   const saleFigures = servesSales ? startAttemptFigures({ db: options.db, onError: () => {} }) : null;
   const saleDoor: SaleDoor | undefined = saleFigures
     ? {
-        admission: createSaleAdmission(options.db, { poolSize: saleSettings.poolSize, maxQueued: saleSettings.queue ?? saleDoorQueue() }),
+        admission: createSaleAdmission(options.db, { poolSize: saleSettings.poolSize, maxQueued: saleSettings.queue }),
         figures: saleFigures,
         throttle: createAddressThrottle(saleSettings.attemptsPerAddressPerSecond),
         trustedProxies: saleSettings.trustedProxies,

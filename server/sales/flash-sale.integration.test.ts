@@ -22,7 +22,7 @@ beforeAll(async () => {
     db,
     url,
     pipeline: fastPipelineOptions,
-    sales: { poolSize: 2, attemptsPerAddressPerSecond: 0, trustedProxies: [] },
+    sales: { poolSize: 2, attemptsPerAddressPerSecond: 0, trustedProxies: [], queue: 1_000 },
   });
   ({ token } = await issueApiToken(db, { name: 'flash storefront', scopes: STOREFRONT_SCOPES }));
 });
@@ -187,7 +187,7 @@ describe('a flash sale end to end', () => {
 describe('the door', () => {
   let throttled: OrderSystem;
   beforeAll(async () => {
-    throttled = await startOrderSystem({ db, url, pipeline: fastPipelineOptions, sales: { poolSize: 1, attemptsPerAddressPerSecond: 2, trustedProxies: [{ address: '127.0.0.1', prefixLength: 32 }] } });
+    throttled = await startOrderSystem({ db, url, pipeline: fastPipelineOptions, sales: { poolSize: 1, attemptsPerAddressPerSecond: 2, trustedProxies: [{ address: '127.0.0.1', prefixLength: 32 }], queue: 1_000 } });
   });
   afterAll(() => throttled.stop());
 
