@@ -137,6 +137,39 @@ export function cpuSecondsOf(pid: number): number {
   return ticks / 100;
 }
 
+/**
+ * Time the given processes' threads have run on a CPU, and have waited runnable for one (the
+ * scheduler's run-queue delay), in ms so far, from /proc/<pid>/task/<tid>/schedstat. The wait
+ * is what CPU contention adds to a request's latency.
+ */
+export function schedulingOf(pids: readonly number[]): Map<string, { runMs: number; waitMs: number }> {
+  const threads = new Map<string, { runMs: number; waitMs: number }>();
+  for (const pid of pids) {
+    try {
+      for (const task of readdirSync(`/proc/${pid}/task`)) {
+        const [run, wait] = readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ').map(Number);
+        threads.set(`${pid}/${task}`, { runMs: run! / 1e6, waitMs: wait! / 1e6 });
+      }
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return threads;
+}
+
+/** What the threads present in both readings ran and waited between them, in ms. */
+export function schedulingBetween(before: Map<string, { runMs: number; waitMs: number }>, after: Map<string, { runMs: number; waitMs: number }>): { runMs: number; waitMs: number } {
+  let runMs = 0;
+  let waitMs = 0;
+  for (const [thread, end] of after) {
+    const start = before.get(thread);
+    if (!start) continue;
+    runMs += end.runMs - start.runMs;
+    waitMs += end.waitMs - start.waitMs;
+  }
+  return { runMs, waitMs };
+}
+
 /** The machine's CPU time so far, in ticks: all of it, and what the hypervisor took for other guests (steal). */
 export function machineCpuTicks(): { total: number; steal: number } {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);

@@ -46,6 +46,8 @@ import {
   median,
   percentile,
   processTree,
+  schedulingBetween,
+  schedulingOf,
   seedPendingOrders,
   startCommand,
   stopChildrenOnExit,
@@ -205,6 +207,16 @@ async function databaseActivity(db: Database): Promise<{ checkpoints: number; wa
   return { checkpoints: Number(row!.checkpoints), walBytes: Number(row!.wal_bytes), commits: Number(row!.commits), walFlushes: Number(row!.wal_flushes) };
 }
 
+/**
+ * The web tier's database sessions (the order API's, and this process's own, idle while a run is
+ * measured): every session of this database named as the web tier.
+ */
+async function webSessionPids(db: Database): Promise<number[]> {
+  const rows = await db.execute<{ pid: number }>(sql`
+    select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and application_name = 'bench-web'`);
+  return rows.map((row) => row.pid);
+}
+
 /** Cumulative bucket counts of the order API's notification latency histogram, by upper bound in seconds. */
 async function notifyHistogram(orderApiUrl: string): Promise<Map<number, number>> {
   // The order API inherits METRICS_TOKEN from this process; with one set, /api/metrics needs it.
@@ -256,6 +268,9 @@ interface RunReport {
   walMegabytes: number;
   commitsPerSecond: number;
   walFlushesPerSecond: number;
+  /** The web tier (the order API's threads and its database sessions): ms per second on a CPU, and waiting runnable for one. */
+  webRunMsPerSecond: number;
+  webWaitMsPerSecond: number;
 }
 
 async function main() {
@@ -368,7 +383,10 @@ async function main() {
       const webCpuBefore = cpuSecondsOf(orderApi.pid!);
       const histogramBefore = await notifyHistogram(orderApiUrl);
       const databaseBefore = await databaseActivity(db);
+      const webPids = [...(design === 'after' ? processTree(orderApi.pid!) : [process.pid]), ...(await webSessionPids(db))];
+      const schedulingBefore = schedulingOf(webPids);
       const result = await runInGenerator(generator.child, { url: notifyUrl, rate, durationSeconds, targets });
+      const webScheduling = schedulingBetween(schedulingBefore, schedulingOf(webPids));
       const cpuAfter = machineCpuTicks();
       const histogramAfter = await notifyHistogram(orderApiUrl);
       const databaseAfter = await databaseActivity(db);
@@ -394,12 +412,14 @@ async function main() {
         walMegabytes: (databaseAfter.walBytes - databaseBefore.walBytes) / 1024 / 1024,
         commitsPerSecond: (databaseAfter.commits - databaseBefore.commits) / result.seconds,
         walFlushesPerSecond: (databaseAfter.walFlushes - databaseBefore.walFlushes) / result.seconds,
+        webRunMsPerSecond: webScheduling.runMs / result.seconds,
+        webWaitMsPerSecond: webScheduling.waitMs / result.seconds,
       };
       reports.push(report);
       console.log(
         `${design.padEnd(6)} ${String(rate).padStart(5)} req/s run ${run}: ok ${report.ok}/${report.sent}, p50 ${report.p50.toFixed(1)} ms, p99 ${report.p99.toFixed(1)} ms, ` +
           `max ${report.max.toFixed(1)} ms, order API's own p99 ≈ ${report.serverP99.toFixed(1)} ms, errors ${JSON.stringify(report.errors)}; load ${report.load1.toFixed(2)}, steal ${report.stealPercent.toFixed(1)}%, ` +
-          `order API CPU ${report.webCpuPercent.toFixed(0)}%, consumer lag ${report.lagBefore} before, ${report.lagAfter} after; ` +
+          `order API CPU ${report.webCpuPercent.toFixed(0)}%, web tier on a CPU ${report.webRunMsPerSecond.toFixed(0)} ms/s and waiting for one ${report.webWaitMsPerSecond.toFixed(0)} ms/s, consumer lag ${report.lagBefore} before, ${report.lagAfter} after; ` +
           `database: ${report.checkpoints} checkpoint(s) began, ${report.walMegabytes.toFixed(0)} MB of WAL written, ${report.commitsPerSecond.toFixed(0)} commits/s, ${report.walFlushesPerSecond.toFixed(0)} WAL flushes/s`,
       );
     };
@@ -415,7 +435,7 @@ async function main() {
     }
 
     console.log(`\npayment notification latency (ms) with the worker tier running; medians of ${runs} run(s) of ${durationSeconds} s, load average now ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
-    console.log('rate req/s | after p50 | after p99 (each run)              | steal % | before p50 | before p99 | p99 before/after');
+    console.log('rate req/s | after p50 | after p99 (each run)              | steal % | web waits for CPU ms/s | before p50 | before p99 | p99 before/after');
     for (const rate of rates) {
       const after = reports.filter((report) => report.design === 'after' && report.rate === rate);
       const before = reports.filter((report) => report.design === 'before' && report.rate === rate);
@@ -423,7 +443,7 @@ async function main() {
       const beforeP99 = median(before.map((report) => report.p99));
       console.log(
         `${String(rate).padStart(10)} | ${median(after.map((report) => report.p50)).toFixed(1).padStart(9)} | ${afterP99.toFixed(1).padStart(9)} (${after.map((report) => report.p99.toFixed(1)).join(' / ')})`.padEnd(58) +
-          ` | ${median(after.map((report) => report.stealPercent)).toFixed(1).padStart(7)} | ${median(before.map((report) => report.p50)).toFixed(1).padStart(10)} | ${beforeP99.toFixed(1).padStart(10)} | ${(beforeP99 / afterP99).toFixed(1).padStart(6)}×`,
+          ` | ${median(after.map((report) => report.stealPercent)).toFixed(1).padStart(7)} | ${median(after.map((report) => report.webWaitMsPerSecond)).toFixed(0).padStart(22)} | ${median(before.map((report) => report.p50)).toFixed(1).padStart(10)} | ${beforeP99.toFixed(1).padStart(10)} | ${(beforeP99 / afterP99).toFixed(1).padStart(6)}×`,
       );
     }
     await inline?.close();
