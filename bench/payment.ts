@@ -14,8 +14,8 @@
  * a `generator` child fires signed
  * notifications open-loop, so a slow server cannot slow the offered rate down. Each rate runs
  * --runs times (2 s unrecorded first each time); the report gives every run's figures with the
- * load average, the CPU stolen by the hypervisor and the order API's CPU during the run, and
- * the median per rate. Uses DATABASE_URL's server, else an embedded one under
+ * load average, the CPU stolen by the hypervisor, the order API's CPU and the web tier's time
+ * waiting runnable for a CPU during the run, and the median per rate. Uses DATABASE_URL's server, else an embedded one under
  * .data/bench-postgres, in a throw-away database. --otlp turns tracing on in the order API
  * and the worker (OTEL_EXPORTER_OTLP_ENDPOINT) with a local stand-in collector that receives
  * every span, to compare the payment path with tracing on and off.
