@@ -1,5 +1,3 @@
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NatsServers } from '@/server/runtime/local-nats-servers';
@@ -47,23 +45,6 @@ function produce(): { stop(): Promise<number> } {
       return appended;
     },
   };
-}
-
-/**
- * Whether the servers still running answer a JetStream account request with "temporarily
- * unavailable": what a server that knows the cluster has no meta leader says.
- */
-async function survivorSaysUnavailable(): Promise<boolean> {
-  const connection = await connect({ servers: cluster.urls, timeout: 2_000, reconnect: false }).catch(() => null);
-  if (!connection) return false;
-  try {
-    await jetstreamManager(connection, { timeout: 2_000, checkAPI: false }).then((jsm) => jsm.getAccountInfo());
-    return false;
-  } catch (error) {
-    return /temporarily unavailable/i.test(String(error));
-  } finally {
-    await connection.close();
-  }
 }
 
 async function handledSoFar(): Promise<number> {
@@ -147,7 +128,7 @@ describe('the NATS log on a three-node R3 cluster under faults', () => {
     // The survivor goes on leading the cluster's JetStream meta layer until it notices it lost its
     // quorum (seconds later): a worker started before then opens the log at once, with nothing to
     // wait for. Not answering the Queues screen is not that signal (its consumer reads fail sooner).
-    await waitFor(async () => (await survivorSaysUnavailable()) || null, {
+    await waitFor(async () => (await cluster.saysJetStreamUnavailable()) || null, {
       what: 'the surviving server saying JetStream is unavailable',
       timeoutMs: 60_000,
       intervalMs: 250,

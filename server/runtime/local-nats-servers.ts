@@ -99,6 +99,24 @@ export class NatsServers {
     return this.node(name).process !== null;
   }
 
+  /**
+   * Whether the servers still running answer a JetStream request with "temporarily unavailable":
+   * what a server says once it knows the cluster has no meta leader (it lost its majority).
+   */
+  async saysJetStreamUnavailable(): Promise<boolean> {
+    const connection = await connect({ servers: this.runningUrls(), timeout: 2_000, reconnect: false }).catch(() => null);
+    if (!connection) return false;
+    try {
+      const jsm = await jetstreamManager(connection, { timeout: 2_000, checkAPI: false });
+      await jsm.getAccountInfo();
+      return false;
+    } catch (error) {
+      return /temporarily unavailable/i.test(String(error));
+    } finally {
+      await connection.close();
+    }
+  }
+
   async waitUntilReady(timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
